@@ -1,0 +1,31 @@
+package io.lakehose.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: {@code java -jar lakehose.jar <subcommand>}. */
+@Command(name = "lakehose", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "DynamoDB change data capture (via Kinesis) into a partitioned Parquet lake on S3.",
+        subcommands = {ConvertCommand.class, ConfigReferenceCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns the exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new OneLineErrors());
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,137 @@
+package io.lakehose.config;
+
+import io.lakehose.encode.Compression;
+import io.lakehose.partition.LakeLayout;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static io.lakehose.config.Parsers.bool;
+import static io.lakehose.config.Parsers.bytesIn;
+import static io.lakehose.config.Parsers.intIn;
+import static io.lakehose.config.Parsers.longIn;
+import static io.lakehose.config.Parsers.oneOf;
+import static io.lakehose.config.Parsers.string;
+
+/** The catalogue of every configuration key: path, default, validator and documentation. */
+public final class ConfigKeys {
+
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+    private static final long GIB = 1024 * MIB;
+
+    public static final ConfigKey<String> LAKE_URI = new ConfigKey<>("lake.uri", null, lakeUri(),
+            "Where the lake goes: s3://bucket/optional/prefix, or a local directory (path or file:// URI).");
+    public static final ConfigKey<String> LAKE_PATH_TEMPLATE = new ConfigKey<>("lake.pathTemplate",
+            LakeLayout.DEFAULT_TEMPLATE, template(),
+            "Partition directories under the prefix. Placeholders: {table} (required), {date} (yyyy-MM-dd), "
+                    + "{hour} (HH), {year}, {month}, {day}; all from the event time in UTC.");
+    public static final ConfigKey<String> LAKE_ERROR_PREFIX = new ConfigKey<>("lake.errorPrefix", "errors", string(),
+            "Prefix (under the lake root, not under lake.uri's prefix) of the error output: "
+                    + "<errorPrefix>/reason=<code>/dt=<date>/...jsonl");
+    public static final ConfigKey<Boolean> LAKE_ERROR_GZIP = new ConfigKey<>("lake.errorGzip", "false", bool(),
+            "Gzip the error output (.jsonl.gz).");
+
+    public static final ConfigKey<String> S3_REGION = new ConfigKey<>("s3.region", "us-east-1", string(),
+            "AWS region of the bucket.");
+    public static final ConfigKey<String> S3_ENDPOINT = new ConfigKey<>("s3.endpoint", "", endpoint(),
+            "Endpoint override (emulators, VPC endpoints); empty for AWS's own.");
+    public static final ConfigKey<Boolean> S3_PATH_STYLE = new ConfigKey<>("s3.pathStyleAccess", "false", bool(),
+            "Path-style addressing (emulators need it).");
+    public static final ConfigKey<String> S3_KMS_KEY_ID = new ConfigKey<>("s3.kmsKeyId", "", string(),
+            "KMS key id or ARN for SSE-KMS on every object (PutObject and multipart). Empty: no SSE-KMS headers "
+                    + "(the bucket's default encryption applies).");
+    public static final ConfigKey<Long> S3_MULTIPART_THRESHOLD = new ConfigKey<>("s3.multipartThresholdBytes",
+            "16MiB", bytesIn(5 * MIB, 5 * GIB), "Files at least this large go up as multipart uploads.");
+    public static final ConfigKey<Long> S3_PART_SIZE = new ConfigKey<>("s3.partSizeBytes", "8MiB",
+            bytesIn(5 * MIB, 5 * GIB), "Multipart part size (S3 minimum 5 MiB).");
+    public static final ConfigKey<Integer> S3_MAX_ATTEMPTS = new ConfigKey<>("s3.maxAttempts", "10", intIn(1, 100),
+            "Attempts per S3 request (first included) under the SDK's standard retry strategy with "
+                    + "exponential backoff and jitter; throttling (503 SlowDown) and 5xx are retried.");
+    public static final ConfigKey<Boolean> S3_CHECKSUM_WHEN_REQUIRED = new ConfigKey<>("s3.checksumWhenRequired",
+            "false", bool(), "Send request checksums only when S3 requires them (for emulators that reject the "
+            + "SDK's default trailing checksums).");
+
+    public static final ConfigKey<Long> BUFFER_MAX_BYTES = new ConfigKey<>("buffer.maxBytes", "128MiB",
+            bytesIn(64 * KIB, 5 * GIB), "A partition's file is finished at this many encoded (Parquet) bytes.");
+    public static final ConfigKey<Long> BUFFER_MAX_RECORDS = new ConfigKey<>("buffer.maxRecords", "5000000",
+            longIn(1, Long.MAX_VALUE), "... or at this many records.");
+    public static final ConfigKey<Long> BUFFER_MAX_AGE_SECONDS = new ConfigKey<>("buffer.maxAgeSeconds", "300",
+            longIn(1, 86_400), "... or when a record arrives this long (by Kinesis arrival time) after the file's "
+            + "first; quiet shards also flush by the wall clock. Lower means fresher data and more, smaller files.");
+    public static final ConfigKey<Long> BUFFER_MEMORY_CAP = new ConfigKey<>("buffer.memoryCapBytes", "512MiB",
+            bytesIn(1 * MIB, 64 * GIB), "Heap all open files may hold together; past it the largest file is "
+            + "flushed first. Keep it well under the JVM heap (about a third).");
+    public static final ConfigKey<Long> BUFFER_UPLOAD_IN_FLIGHT = new ConfigKey<>("buffer.maxUploadBytesInFlight",
+            "1GiB", bytesIn(1 * MIB, 1024 * GIB), "Bytes uploading at once; past it shards wait (backpressure) "
+            + "instead of buffering more.");
+    public static final ConfigKey<String> BUFFER_SPOOL_DIR = new ConfigKey<>("buffer.spoolDir",
+            System.getProperty("java.io.tmpdir") + "/lakehose-spool", string(),
+            "Local directory where files are written before upload (Fargate: ephemeral storage).");
+
+    public static final ConfigKey<Compression> PARQUET_COMPRESSION = new ConfigKey<>("parquet.compression", "zstd",
+            oneOf(Compression.class), "Page codec: zstd, snappy, gzip or none.");
+    public static final ConfigKey<Integer> PARQUET_ZSTD_LEVEL = new ConfigKey<>("parquet.zstdLevel", "3",
+            intIn(1, 22), "zstd level: higher is smaller and slower.");
+    public static final ConfigKey<Long> PARQUET_ROW_GROUP = new ConfigKey<>("parquet.rowGroupBytes", "64MiB",
+            bytesIn(64 * KIB, 2 * GIB), "Row group size; also the most heap one open file holds.");
+    public static final ConfigKey<Long> PARQUET_PAGE = new ConfigKey<>("parquet.pageBytes", "1MiB",
+            bytesIn(4 * KIB, 256 * MIB), "Page size.");
+
+    /** Every key above; the loader rejects YAML keys not listed here (typos fail at start). */
+    public static final List<ConfigKey<?>> ALL = List.of(
+            LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
+            S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
+            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED,
+            BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
+            BUFFER_UPLOAD_IN_FLIGHT, BUFFER_SPOOL_DIR,
+            PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE);
+
+    /** Per-table typed schemas: {@code tables.<tableName>.schema: path/to/schema.avsc}. */
+    public static final String TABLES_SECTION = "tables";
+    public static final String TABLE_SCHEMA_ENV = "LAKEHOSE_TABLE_SCHEMAS";
+
+    public static final Map<String, ConfigKey<?>> BY_PATH = ALL.stream()
+            .collect(Collectors.toUnmodifiableMap(ConfigKey::path, k -> k));
+
+    private ConfigKeys() {
+    }
+
+    private static Function<String, String> lakeUri() {
+        return s -> {
+            String t = s.trim();
+            if (t.isEmpty()) {
+                throw new IllegalArgumentException("is empty; give s3://bucket/prefix or a directory");
+            }
+            if (t.startsWith("s3://") && t.substring(5).split("/", 2)[0].isEmpty()) {
+                throw new IllegalArgumentException("'" + s + "' has no bucket name");
+            }
+            if (t.contains("://") && !t.startsWith("s3://") && !t.startsWith("file://")) {
+                throw new IllegalArgumentException("'" + s + "' is neither s3://bucket/prefix nor a local directory");
+            }
+            return t;
+        };
+    }
+
+    private static Function<String, String> template() {
+        return s -> {
+            String problem = LakeLayout.validateTemplate(s);
+            if (problem != null) {
+                throw new IllegalArgumentException("'" + s + "' " + problem);
+            }
+            return s;
+        };
+    }
+
+    private static Function<String, String> endpoint() {
+        return s -> {
+            String t = s.trim();
+            if (!t.isEmpty() && !t.startsWith("http://") && !t.startsWith("https://")) {
+                throw new IllegalArgumentException("'" + s + "' is not an http:// or https:// URL");
+            }
+            return t;
+        };
+    }
+}

@@ -1,0 +1,91 @@
+package io.lakehose.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Value parsers that say exactly what is allowed when they reject a value. */
+final class Parsers {
+
+    private Parsers() {
+    }
+
+    static Function<String, String> string() {
+        return s -> s;
+    }
+
+    static Function<String, Boolean> bool() {
+        return s -> switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + s + "' is not true or false");
+        };
+    }
+
+    static Function<String, Long> longIn(long min, long max) {
+        return s -> {
+            long v;
+            try {
+                v = Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + s + "' is not a whole number");
+            }
+            return checkRange(v, min, max, Long.toString(min), Long.toString(max));
+        };
+    }
+
+    static Function<String, Integer> intIn(int min, int max) {
+        return s -> longIn(min, max).apply(s).intValue();
+    }
+
+    /** Bytes, as a number or with a KiB/MiB/GiB (or KB/MB/GB, also binary) suffix. */
+    static Function<String, Long> bytesIn(long min, long max) {
+        return s -> {
+            String t = s.trim().toUpperCase(Locale.ROOT).replace(" ", "");
+            long unit = 1;
+            String[][] units = {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
+                    {"KB", "1024"}, {"MB", "1048576"}, {"GB", "1073741824"}, {"B", "1"}};
+            for (String[] u : units) {
+                if (t.endsWith(u[0])) {
+                    unit = Long.parseLong(u[1]);
+                    t = t.substring(0, t.length() - u[0].length());
+                    break;
+                }
+            }
+            long v;
+            try {
+                v = Math.multiplyExact(Long.parseLong(t), unit);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("'" + s + "' is not a size (e.g. 134217728, 128MiB, 5GiB)");
+            }
+            return checkRange(v, min, max, human(min), human(max));
+        };
+    }
+
+    static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
+        return s -> {
+            try {
+                return Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                String allowed = Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT))
+                        .collect(Collectors.joining(", "));
+                throw new IllegalArgumentException("'" + s + "' is not one of: " + allowed);
+            }
+        };
+    }
+
+    private static long checkRange(long v, long min, long max, String minText, String maxText) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(v + " is out of range [" + minText + ", " + maxText + "]");
+        }
+        return v;
+    }
+
+    private static String human(long bytes) {
+        if (bytes % 1073741824L == 0 && bytes > 0) return bytes / 1073741824L + "GiB";
+        if (bytes % 1048576L == 0 && bytes > 0) return bytes / 1048576L + "MiB";
+        if (bytes % 1024L == 0 && bytes > 0) return bytes / 1024L + "KiB";
+        return Long.toString(bytes);
+    }
+}

@@ -1,0 +1,269 @@
+package io.lakehose.decode;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns the JSON of one "Kinesis Data Streams for DynamoDB" record (DESIGN section 1) into a
+ * {@link ChangeRecord}, or explains with a {@link DecodeException} why it cannot.
+ *
+ * <p>One pass with a streaming parser: images are copied token by token into plain JSON, unknown
+ * fields are skipped without materialising them. Not thread-safe (reuses an output buffer):
+ * use one decoder per thread.
+ */
+public final class ChangeRecordDecoder {
+
+    /** DynamoDB items are at most 400 KB, but a record may be up to 10 MiB on Kinesis. */
+    private static final int MAX_STRING_CHARS = 64 * 1024 * 1024;
+
+    private final JsonFactory factory;
+    private final ByteArrayBuilder out = new ByteArrayBuilder(4096);
+
+    private final boolean arrivalFromEventTime;
+
+    public ChangeRecordDecoder() {
+        this(false);
+    }
+
+    /**
+     * @param arrivalFromEventTime use the event time as the arrival time (input without one,
+     *                             such as {@code convert}'s files)
+     */
+    public ChangeRecordDecoder(boolean arrivalFromEventTime) {
+        this.arrivalFromEventTime = arrivalFromEventTime;
+        this.factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(MAX_STRING_CHARS)
+                        .maxNestingDepth(200)
+                        .build())
+                .build();
+    }
+
+    public ChangeRecord decode(SourceRecord src) throws DecodeException {
+        if (isBlank(src)) {
+            throw new DecodeException(ErrorCode.EMPTY_RECORD, "record is empty");
+        }
+        try (JsonParser p = factory.createParser(src.data(), src.offset(), src.length())) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new DecodeException(ErrorCode.NOT_AN_OBJECT,
+                        "top-level JSON value is " + describe(first) + ", not an object");
+            }
+            Fields f = new Fields();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (name) {
+                    case "eventID" -> f.eventId = text(p, t, name);
+                    case "eventName" -> f.eventName = text(p, t, name);
+                    case "tableName" -> f.tableName = text(p, t, name);
+                    case "awsRegion" -> f.awsRegion = text(p, t, name);
+                    case "eventSource" -> {
+                        String source = text(p, t, name);
+                        if (source != null && !source.equals("aws:dynamodb")) {
+                            throw notCdc("eventSource is '" + source + "', not 'aws:dynamodb'");
+                        }
+                    }
+                    case "userIdentity" -> f.userIdentity = userIdentity(p, t);
+                    case "dynamodb" -> dynamodb(p, t, f, src);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new DecodeException(ErrorCode.INVALID_JSON, "unexpected content after the JSON object");
+            }
+            ChangeRecord change = f.toRecord(src);
+            if (arrivalFromEventTime) {
+                change = change.withArrival(change.eventTimeMicros());
+            }
+            return change;
+        } catch (StreamReadException e) {
+            String msg = e.getOriginalMessage();
+            ErrorCode code = msg != null && msg.contains("UTF-8") ? ErrorCode.INVALID_UTF8 : ErrorCode.INVALID_JSON;
+            String where = e.getLocation() == null ? "" : " at byte " + e.getLocation().getByteOffset();
+            String what = msg != null && msg.startsWith("Unexpected end-of-input") ? "truncated JSON: " + msg : msg;
+            throw new DecodeException(code, firstLine(what) + where);
+        } catch (IOException e) {
+            throw new DecodeException(ErrorCode.INVALID_JSON, firstLine(e.getMessage()));
+        }
+    }
+
+    private void dynamodb(JsonParser p, JsonToken t, Fields f, SourceRecord src) throws IOException, DecodeException {
+        if (t != JsonToken.START_OBJECT) {
+            throw notCdc("'dynamodb' is " + describe(t) + ", not an object");
+        }
+        f.hasDynamodb = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "ApproximateCreationDateTime" -> {
+                    if (v != JsonToken.VALUE_NUMBER_INT) {
+                        throw notCdc("dynamodb.ApproximateCreationDateTime is " + describe(v) + ", not an integer");
+                    }
+                    f.creationTime = p.getLongValue();
+                    f.hasCreationTime = true;
+                }
+                case "ApproximateCreationDateTimePrecision" -> f.precision = text(p, v, name);
+                case "Keys" -> f.keys = image(p, "Keys");
+                case "NewImage" -> {
+                    if (v == JsonToken.VALUE_NULL) {
+                        continue;
+                    }
+                    f.newImageOffset = (int) (p.currentTokenLocation().getByteOffset()) + src.offset();
+                    f.newImage = image(p, "NewImage");
+                    f.newImageLength = (int) (p.currentLocation().getByteOffset()) + src.offset() - f.newImageOffset;
+                }
+                case "OldImage" -> f.oldImage = v == JsonToken.VALUE_NULL ? null : image(p, "OldImage");
+                case "SizeBytes" -> {
+                    if (v == JsonToken.VALUE_NUMBER_INT) {
+                        f.sizeBytes = p.getLongValue();
+                    } else if (v != JsonToken.VALUE_NULL) {
+                        throw notCdc("dynamodb.SizeBytes is " + describe(v) + ", not an integer");
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private byte[] image(JsonParser p, String what) throws IOException, DecodeException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw notCdc("dynamodb." + what + " is " + describe(p.currentToken()) + ", not an object");
+        }
+        out.reset();
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            PlainJsonWriter.writeItem(p, g);
+        }
+        return out.toByteArray();
+    }
+
+    private static String userIdentity(JsonParser p, JsonToken t) throws IOException, DecodeException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw notCdc("userIdentity is " + describe(t) + ", not an object or null");
+        }
+        String principal = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("principalId")) {
+                principal = text(p, v, "userIdentity.principalId");
+            } else {
+                p.skipChildren();
+            }
+        }
+        return principal;
+    }
+
+    private static String text(JsonParser p, JsonToken t, String name) throws IOException, DecodeException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            throw notCdc("'" + name + "' is " + describe(t) + ", not a string");
+        }
+        return p.getText();
+    }
+
+    private static boolean isBlank(SourceRecord src) {
+        byte[] d = src.data();
+        for (int i = src.offset(), end = src.offset() + src.length(); i < end; i++) {
+            byte b = d[i];
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(JsonToken t) {
+        if (t == null) {
+            return "missing";
+        }
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case START_OBJECT -> "an object";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.toString();
+        };
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable JSON";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static DecodeException notCdc(String message) {
+        return new DecodeException(ErrorCode.NOT_A_CDC_RECORD, message);
+    }
+
+    /** Fields gathered while scanning; JSON objects may list them in any order. */
+    private static final class Fields {
+        String eventId;
+        String eventName;
+        String tableName;
+        String awsRegion;
+        String userIdentity;
+        boolean hasDynamodb;
+        boolean hasCreationTime;
+        long creationTime;
+        String precision;
+        byte[] keys;
+        byte[] newImage;
+        byte[] oldImage;
+        Long sizeBytes;
+        int newImageOffset = -1;
+        int newImageLength = -1;
+
+        ChangeRecord toRecord(SourceRecord src) throws DecodeException {
+            List<String> missing = new ArrayList<>();
+            if (eventId == null) missing.add("eventID");
+            if (eventName == null) missing.add("eventName");
+            if (tableName == null) missing.add("tableName");
+            if (!hasDynamodb) {
+                missing.add("dynamodb");
+            } else {
+                if (!hasCreationTime) missing.add("dynamodb.ApproximateCreationDateTime");
+                if (keys == null) missing.add("dynamodb.Keys");
+            }
+            if (!missing.isEmpty()) {
+                throw notCdc("not a DynamoDB change record: missing " + String.join(", ", missing));
+            }
+            if (!eventName.equals("INSERT") && !eventName.equals("MODIFY") && !eventName.equals("REMOVE")) {
+                throw notCdc("eventName is '" + eventName + "', not INSERT, MODIFY or REMOVE");
+            }
+            long micros;
+            if (precision == null || precision.equals("MILLISECOND")) {
+                if (Math.abs(creationTime) > Long.MAX_VALUE / 1000) {
+                    throw notCdc("dynamodb.ApproximateCreationDateTime " + creationTime + " is out of range");
+                }
+                micros = creationTime * 1000L;
+            } else if (precision.equals("MICROSECOND")) {
+                micros = creationTime;
+            } else {
+                throw notCdc("dynamodb.ApproximateCreationDateTimePrecision is '" + precision
+                        + "', not MILLISECOND or MICROSECOND");
+            }
+            return new ChangeRecord(eventId, eventName, tableName, awsRegion, micros, userIdentity,
+                    keys, newImage, oldImage, sizeBytes, src, newImageOffset, newImageLength);
+        }
+    }
+}

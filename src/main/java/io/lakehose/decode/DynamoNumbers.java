@@ -1,0 +1,82 @@
+package io.lakehose.decode;
+
+/** Cheap character-level checks for N and B values, done without allocating. */
+final class DynamoNumbers {
+
+    private DynamoNumbers() {
+    }
+
+    /** True if the chars are a number in JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
+    static boolean isJsonNumber(char[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        if (i < end && b[i] == '-') {
+            i++;
+        }
+        if (i >= end) {
+            return false;
+        }
+        if (b[i] == '0') {
+            i++;
+        } else if (b[i] >= '1' && b[i] <= '9') {
+            while (i < end && isDigit(b[i])) {
+                i++;
+            }
+        } else {
+            return false;
+        }
+        if (i < end && b[i] == '.') {
+            i++;
+            int start = i;
+            while (i < end && isDigit(b[i])) {
+                i++;
+            }
+            if (i == start) {
+                return false;
+            }
+        }
+        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            if (i < end && (b[i] == '+' || b[i] == '-')) {
+                i++;
+            }
+            int start = i;
+            while (i < end && isDigit(b[i])) {
+                i++;
+            }
+            if (i == start) {
+                return false;
+            }
+        }
+        return i == end;
+    }
+
+    /** Standard, padded base64 as DynamoDB writes it. */
+    static boolean isBase64(char[] b, int off, int len) {
+        if (len % 4 != 0) {
+            return false;
+        }
+        int end = off + len;
+        int pad = 0;
+        for (int i = off; i < end; i++) {
+            char c = b[i];
+            if (c == '=') {
+                pad++;
+                if (i < end - 2 || pad > 2) {
+                    return false;
+                }
+            } else if (pad > 0 || !isBase64Char(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isBase64Char(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+}

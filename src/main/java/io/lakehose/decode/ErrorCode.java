@@ -1,0 +1,26 @@
+package io.lakehose.decode;
+
+/**
+ * Why a record could not be decoded. The lower-case name is the {@code error_code} field and the
+ * {@code reason=} partition of the error output, so names are part of the lake's contract.
+ */
+public enum ErrorCode {
+    /** Not well-formed JSON: truncated, bad syntax, trailing garbage. */
+    INVALID_JSON,
+    /** The bytes are not valid UTF-8. */
+    INVALID_UTF8,
+    /** Well-formed JSON whose top level is not an object. */
+    NOT_AN_OBJECT,
+    /** A JSON object that lacks what a DynamoDB change record must have. */
+    NOT_A_CDC_RECORD,
+    /** An attribute value whose type tag is not one of S N B BOOL NULL M L SS NS BS. */
+    UNKNOWN_ATTRIBUTE_TYPE,
+    /** A known type tag with a value that does not fit it (N that is no number, bad base64...). */
+    INVALID_ATTRIBUTE_VALUE,
+    /** An empty line or record. */
+    EMPTY_RECORD;
+
+    public String code() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,113 @@
+package io.lakehose.partition;
+
+import io.lakehose.decode.SequenceNumber;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where objects go (DESIGN section 2). Data:
+ * {@code <prefix>/<template>/<shard>-<first sequence>.parquet} with the default template
+ * {@code table={table}/dt={date}/hour={hour}}; errors:
+ * {@code <errorPrefix>/reason=<code>/dt=<date>/<shard>-<first sequence>.jsonl[.gz]}.
+ *
+ * <p>Object names come from the shard and the first sequence number a file holds, so a re-run
+ * that rebuilds the same file writes the same key and overwrites instead of duplicating.
+ */
+public final class LakeLayout {
+
+    public static final String DEFAULT_TEMPLATE = "table={table}/dt={date}/hour={hour}";
+    public static final List<String> PLACEHOLDERS = List.of("table", "date", "hour", "year", "month", "day");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
+
+    private final String prefix;
+    private final String template;
+    private final String errorPrefix;
+
+    public LakeLayout(String prefix, String template, String errorPrefix) {
+        this.prefix = normalize(prefix);
+        this.template = Objects.requireNonNull(template, "template");
+        this.errorPrefix = normalize(errorPrefix);
+        String problem = validateTemplate(template);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    public static LakeLayout defaults() {
+        return new LakeLayout("", DEFAULT_TEMPLATE, "errors");
+    }
+
+    /** Null if the template is usable, else what is wrong with it. */
+    public static String validateTemplate(String template) {
+        if (template == null || template.isBlank()) {
+            return "must not be empty";
+        }
+        if (template.startsWith("/") || template.endsWith("/")) {
+            return "must not start or end with '/'";
+        }
+        Matcher m = PLACEHOLDER.matcher(template);
+        boolean hasTable = false;
+        while (m.find()) {
+            if (!PLACEHOLDERS.contains(m.group(1))) {
+                return "unknown placeholder {" + m.group(1) + "}; allowed: " + PLACEHOLDERS;
+            }
+            hasTable |= m.group(1).equals("table");
+        }
+        return hasTable ? null : "must contain {table}, or rows of different tables (and schemas) would share files";
+    }
+
+    /** The partition directory (relative key prefix, no trailing slash) for a table and event hour. */
+    public String partitionDirectory(String table, long epochHour) {
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(epochHour, 24));
+        int hour = (int) Math.floorMod(epochHour, 24);
+        String dir = template
+                .replace("{table}", table)
+                .replace("{date}", date.toString())
+                .replace("{hour}", twoDigits(hour))
+                .replace("{year}", Integer.toString(date.getYear()))
+                .replace("{month}", twoDigits(date.getMonthValue()))
+                .replace("{day}", twoDigits(date.getDayOfMonth()));
+        return join(prefix, dir);
+    }
+
+    /** The error directory for a reason code and the day (UTC) of the arrival time. */
+    public String errorDirectory(String reasonCode, long arrivalMicros) {
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(arrivalMicros, 86_400_000_000L));
+        return join(errorPrefix, "reason=" + reasonCode + "/dt=" + date);
+    }
+
+    /** Object key of the file that starts with {@code first} in {@code directory}. */
+    public static String objectKey(String directory, String shardId, SequenceNumber first, String extension) {
+        return directory + "/" + shardId + "-" + first.toPaddedString() + extension;
+    }
+
+    public static long epochHour(long epochMicros) {
+        return Math.floorDiv(epochMicros, 3_600_000_000L);
+    }
+
+    private static String twoDigits(int v) {
+        return v < 10 ? "0" + v : Integer.toString(v);
+    }
+
+    private static String join(String prefix, String rest) {
+        return prefix.isEmpty() ? rest : prefix + "/" + rest;
+    }
+
+    private static String normalize(String p) {
+        if (p == null) {
+            return "";
+        }
+        String s = p.strip();
+        while (s.startsWith("/")) {
+            s = s.substring(1);
+        }
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
+    }
+}

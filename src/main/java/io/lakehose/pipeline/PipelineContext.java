@@ -1,0 +1,29 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.buffer.BufferLimits;
+import io.lakehose.buffer.MemoryBudget;
+import io.lakehose.buffer.SpoolWriter;
+import io.lakehose.decode.ChangeRecord;
+import io.lakehose.errorout.ErrorRecord;
+import io.lakehose.partition.LakeLayout;
+
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * What all shard pipelines of one process share: layout, limits, the global memory budget, the
+ * uploader and the counters. {@code arrivalFromEventTime}: the input has no arrival time
+ * ({@code convert}), so a record's event time stands in for it (DESIGN section 4). {@code dataWriters} is called once per shard, since row encoders
+ * are per thread.
+ */
+public record PipelineContext(
+        LakeLayout layout,
+        Supplier<SpoolWriter.Factory<ChangeRecord>> dataWriters,
+        SpoolWriter.Factory<ErrorRecord> errorWriters,
+        BufferLimits limits,
+        MemoryBudget memory,
+        Uploader uploader,
+        Path spoolDir,
+        PipelineStats stats,
+        boolean arrivalFromEventTime) {
+}

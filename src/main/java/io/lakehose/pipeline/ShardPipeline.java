@@ -1,0 +1,183 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.buffer.BufferSet;
+import io.lakehose.buffer.SealedFile;
+import io.lakehose.checkpoint.CheckpointTracker;
+import io.lakehose.decode.ChangeRecord;
+import io.lakehose.decode.ChangeRecordDecoder;
+import io.lakehose.decode.DecodeException;
+import io.lakehose.decode.SequenceNumber;
+import io.lakehose.decode.SourceRecord;
+import io.lakehose.errorout.ErrorRecord;
+import io.lakehose.partition.Partitioner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One shard's path through the stages: decode -> partition -> buffer (encode) -> upload, and the
+ * checkpoint arithmetic over it. The KCL record processor and {@code convert} both drive this
+ * class; it knows nothing of either.
+ *
+ * <p>Contract: call from one thread, records in shard order. {@link #safeCheckpoint()} never
+ * returns a record that is not inside a completed upload. A bad record goes to the error output
+ * and never stops the shard; a failed upload does (see {@link UploadFailedException}).
+ */
+public final class ShardPipeline {
+
+    private final String shardId;
+    private final PipelineContext ctx;
+    private final ChangeRecordDecoder decoder;
+    private final Partitioner partitioner;
+    private final CheckpointTracker tracker = new CheckpointTracker();
+    private final BufferSet<ChangeRecord> data;
+    private final BufferSet<ErrorRecord> errors;
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final List<SealedFile> sealed = new ArrayList<>();
+    private volatile Throwable uploadFailure;
+    private long streamTimeMicros = Long.MIN_VALUE;
+
+    public ShardPipeline(String shardId, PipelineContext ctx) {
+        this.shardId = shardId;
+        this.ctx = ctx;
+        this.partitioner = new Partitioner(ctx.layout());
+        this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
+        this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters().get(), ctx.limits(), ctx.memory(), tracker);
+        this.errors = new BufferSet<>(shardId, ctx.spoolDir(), ctx.errorWriters(), ctx.limits(), ctx.memory(), tracker);
+    }
+
+    /** Takes one record through decode and into a buffer; uploads whatever that finishes. */
+    public void accept(SourceRecord record) throws InterruptedException {
+        failIfUploadFailed();
+        ctx.stats().records.increment();
+        ctx.stats().inputBytes.add(record.length());
+        ChangeRecord change = null;
+        DecodeException error = null;
+        try {
+            change = decoder.decode(record);
+        } catch (DecodeException e) {
+            error = e;
+        }
+        try {
+            if (change != null) {
+                // Stream time moves with good records only: a bad record's arrival may be a stand-in
+                // (convert has none), and the next good record advances it anyway.
+                streamTimeMicros = Math.max(streamTimeMicros, change.source().arrivalMicros());
+            }
+            data.sealExpired(streamTimeMicros, sealed);
+            errors.sealExpired(streamTimeMicros, sealed);
+            data.sealRequested(sealed);
+            errors.sealRequested(sealed);
+            if (change != null) {
+                data.append(partitioner.directoryOf(change), change, record.sequence(),
+                        change.source().arrivalMicros(), sealed);
+                ctx.stats().rows.increment();
+            } else {
+                String dir = ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
+                errors.append(dir, ErrorRecord.of(record, error), record.sequence(), record.arrivalMicros(), sealed);
+                ctx.stats().errors.increment();
+            }
+            tracker.accepted(record.sequence());
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        uploadSealed();
+    }
+
+    /**
+     * Finishes files older than {@code maxAge} by the wall clock, for quiet shards where no new
+     * record advances the stream time. The only clock-driven file boundary: see DESIGN section 3.
+     */
+    public void sealExpired(long nowMicros) throws InterruptedException {
+        try {
+            data.sealExpired(nowMicros, sealed);
+            errors.sealExpired(nowMicros, sealed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        uploadSealed();
+    }
+
+    /**
+     * Finishes and uploads every buffer. The future completes when every upload of this shard
+     * has completed (then {@link #safeCheckpoint()} covers every accepted record), or fails with
+     * the first upload failure.
+     */
+    public CompletableFuture<Void> flush() throws InterruptedException {
+        try {
+            data.sealAll(sealed);
+            errors.sealAll(sealed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        uploadSealed();
+        return CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+                .handle((ok, err) -> {
+                    Throwable failure = uploadFailure != null ? uploadFailure : err;
+                    if (failure != null) {
+                        throw new CompletionException(failure);
+                    }
+                    return null;
+                });
+    }
+
+    /** Lease lost: drop every buffer without uploading; the new owner re-reads these records. */
+    public void discard() {
+        data.discardAll();
+        errors.discardAll();
+    }
+
+    /** The highest sequence number whose records are all in completed uploads, if any. */
+    public Optional<SequenceNumber> safeCheckpoint() {
+        return tracker.safeCheckpoint();
+    }
+
+    public String shardId() {
+        return shardId;
+    }
+
+    public long bufferedBytes() {
+        return data.bufferedBytes() + errors.bufferedBytes();
+    }
+
+    public long bufferedRecords() {
+        return data.bufferedRecords() + errors.bufferedRecords();
+    }
+
+    private void uploadSealed() throws InterruptedException {
+        for (SealedFile f : sealed) {
+            boolean isData = f.contentType().contains("parquet");
+            CompletableFuture<?> put = ctx.uploader().upload(f).whenComplete((ok, err) -> {
+                if (err == null) {
+                    tracker.completed(f.trackerId());
+                    (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
+                    ctx.stats().outputBytes.add(f.bytes());
+                } else if (uploadFailure == null) {
+                    ctx.stats().uploadFailures.increment();
+                    uploadFailure = new UploadFailedException("upload of " + f.objectKey() + " failed", unwrap(err));
+                }
+            });
+            inFlight.add(put);
+            put.whenComplete((ok, err) -> inFlight.remove(put));
+        }
+        sealed.clear();
+    }
+
+    private void failIfUploadFailed() {
+        Throwable failure = uploadFailure;
+        if (failure != null) {
+            throw failure instanceof UploadFailedException u ? u : new UploadFailedException("upload failed", failure);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

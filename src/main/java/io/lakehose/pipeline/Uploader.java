@@ -1,0 +1,54 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.buffer.SealedFile;
+import io.lakehose.sink.ObjectStore;
+import io.lakehose.sink.StoredObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Hands finished files to the object store with backpressure: at most {@code maxInFlightBytes}
+ * are uploading at once, and a shard that finishes a file while the limit is reached waits.
+ * That is what keeps heap and spool disk bounded when the store is slower than the stream.
+ */
+public final class Uploader {
+
+    private static final int PERMIT_BYTES = 64 * 1024; // semaphore permits are ints: count in 64 KiB units
+
+    private final ObjectStore store;
+    private final Semaphore inFlight;
+    private final int maxPermits;
+
+    public Uploader(ObjectStore store, long maxInFlightBytes) {
+        this.store = store;
+        this.maxPermits = (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxInFlightBytes / PERMIT_BYTES));
+        this.inFlight = new Semaphore(maxPermits);
+    }
+
+    /** Starts the upload (blocking while too much is in flight); the future completes with the put. */
+    public CompletableFuture<StoredObject> upload(SealedFile file) throws InterruptedException {
+        int permits = (int) Math.min(maxPermits, Math.max(1, file.bytes() / PERMIT_BYTES));
+        inFlight.acquire(permits);
+        CompletableFuture<StoredObject> put;
+        try {
+            put = store.put(file.spoolFile(), file.objectKey(), file.contentType());
+        } catch (RuntimeException e) {
+            put = CompletableFuture.failedFuture(e);
+        }
+        return put.whenComplete((ok, err) -> {
+            inFlight.release(permits);
+            try {
+                Files.deleteIfExists(file.spoolFile());
+            } catch (IOException ignored) {
+                // the spool directory is cleaned at start
+            }
+        });
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+}

@@ -1,0 +1,56 @@
+package io.lakehose.sink;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A directory as the lake ({@code convert}). Files appear under their key by an atomic rename,
+ * so a reader never sees half a file. The spool file is moved, not copied, when it is on the
+ * same file system (convert spools inside the output directory for that reason).
+ */
+public final class LocalDirectoryStore implements ObjectStore {
+
+    private final Path root;
+
+    public LocalDirectoryStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
+        try {
+            Path target = root.resolve(key).normalize();
+            if (!target.startsWith(root)) {
+                throw new IllegalArgumentException("object key escapes the output directory: " + key);
+            }
+            Files.createDirectories(target.getParent());
+            long bytes = Files.size(file);
+            try {
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Path staging = target.resolveSibling("." + target.getFileName() + ".partial");
+                Files.copy(file, staging, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return CompletableFuture.completedFuture(new StoredObject(target.toString(), bytes));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new UncheckedIOException("cannot store " + key + " in " + root, e));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,37 @@
+package io.lakehose.sink;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where finished files go: a local directory ({@code convert}) or an S3 bucket (the service).
+ *
+ * <p>Contract, which the checkpoint rule (DESIGN section 3) depends on:
+ * <ul>
+ *   <li>{@link #put} completes normally only once the object is durable and fully visible under
+ *       {@code key}. Callers may then checkpoint the records it holds.</li>
+ *   <li>It completes exceptionally after the store's own retries are exhausted; the caller must
+ *       then not checkpoint past the records of that file, and must report the failure.</li>
+ *   <li>An object is never half-visible: a failed or aborted put leaves nothing under {@code key}
+ *       (multipart uploads are aborted; local files are renamed into place only when complete).</li>
+ *   <li>Putting the same key again replaces the object (deterministic names make re-runs
+ *       overwrite instead of duplicating).</li>
+ *   <li>The store may move {@code file} into place (a local directory) or leave it (S3); the
+ *       caller deletes it, if it still exists, once the returned future completes.</li>
+ * </ul>
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /**
+     * Stores the content of {@code file} under {@code key} (a relative, '/'-separated key).
+     *
+     * @param contentType MIME type recorded with the object where the store supports it
+     */
+    CompletableFuture<StoredObject> put(Path file, String key, String contentType);
+
+    /** A human-readable location of the store root, e.g. {@code s3://bucket} or a directory. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,30 @@
+package io.lakehose.sink;
+
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * Everything the S3 store needs, already validated by the config layer.
+ *
+ * @param bucket                  target bucket
+ * @param region                  AWS region (e.g. us-east-1)
+ * @param endpoint                endpoint override (emulators, VPC endpoints); empty for AWS
+ * @param pathStyleAccess         path-style addressing (emulators need it)
+ * @param kmsKey                  SSE-KMS key id or ARN; empty means no SSE-KMS headers
+ * @param multipartThresholdBytes files at least this large go up as multipart uploads
+ * @param partSizeBytes           multipart part size (S3 minimum 5 MiB)
+ * @param maxAttempts             attempts per request, first included, for the SDK's retry strategy
+ * @param checksumWhenRequired    send request checksums only when S3 requires them (some
+ *                                emulators reject the SDK's default trailing checksums)
+ */
+public record S3Settings(
+        String bucket,
+        String region,
+        Optional<URI> endpoint,
+        boolean pathStyleAccess,
+        Optional<KmsKeyId> kmsKey,
+        long multipartThresholdBytes,
+        long partSizeBytes,
+        int maxAttempts,
+        boolean checksumWhenRequired) {
+}
