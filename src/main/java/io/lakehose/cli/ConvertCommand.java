@@ -44,7 +44,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--show", description = "After converting, list the objects written with their sizes.")
+    @Option(names = "--show", description = "After converting, list the objects written and their record counts.")
     boolean show;
 
     @Override
@@ -64,8 +64,9 @@ final class ConvertCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("converted %s -> %s: %s in %.2f s (%.1f MB/s)%n", input, cfg.target(), stats.summary(),
                 seconds, stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
-        if (show && cfg.target() instanceof LakehoseConfig.LocalTarget local) {
-            LakeListing.print(local.directory(), System.out);
+        if (show) {
+            System.out.println("objects written under " + cfg.target() + " (records each):");
+            stats.storedObjects.forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
         }
         return 0;
     }

@@ -14,6 +14,10 @@ public final class PipelineStats {
     public final LongAdder drift = new LongAdder();
     public final LongAdder uploadFailures = new LongAdder();
 
+    /** Object key -> records, of every object stored in this run (files are few: fine to keep). */
+    public final java.util.concurrent.ConcurrentSkipListMap<String, Long> storedObjects =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
     public String summary() {
         return String.format("records=%d rows=%d errors=%d files=%d (data=%d, error=%d) bytes_in=%d bytes_out=%d drift=%d",
                 records.sum(), rows.sum(), errors.sum(), dataFiles.sum() + errorFiles.sum(), dataFiles.sum(),

@@ -159,6 +159,7 @@ public final class ShardPipeline {
                     tracker.completed(f.trackerId());
                     (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
                     ctx.stats().outputBytes.add(f.bytes());
+                    ctx.stats().storedObjects.put(f.objectKey(), f.records());
                 } else if (uploadFailure == null) {
                     ctx.stats().uploadFailures.increment();
                     uploadFailure = new UploadFailedException("upload of " + f.objectKey() + " failed", unwrap(err));
