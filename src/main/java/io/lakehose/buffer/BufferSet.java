@@ -148,9 +148,10 @@ public final class BufferSet<T> {
         } finally {
             budget.release(f.handle);
         }
-        String key = LakeLayout.objectKey(f.directory, shardId, f.first, f.writer.extension());
+        String key = LakeLayout.objectKey(f.directory, shardId, f.first, f.last, f.writer.extension());
         long bytes = java.nio.file.Files.size(f.writer.path());
-        return new SealedFile(f.writer.path(), key, f.writer.contentType(), bytes, f.records, f.first, f.last, f.trackerId);
+        return new SealedFile(f.writer.path(), f.directory, key, f.writer.contentType(), bytes, f.records, f.first, f.last,
+                f.trackerId);
     }
 
     private static final class OpenFile<T> {

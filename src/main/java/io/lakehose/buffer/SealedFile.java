@@ -9,6 +9,6 @@ import java.nio.file.Path;
  * checkpoint tracker gave the file; completing its upload is what makes its records
  * checkpointable (a flush result carries what it makes safe).
  */
-public record SealedFile(Path spoolFile, String objectKey, String contentType, long bytes, long records,
+public record SealedFile(Path spoolFile, String directory, String objectKey, String contentType, long bytes, long records,
                          SequenceNumber first, SequenceNumber last, long trackerId) {
 }

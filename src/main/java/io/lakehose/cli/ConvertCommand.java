@@ -4,8 +4,7 @@ import io.lakehose.config.ConfigException;
 import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
-import io.lakehose.encode.EnvelopeRowEncoder;
-import io.lakehose.encode.RowEncoder;
+import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.FileConverter;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
@@ -20,8 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /** Files of change records in, a lake out: the service's pipeline without Kinesis (DESIGN section 4). */
 @Command(name = "convert", mixinStandardHelpOptions = true,
@@ -50,10 +47,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
-        Supplier<Function<String, RowEncoder>> encoders = encoders(cfg);
+        PipelineStats stats = new PipelineStats();
+        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift.increment());
         InputStream in = openInput();
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
-        PipelineStats stats = new PipelineStats();
         long start = System.nanoTime();
         try (in) {
             PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, true);
@@ -76,13 +73,6 @@ final class ConvertCommand implements Callable<Integer> {
             throw new UserError("config file " + config + " does not exist");
         }
         return ConfigLoader.load(config, System.getenv(), Map.of(ConfigKeys.LAKE_URI.path(), output));
-    }
-
-    private static Supplier<Function<String, RowEncoder>> encoders(LakehoseConfig cfg) {
-        return () -> {
-            EnvelopeRowEncoder envelope = new EnvelopeRowEncoder();
-            return table -> envelope;
-        };
     }
 
     private InputStream openInput() throws IOException {

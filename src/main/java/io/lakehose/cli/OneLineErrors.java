@@ -1,6 +1,7 @@
 package io.lakehose.cli;
 
 import io.lakehose.config.ConfigException;
+import io.lakehose.encode.SchemaConfigException;
 import picocli.CommandLine;
 
 /**
@@ -17,8 +18,8 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler {
             cmd.getErr().println("error: " + u.getMessage());
             return u.exitCode;
         }
-        if (ex instanceof ConfigException c) {
-            cmd.getErr().println("error: " + c.getMessage());
+        if (ex instanceof ConfigException || ex instanceof SchemaConfigException) {
+            cmd.getErr().println("error: " + ex.getMessage());
             return 2;
         }
         StringBuilder msg = new StringBuilder("error: ").append(describe(ex));

@@ -49,23 +49,16 @@ public record SequenceNumber(String digits, long subSequence) implements Compara
         return c != 0 ? c : Long.compare(subSequence, o.subSequence);
     }
 
-    /** Fixed-width form for object names, so lexical order of names is shard order. */
-    public String toPaddedString() {
-        // Kinesis sequence numbers have at most 39 decimal digits (128 bits).
-        StringBuilder sb = new StringBuilder(60);
-        for (int i = digits.length(); i < 39; i++) {
-            sb.append('0');
-        }
-        sb.append(digits).append('-');
-        String sub = Long.toString(subSequence);
-        for (int i = sub.length(); i < 6; i++) {
-            sb.append('0');
-        }
-        return sb.append(sub).toString();
-    }
-
+    /** The form used in object names: digits, plus ".sub" for de-aggregated records. */
     @Override
     public String toString() {
-        return subSequence == 0 ? digits : digits + "/" + subSequence;
+        return subSequence == 0 ? digits : digits + "." + subSequence;
+    }
+
+    /** Inverse of {@link #toString()}. */
+    public static SequenceNumber parse(String text) {
+        int dot = text.indexOf('.');
+        return dot < 0 ? new SequenceNumber(text, 0)
+                : new SequenceNumber(text.substring(0, dot), Long.parseLong(text.substring(dot + 1)));
     }
 }

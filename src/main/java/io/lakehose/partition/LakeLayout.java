@@ -80,9 +80,42 @@ public final class LakeLayout {
         return join(errorPrefix, "reason=" + reasonCode + "/dt=" + date);
     }
 
-    /** Object key of the file that starts with {@code first} in {@code directory}. */
-    public static String objectKey(String directory, String shardId, SequenceNumber first, String extension) {
-        return directory + "/" + shardId + "-" + first.toPaddedString() + extension;
+    /**
+     * Object key of the file holding records {@code first..last} of a shard in {@code directory}:
+     * {@code <dir>/<shard>-<first>-<last><ext>}. The range in the name lets a worker learn, from a
+     * listing alone, how far a shard's records of a partition are already in the lake.
+     */
+    public static String objectKey(String directory, String shardId, SequenceNumber first, SequenceNumber last,
+                                   String extension) {
+        return directory + "/" + shardId + "-" + first + "-" + last + extension;
+    }
+
+    /**
+     * The (first, last) range of an object name written by {@link #objectKey} for {@code shardId},
+     * or null if the name is not one of that shard's objects.
+     */
+    public static SequenceNumber[] rangeOf(String objectName, String shardId) {
+        String prefix = shardId + "-";
+        int slash = objectName.lastIndexOf('/');
+        String name = objectName.substring(slash + 1);
+        if (!name.startsWith(prefix)) {
+            return null;
+        }
+        String rest = name.substring(prefix.length());
+        int ext = rest.indexOf('.', Math.max(0, rest.lastIndexOf('-')));
+        while (ext >= 0 && ext + 1 < rest.length() && Character.isDigit(rest.charAt(ext + 1))) {
+            ext = rest.indexOf('.', ext + 1); // a ".sub" of the last sequence number, not the extension
+        }
+        String range = ext < 0 ? rest : rest.substring(0, ext);
+        String[] parts = range.split("-");
+        if (parts.length != 2) {
+            return null;
+        }
+        try {
+            return new SequenceNumber[] {SequenceNumber.parse(parts[0]), SequenceNumber.parse(parts[1])};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public static long epochHour(long epochMicros) {

@@ -8,7 +8,6 @@ import io.lakehose.errorout.ErrorRecord;
 import io.lakehose.partition.LakeLayout;
 
 import java.nio.file.Path;
-import java.util.function.Supplier;
 
 /**
  * What all shard pipelines of one process share: layout, limits, the global memory budget, the
@@ -18,7 +17,7 @@ import java.util.function.Supplier;
  */
 public record PipelineContext(
         LakeLayout layout,
-        Supplier<SpoolWriter.Factory<ChangeRecord>> dataWriters,
+        SpoolWriter.Factory<ChangeRecord> dataWriters,
         SpoolWriter.Factory<ErrorRecord> errorWriters,
         BufferLimits limits,
         MemoryBudget memory,

@@ -40,7 +40,10 @@ public final class ShardPipeline {
     private final BufferSet<ChangeRecord> data;
     private final BufferSet<ErrorRecord> errors;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    /** The last upload started per directory: the next file of that directory waits for it. */
+    private final java.util.Map<String, CompletableFuture<?>> lastUploadByDirectory = new ConcurrentHashMap<>();
     private final List<SealedFile> sealed = new ArrayList<>();
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private volatile Throwable uploadFailure;
     private long streamTimeMicros = Long.MIN_VALUE;
 
@@ -49,7 +52,7 @@ public final class ShardPipeline {
         this.ctx = ctx;
         this.partitioner = new Partitioner(ctx.layout());
         this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
-        this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters().get(), ctx.limits(), ctx.memory(), tracker);
+        this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters(), ctx.limits(), ctx.memory(), tracker);
         this.errors = new BufferSet<>(shardId, ctx.spoolDir(), ctx.errorWriters(), ctx.limits(), ctx.memory(), tracker);
     }
 
@@ -154,7 +157,8 @@ public final class ShardPipeline {
     private void uploadSealed() throws InterruptedException {
         for (SealedFile f : sealed) {
             boolean isData = f.contentType().contains("parquet");
-            CompletableFuture<?> put = ctx.uploader().upload(f).whenComplete((ok, err) -> {
+            CompletableFuture<?> previous = lastUploadByDirectory.getOrDefault(f.directory(), DONE);
+            CompletableFuture<?> put = ctx.uploader().upload(f, previous).whenComplete((ok, err) -> {
                 if (err == null) {
                     tracker.completed(f.trackerId());
                     (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
@@ -166,7 +170,13 @@ public final class ShardPipeline {
                 }
             });
             inFlight.add(put);
-            put.whenComplete((ok, err) -> inFlight.remove(put));
+            lastUploadByDirectory.put(f.directory(), put);
+            put.whenComplete((ok, err) -> {
+                inFlight.remove(put);
+                if (err == null) {
+                    lastUploadByDirectory.remove(f.directory(), put); // keep the map small; runs on completion threads
+                }
+            });
         }
         sealed.clear();
     }

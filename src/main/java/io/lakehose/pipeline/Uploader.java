@@ -28,16 +28,22 @@ public final class Uploader {
         this.inFlight = new Semaphore(maxPermits);
     }
 
-    /** Starts the upload (blocking while too much is in flight); the future completes with the put. */
-    public CompletableFuture<StoredObject> upload(SealedFile file) throws InterruptedException {
+    /**
+     * Uploads {@code file} once {@code after} has completed successfully (blocking the caller
+     * while too much is in flight). If {@code after} fails, this file is not uploaded and the
+     * returned future fails too: a shard's files of one partition reach the store in order and
+     * without gaps, which lets a restarted worker trust the highest range it finds there.
+     */
+    public CompletableFuture<StoredObject> upload(SealedFile file, CompletableFuture<?> after) throws InterruptedException {
         int permits = (int) Math.min(maxPermits, Math.max(1, file.bytes() / PERMIT_BYTES));
         inFlight.acquire(permits);
-        CompletableFuture<StoredObject> put;
-        try {
-            put = store.put(file.spoolFile(), file.objectKey(), file.contentType());
-        } catch (RuntimeException e) {
-            put = CompletableFuture.failedFuture(e);
-        }
+        CompletableFuture<StoredObject> put = after.thenCompose(previous -> {
+            try {
+                return store.put(file.spoolFile(), file.objectKey(), file.contentType());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
         return put.whenComplete((ok, err) -> {
             inFlight.release(permits);
             try {

@@ -72,11 +72,11 @@ class BufferSetTest {
                 {"p=a", "401"}};
         List<String> keys = run(new BufferLimits(1 << 20, 3, 300_000_000L), records);
         assertThat(keys).containsExactly(
-                "p=a/shard-1-" + SequenceNumber.of(1).toPaddedString() + ".txt:3:3",
-                "p=b/shard-1-" + SequenceNumber.of(2).toPaddedString() + ".txt:1:1",
-                "p=a/shard-1-" + SequenceNumber.of(5).toPaddedString() + ".txt:1:1",
-                "p=b/shard-1-" + SequenceNumber.of(6).toPaddedString() + ".txt:1:1",
-                "p=a/shard-1-" + SequenceNumber.of(7).toPaddedString() + ".txt:1:1");
+                "p=a/shard-1-1-4.txt:3:3",
+                "p=b/shard-1-2-2.txt:1:1",
+                "p=a/shard-1-5-5.txt:1:1",
+                "p=b/shard-1-6-6.txt:1:1",
+                "p=a/shard-1-7-7.txt:1:1");
     }
 
     @Test
