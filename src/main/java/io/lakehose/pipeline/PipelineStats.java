@@ -8,6 +8,8 @@ public final class PipelineStats {
     public final LongAdder inputBytes = new LongAdder();
     public final LongAdder rows = new LongAdder();
     public final LongAdder errors = new LongAdder();
+    /** Re-read records skipped because the lake already holds them (after a crash or replay). */
+    public final LongAdder skipped = new LongAdder();
     public final LongAdder dataFiles = new LongAdder();
     public final LongAdder errorFiles = new LongAdder();
     public final LongAdder outputBytes = new LongAdder();
@@ -19,8 +21,8 @@ public final class PipelineStats {
             new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public String summary() {
-        return String.format("records=%d rows=%d errors=%d files=%d (data=%d, error=%d) bytes_in=%d bytes_out=%d drift=%d",
-                records.sum(), rows.sum(), errors.sum(), dataFiles.sum() + errorFiles.sum(), dataFiles.sum(),
+        return String.format("records=%d rows=%d errors=%d skipped=%d files=%d (data=%d, error=%d) bytes_in=%d bytes_out=%d drift=%d",
+                records.sum(), rows.sum(), errors.sum(), skipped.sum(), dataFiles.sum() + errorFiles.sum(), dataFiles.sum(),
                 errorFiles.sum(), inputBytes.sum(), outputBytes.sum(), drift.sum());
     }
 }

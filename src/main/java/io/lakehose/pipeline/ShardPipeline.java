@@ -35,6 +35,7 @@ public final class ShardPipeline {
     private final String shardId;
     private final PipelineContext ctx;
     private final ChangeRecordDecoder decoder;
+    private final LakeHighWaterMarks storedMarks;
     private final Partitioner partitioner;
     private final CheckpointTracker tracker = new CheckpointTracker();
     private final BufferSet<ChangeRecord> data;
@@ -48,7 +49,16 @@ public final class ShardPipeline {
     private long streamTimeMicros = Long.MIN_VALUE;
 
     public ShardPipeline(String shardId, PipelineContext ctx) {
+        this(shardId, ctx, null);
+    }
+
+    /**
+     * @param storedMarks if not null, records that objects in the lake already hold are skipped
+     *                    (the worker's effectively-once guard; {@code convert} passes null)
+     */
+    public ShardPipeline(String shardId, PipelineContext ctx, LakeHighWaterMarks storedMarks) {
         this.shardId = shardId;
+        this.storedMarks = storedMarks;
         this.ctx = ctx;
         this.partitioner = new Partitioner(ctx.layout());
         this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
@@ -78,12 +88,14 @@ public final class ShardPipeline {
             errors.sealExpired(streamTimeMicros, sealed);
             data.sealRequested(sealed);
             errors.sealRequested(sealed);
-            if (change != null) {
-                data.append(partitioner.directoryOf(change), change, record.sequence(),
-                        change.source().arrivalMicros(), sealed);
+            String dir = change != null ? partitioner.directoryOf(change)
+                    : ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
+            if (storedMarks != null && storedMarks.isStored(dir, record.sequence())) {
+                ctx.stats().skipped.increment();
+            } else if (change != null) {
+                data.append(dir, change, record.sequence(), change.source().arrivalMicros(), sealed);
                 ctx.stats().rows.increment();
             } else {
-                String dir = ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
                 errors.append(dir, ErrorRecord.of(record, error), record.sequence(), record.arrivalMicros(), sealed);
                 ctx.stats().errors.increment();
             }

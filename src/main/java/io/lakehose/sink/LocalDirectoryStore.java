@@ -46,6 +46,24 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
+    public java.util.List<String> list(String keyPrefix) {
+        int slash = keyPrefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : root.resolve(keyPrefix.substring(0, slash));
+        String namePrefix = keyPrefix.substring(slash + 1);
+        if (!Files.isDirectory(dir)) {
+            return java.util.List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith(namePrefix) && Files.isRegularFile(p))
+                    .map(p -> root.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    @Override
     public String describe() {
         return root.toString();
     }

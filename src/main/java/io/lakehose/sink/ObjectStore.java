@@ -29,6 +29,12 @@ public interface ObjectStore extends AutoCloseable {
      */
     CompletableFuture<StoredObject> put(Path file, String key, String contentType);
 
+    /**
+     * Keys of the objects whose key starts with {@code keyPrefix} (a partition directory plus a
+     * shard id), complete across pages. Used once per partition when a worker takes a lease.
+     */
+    java.util.List<String> list(String keyPrefix);
+
     /** A human-readable location of the store root, e.g. {@code s3://bucket} or a directory. */
     String describe();
 

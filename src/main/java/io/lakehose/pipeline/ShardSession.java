@@ -1,0 +1,159 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.checkpoint.CheckpointException;
+import io.lakehose.checkpoint.Checkpointer;
+import io.lakehose.decode.SequenceNumber;
+import io.lakehose.decode.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One lease on one shard, from initialize to leaseLost/shardEnded/shutdownRequested: drives a
+ * {@link ShardPipeline} and checkpoints what it makes safe (DESIGN section 3). Free of KCL
+ * types so that the lifecycle rules are testable on their own; the KCL record processor only
+ * translates its callbacks into these calls.
+ *
+ * <p>Errors never escape {@link #process}: KCL would log and skip the batch, losing it. A
+ * failed upload instead marks the session failed, stops its checkpoints, and tells the
+ * {@link FatalErrorListener} so the process can exit non-zero and ECS can start a new task,
+ * which re-reads from the last checkpoint.
+ */
+public final class ShardSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardSession.class);
+
+    /** Told when a shard cannot go on; the worker shuts down and exits non-zero. */
+    @FunctionalInterface
+    public interface FatalErrorListener {
+        void fatal(String shardId, Throwable error);
+    }
+
+    private final ShardPipeline pipeline;
+    private final Clock clock;
+    private final Duration checkpointInterval;
+    private final FatalErrorListener fatal;
+    private SequenceNumber lastCheckpointed;
+    private long lastCheckpointMillis;
+    private volatile boolean failed;
+
+    public ShardSession(ShardPipeline pipeline, Clock clock, Duration checkpointInterval, FatalErrorListener fatal) {
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.checkpointInterval = checkpointInterval;
+        this.fatal = fatal;
+        this.lastCheckpointMillis = clock.millis();
+    }
+
+    /** A batch from the stream (possibly empty, so that quiet shards still flush by age). */
+    public void process(List<SourceRecord> records, Checkpointer checkpointer) {
+        if (failed) {
+            return; // nothing after a failure may be checkpointed; a new worker re-reads it
+        }
+        try {
+            for (SourceRecord r : records) {
+                pipeline.accept(r);
+            }
+            pipeline.sealExpired(clock.millis() * 1000L);
+            if (clock.millis() - lastCheckpointMillis >= checkpointInterval.toMillis()) {
+                checkpointSafe(checkpointer);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(e);
+        } catch (CheckpointException e) {
+            if (e.leaseLost()) {
+                LOG.info("shard {}: lease lost while checkpointing; dropping buffers", pipeline.shardId());
+                leaseLost();
+            } else {
+                LOG.warn("shard {}: checkpoint failed, will retry: {}", pipeline.shardId(), e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /** Another worker owns the shard now: drop the buffers, never checkpoint. */
+    public void leaseLost() {
+        pipeline.discard();
+    }
+
+    /** The shard was split or merged: flush everything, then checkpoint SHARD_END so children start. */
+    public void shardEnded(Checkpointer checkpointer, Duration budget) throws CheckpointException {
+        if (failed) {
+            throw new CheckpointException("shard " + pipeline.shardId() + " failed earlier; not ending it", false, null);
+        }
+        if (!flushAndWait(budget)) {
+            throw new CheckpointException("shard " + pipeline.shardId() + ": uploads did not finish", false, null);
+        }
+        checkpointer.checkpointShardEnd();
+    }
+
+    /** The worker is stopping (SIGTERM): flush, wait for uploads within the budget, checkpoint. */
+    public void shutdownRequested(Checkpointer checkpointer, Duration budget) {
+        if (failed) {
+            return;
+        }
+        boolean complete = flushAndWait(budget);
+        try {
+            checkpointSafe(checkpointer); // whatever completed in time is safe even if not all did
+        } catch (CheckpointException e) {
+            LOG.warn("shard {}: final checkpoint failed: {}", pipeline.shardId(), e.getMessage());
+        }
+        if (!complete) {
+            LOG.warn("shard {}: shutdown budget ran out before every upload finished; the rest is re-read on restart",
+                    pipeline.shardId());
+        }
+    }
+
+    public boolean failed() {
+        return failed;
+    }
+
+    public Optional<SequenceNumber> lastCheckpointed() {
+        return Optional.ofNullable(lastCheckpointed);
+    }
+
+    private boolean flushAndWait(Duration budget) {
+        try {
+            pipeline.flush().get(budget.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            fail(e.getCause());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            fail(e);
+            return false;
+        }
+    }
+
+    private void checkpointSafe(Checkpointer checkpointer) throws CheckpointException {
+        Optional<SequenceNumber> safe = pipeline.safeCheckpoint();
+        if (safe.isPresent() && (lastCheckpointed == null || safe.get().compareTo(lastCheckpointed) > 0)) {
+            checkpointer.checkpoint(safe.get());
+            lastCheckpointed = safe.get();
+        }
+        lastCheckpointMillis = clock.millis();
+    }
+
+    private void fail(Throwable e) {
+        if (!failed) {
+            failed = true;
+            LOG.error("shard {}: stopping; records from the last checkpoint on will be re-read by the next worker: {}",
+                    pipeline.shardId(), e.toString());
+            fatal.fatal(pipeline.shardId(), e);
+        }
+    }
+}

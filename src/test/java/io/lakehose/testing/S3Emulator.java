@@ -1,0 +1,139 @@
+package io.lakehose.testing;
+
+import io.lakehose.sink.KmsKeyId;
+import io.lakehose.sink.S3Settings;
+import java.net.URI;
+import java.util.Optional;
+import java.util.Properties;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * An in-process S3 (S3Proxy 4.1, transient in-memory store) on 127.0.0.1 and a free port, with
+ * one empty bucket. Start it per test class and close it afterwards:
+ *
+ * <pre>{@code
+ * static S3Emulator s3;
+ * @BeforeAll static void start() { s3 = S3Emulator.start(); }
+ * @AfterAll static void stop() { s3.close(); }
+ * ... new S3ObjectStore(s3.settings(Optional.of(new KmsKeyId("arn:aws:kms:..."))))
+ * ... s3.client().headObject(b -> b.bucket(s3.bucket()).key(key))
+ * }</pre>
+ *
+ * <p>What to know:
+ * <ul>
+ *   <li>Requests must be SigV2/SigV4-signed with the emulator's dummy identity. {@link #start()}
+ *       sets the system properties {@code aws.accessKeyId}/{@code aws.secretAccessKey} to it, so
+ *       code under test that uses the SDK's default credentials chain signs with it (system
+ *       properties come before the environment in that chain). The values are test-only dummies.</li>
+ *   <li>SSE-KMS headers are stored and returned exactly as sent (full key ARN); nothing is
+ *       validated and no bucket default encryption is applied.</li>
+ *   <li>Unknown request headers are refused with 501 NotImplemented, as a strict S3-compatible
+ *       store would (the SDK's own multipart client trips on this; see S3MultipartUpload).</li>
+ *   <li>Everything lives in memory and is gone after {@link #close()}.</li>
+ * </ul>
+ */
+public final class S3Emulator implements AutoCloseable {
+
+    /** Dummy identity the emulator accepts; never a real credential. */
+    public static final String ACCESS_KEY = "lakehose-test";
+    public static final String SECRET_KEY = "lakehose-test-secret";
+    public static final String REGION = "us-east-1";
+    private static final String BUCKET = "lakehose-test";
+
+    private final S3Proxy proxy;
+    private final URI endpoint;
+    private final S3Client client;
+
+    private S3Emulator(S3Proxy proxy, URI endpoint, S3Client client) {
+        this.proxy = proxy;
+        this.endpoint = endpoint;
+        this.client = client;
+    }
+
+    /** Starts the emulator (about 50 ms) and creates {@link #bucket()}. */
+    public static S3Emulator start() {
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", SECRET_KEY);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(BlobStores.create("transient", new Properties()))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        S3Client client = null;
+        try {
+            proxy.start();
+            while (!"STARTED".equals(proxy.getState())) {
+                if ("FAILED".equals(proxy.getState())) {
+                    throw new IllegalStateException("S3Proxy failed to start");
+                }
+                Thread.sleep(5);
+            }
+            URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+            client = S3Client.builder()
+                    .endpointOverride(endpoint)
+                    .forcePathStyle(true)
+                    .region(Region.of(REGION))
+                    .credentialsProvider(StaticCredentialsProvider.create(
+                            AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                    .build();
+            client.createBucket(b -> b.bucket(BUCKET));
+            return new S3Emulator(proxy, endpoint, client);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // Jetty's threads would otherwise keep the JVM alive.
+            if (client != null) {
+                client.close();
+            }
+            stopQuietly(proxy, e);
+            throw new IllegalStateException("could not start the S3 emulator", e);
+        }
+    }
+
+    /** Base URI of the emulator, e.g. {@code http://127.0.0.1:40123}; needs path-style access. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** The bucket created at start. */
+    public String bucket() {
+        return BUCKET;
+    }
+
+    /** A synchronous client for assertions (path-style, dummy credentials, us-east-1). Do not close it. */
+    public S3Client client() {
+        return client;
+    }
+
+    /**
+     * Settings pointing at this emulator's bucket: path-style, region us-east-1, multipart from
+     * 8 MiB in 5 MiB parts (S3's minimum), 4 attempts per request, SDK default checksums.
+     */
+    public S3Settings settings(Optional<KmsKeyId> kmsKey) {
+        return new S3Settings(BUCKET, REGION, Optional.of(endpoint), true, kmsKey,
+                8L << 20, 5L << 20, 4, false);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        stopQuietly(proxy, null);
+    }
+
+    private static void stopQuietly(S3Proxy proxy, Exception primary) {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            if (primary != null) {
+                primary.addSuppressed(e);
+            }
+        }
+    }
+}
