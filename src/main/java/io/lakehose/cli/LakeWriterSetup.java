@@ -19,27 +19,60 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
         if (config.target() instanceof LakehoseConfig.LocalTarget local) {
             Path dir = local.directory();
             // Spool inside the output directory so that finishing a file is an atomic rename.
-            Path spool = dir.resolve(".lakehose-spool");
             mkdirs(dir, "output directory");
-            mkdirs(spool, "output directory");
             if (!Files.isWritable(dir)) {
                 throw new UserError("output directory " + dir + " is not writable");
             }
+            Path spool = processSpool(dir.resolve(".lakehose-spool"));
             return new LakeWriterSetup(new LocalDirectoryStore(dir), spool, true);
         }
         LakehoseConfig.S3Target s3 = (LakehoseConfig.S3Target) config.target();
-        mkdirs(config.spoolDir(), "spool directory (buffer.spoolDir)");
-        return new LakeWriterSetup(new S3ObjectStore(config.s3Settings(s3.bucket())), config.spoolDir(), false);
+        Path spool = processSpool(config.spoolDir());
+        return new LakeWriterSetup(new S3ObjectStore(config.s3Settings(s3.bucket())), spool, true);
+    }
+
+    /**
+     * A spool directory of this process under {@code root}: several workers may share a host (and
+     * tests run several), and a crashed process's leftovers are useless (its records are re-read),
+     * so directories of processes that no longer run are deleted.
+     */
+    private static Path processSpool(Path root) {
+        mkdirs(root, "spool directory (buffer.spoolDir)");
+        try (var dirs = Files.list(root)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith("pid-"))
+                    .filter(d -> {
+                        try {
+                            long pid = Long.parseLong(d.getFileName().toString().substring(4));
+                            return ProcessHandle.of(pid).isEmpty();
+                        } catch (NumberFormatException e) {
+                            return false;
+                        }
+                    })
+                    .forEach(LakeWriterSetup::deleteTree);
+        } catch (IOException e) {
+            throw new UserError("cannot read spool directory " + root + ": " + IoErrors.describe(e));
+        }
+        Path mine = root.resolve("pid-" + ProcessHandle.current().pid());
+        mkdirs(mine, "spool directory (buffer.spoolDir)");
+        return mine;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
     }
 
     void cleanUp() {
         store.close();
         if (removeSpoolAfter) {
-            try (var files = Files.list(spoolDir)) {
-                files.forEach(f -> f.toFile().delete());
-                Files.deleteIfExists(spoolDir);
+            deleteTree(spoolDir);
+            try {
+                Files.deleteIfExists(spoolDir.getParent()); // only succeeds when no other process spools there
             } catch (IOException ignored) {
-                // leftovers only cost disk space; the next run clears them
+                // not empty: another process is using it
             }
         }
     }

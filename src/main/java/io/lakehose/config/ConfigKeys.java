@@ -80,6 +80,40 @@ public final class ConfigKeys {
     public static final ConfigKey<Long> PARQUET_PAGE = new ConfigKey<>("parquet.pageBytes", "1MiB",
             bytesIn(4 * KIB, 256 * MIB), "Page size.");
 
+    public static final ConfigKey<String> KINESIS_STREAM = new ConfigKey<>("kinesis.stream", "", string(),
+            "Stream name or ARN to consume (required by `run`).");
+    public static final ConfigKey<String> KINESIS_REGION = new ConfigKey<>("kinesis.region", "", string(),
+            "Region of the stream and the lease table; empty: s3.region.");
+    public static final ConfigKey<String> KINESIS_ENDPOINT = new ConfigKey<>("kinesis.endpoint", "", endpoint(),
+            "Kinesis endpoint override (emulators, VPC endpoints).");
+    public static final ConfigKey<String> DYNAMODB_ENDPOINT = new ConfigKey<>("kinesis.leaseTableEndpoint", "",
+            endpoint(), "DynamoDB endpoint override for the lease table.");
+    public static final ConfigKey<String> KINESIS_APPLICATION = new ConfigKey<>("kinesis.applicationName", "lakehose",
+            applicationName(), "KCL application name = lease table name. Workers with the same name share the shards.");
+    public static final ConfigKey<String> KINESIS_INITIAL_POSITION = new ConfigKey<>("kinesis.initialPosition",
+            "TRIM_HORIZON", initialPosition(), "Where a shard without a checkpoint starts: TRIM_HORIZON, LATEST or "
+            + "AT_TIMESTAMP=<ISO-8601 instant>.");
+    public static final ConfigKey<Retrieval> KINESIS_RETRIEVAL = new ConfigKey<>("kinesis.retrieval", "polling",
+            oneOf(Retrieval.class), "polling (GetRecords) or fanout (enhanced fan-out, SubscribeToShard; extra cost).");
+    public static final ConfigKey<Integer> KINESIS_MAX_RECORDS = new ConfigKey<>("kinesis.maxRecords", "10000",
+            intIn(1, 10_000), "Records per GetRecords call (polling).");
+    public static final ConfigKey<Long> KINESIS_IDLE_MILLIS = new ConfigKey<>("kinesis.idleTimeBetweenReadsMillis",
+            "1000", longIn(200, 60_000), "Pause between GetRecords calls of a shard (polling); Kinesis allows 5 "
+            + "reads per second per shard shared by all consumers.");
+    public static final ConfigKey<Long> KINESIS_FAILOVER_MILLIS = new ConfigKey<>("kinesis.failoverTimeMillis",
+            "10000", longIn(1000, 600_000), "A lease not renewed for this long is taken over by another worker.");
+    public static final ConfigKey<Long> KINESIS_SHARD_SYNC_MILLIS = new ConfigKey<>("kinesis.shardSyncIntervalMillis",
+            "60000", longIn(500, 3_600_000), "How often shards are listed (new shards after resharding).");
+    public static final ConfigKey<Long> KINESIS_CHECKPOINT_SECONDS = new ConfigKey<>(
+            "kinesis.checkpointIntervalSeconds", "10", longIn(0, 3600),
+            "Least time between two checkpoints of a shard (each is a lease-table write). Checkpoints only ever "
+                    + "cover records inside completed uploads.");
+    public static final ConfigKey<Long> SHUTDOWN_BUDGET_SECONDS = new ConfigKey<>("kinesis.shutdownBudgetSeconds",
+            "25", longIn(1, 115), "On SIGTERM, time to flush, upload and checkpoint before exiting. Keep it under "
+            + "the ECS task's stopTimeout (30 s default, 120 s max).");
+    public static final ConfigKey<Boolean> KINESIS_CLOUDWATCH = new ConfigKey<>("kinesis.cloudWatchMetrics", "false",
+            bool(), "Publish KCL's own CloudWatch metrics (off: nothing calls CloudWatch).");
+
     /** Every key above; the loader rejects YAML keys not listed here (typos fail at start). */
     public static final List<ConfigKey<?>> ALL = List.of(
             LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
@@ -87,7 +121,14 @@ public final class ConfigKeys {
             S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED,
             BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
             BUFFER_UPLOAD_IN_FLIGHT, BUFFER_SPOOL_DIR,
-            PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE);
+            PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE,
+            KINESIS_STREAM, KINESIS_REGION, KINESIS_ENDPOINT, DYNAMODB_ENDPOINT, KINESIS_APPLICATION,
+            KINESIS_INITIAL_POSITION, KINESIS_RETRIEVAL, KINESIS_MAX_RECORDS, KINESIS_IDLE_MILLIS,
+            KINESIS_FAILOVER_MILLIS, KINESIS_SHARD_SYNC_MILLIS, KINESIS_CHECKPOINT_SECONDS, SHUTDOWN_BUDGET_SECONDS,
+            KINESIS_CLOUDWATCH);
+
+    /** How the worker reads shards. */
+    public enum Retrieval { POLLING, FANOUT }
 
     /** Per-table typed schemas: {@code tables.<tableName>.schema: path/to/schema.avsc}. */
     public static final String TABLES_SECTION = "tables";
@@ -122,6 +163,34 @@ public final class ConfigKeys {
                 throw new IllegalArgumentException("'" + s + "' " + problem);
             }
             return s;
+        };
+    }
+
+    private static Function<String, String> applicationName() {
+        return s -> {
+            if (!s.matches("[a-zA-Z0-9_.-]{3,255}")) {
+                throw new IllegalArgumentException("'" + s + "' is not a valid DynamoDB table name "
+                        + "(3-255 characters: letters, digits, '_', '-', '.')");
+            }
+            return s;
+        };
+    }
+
+    private static Function<String, String> initialPosition() {
+        return s -> {
+            String t = s.trim();
+            if (t.equals("TRIM_HORIZON") || t.equals("LATEST")) {
+                return t;
+            }
+            if (t.startsWith("AT_TIMESTAMP=")) {
+                try {
+                    java.time.Instant.parse(t.substring("AT_TIMESTAMP=".length()));
+                    return t;
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new IllegalArgumentException("'" + s + "': the timestamp is not ISO-8601 (e.g. 2024-11-25T08:00:00Z)");
+                }
+            }
+            throw new IllegalArgumentException("'" + s + "' is not TRIM_HORIZON, LATEST or AT_TIMESTAMP=<ISO-8601>");
         };
     }
 

@@ -145,7 +145,30 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.S3_MULTIPART_THRESHOLD), get(v, ConfigKeys.S3_PART_SIZE),
                 get(v, ConfigKeys.S3_MAX_ATTEMPTS), get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
                 limits, get(v, ConfigKeys.BUFFER_MEMORY_CAP), get(v, ConfigKeys.BUFFER_UPLOAD_IN_FLIGHT),
-                Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas));
+                Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v));
+    }
+
+    private static LakehoseConfig.KinesisSettings kinesis(Map<ConfigKey<?>, Object> v) {
+        String region = get(v, ConfigKeys.KINESIS_REGION);
+        return new LakehoseConfig.KinesisSettings(
+                get(v, ConfigKeys.KINESIS_STREAM),
+                region.isBlank() ? get(v, ConfigKeys.S3_REGION) : region,
+                uri(get(v, ConfigKeys.KINESIS_ENDPOINT)),
+                uri(get(v, ConfigKeys.DYNAMODB_ENDPOINT)),
+                get(v, ConfigKeys.KINESIS_APPLICATION),
+                get(v, ConfigKeys.KINESIS_INITIAL_POSITION),
+                get(v, ConfigKeys.KINESIS_RETRIEVAL),
+                get(v, ConfigKeys.KINESIS_MAX_RECORDS),
+                get(v, ConfigKeys.KINESIS_IDLE_MILLIS),
+                get(v, ConfigKeys.KINESIS_FAILOVER_MILLIS),
+                get(v, ConfigKeys.KINESIS_SHARD_SYNC_MILLIS),
+                java.time.Duration.ofSeconds(get(v, ConfigKeys.KINESIS_CHECKPOINT_SECONDS)),
+                java.time.Duration.ofSeconds(get(v, ConfigKeys.SHUTDOWN_BUDGET_SECONDS)),
+                get(v, ConfigKeys.KINESIS_CLOUDWATCH));
+    }
+
+    private static Optional<URI> uri(String s) {
+        return s.isBlank() ? Optional.empty() : Optional.of(URI.create(s.trim()));
     }
 
     @SuppressWarnings("unchecked")

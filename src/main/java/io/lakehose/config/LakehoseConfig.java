@@ -29,7 +29,20 @@ public record LakehoseConfig(
         long maxUploadBytesInFlight,
         Path spoolDir,
         ParquetSettings parquet,
-        Map<String, Path> tableSchemas) {
+        Map<String, Path> tableSchemas,
+        KinesisSettings kinesis) {
+
+    /**
+     * The worker's stream side (see the kinesis.* keys).
+     *
+     * @param initialPosition TRIM_HORIZON, LATEST or AT_TIMESTAMP=instant
+     */
+    public record KinesisSettings(String stream, String region, Optional<URI> endpoint, Optional<URI> leaseTableEndpoint,
+                                  String applicationName, String initialPosition, ConfigKeys.Retrieval retrieval,
+                                  int maxRecords, long idleTimeBetweenReadsMillis, long failoverTimeMillis,
+                                  long shardSyncIntervalMillis, java.time.Duration checkpointInterval,
+                                  java.time.Duration shutdownBudget, boolean cloudWatchMetrics) {
+    }
 
     /** S3 settings for a bucket (the lake's, unless another is given). */
     public S3Settings s3Settings(String bucket) {

@@ -1,0 +1,53 @@
+package io.lakehose.cli;
+
+import io.lakehose.config.ConfigKeys;
+import io.lakehose.config.ConfigLoader;
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.kcl.KinesisWorker;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The service: consume the Kinesis stream into the lake until SIGTERM. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Consume the DynamoDB-fed Kinesis stream (KCL 2.x) into the lake, checkpointing in the "
+                + "KCL lease table, until SIGTERM/SIGINT; then flush, checkpoint and exit 0.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(config)) {
+            throw new UserError("config file " + config + " does not exist");
+        }
+        LakehoseConfig cfg = ConfigLoader.load(config, System.getenv(), Map.of());
+        if (cfg.kinesis().stream().isBlank()) {
+            throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by run (or set "
+                    + ConfigKeys.KINESIS_STREAM.envName() + ")");
+        }
+        PipelineStats stats = new PipelineStats();
+        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift.increment());
+        LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
+        try {
+            PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            StopSignals.onStop(worker::shutdown);
+            int code = worker.run();
+            System.err.println("lakehose stopped: " + stats.summary());
+            return code;
+        } finally {
+            setup.cleanUp();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.lakehose.kcl;
+
+import io.lakehose.checkpoint.CheckpointException;
+import io.lakehose.pipeline.ShardSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import software.amazon.kinesis.lifecycle.events.InitializationInput;
+import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
+import software.amazon.kinesis.lifecycle.events.ProcessRecordsInput;
+import software.amazon.kinesis.lifecycle.events.ShardEndedInput;
+import software.amazon.kinesis.lifecycle.events.ShutdownRequestedInput;
+import software.amazon.kinesis.processor.ShardRecordProcessor;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * KCL's callbacks, each delegating to a {@link ShardSession} (the lifecycle rules live there).
+ * Sets the shard id in the logging context, as KCL's sample processor does.
+ */
+final class LakehoseRecordProcessor implements ShardRecordProcessor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LakehoseRecordProcessor.class);
+
+    private final Function<String, ShardSession> sessions;
+    private final Duration shutdownBudget;
+    private final ShardLeases leases;
+    private String shardId;
+    private ShardSession session;
+
+    LakehoseRecordProcessor(Function<String, ShardSession> sessions, Duration shutdownBudget, ShardLeases leases) {
+        this.sessions = sessions;
+        this.shutdownBudget = shutdownBudget;
+        this.leases = leases;
+    }
+
+    @Override
+    public void initialize(InitializationInput input) {
+        shardId = input.shardId();
+        try (var ignored = MDC.putCloseable("shardId", shardId)) {
+            LOG.info("lease taken at {}", input.extendedSequenceNumber());
+            session = sessions.apply(shardId);
+            leases.taken(shardId);
+        }
+    }
+
+    @Override
+    public void processRecords(ProcessRecordsInput input) {
+        try (var ignored = MDC.putCloseable("shardId", shardId)) {
+            leases.behind(shardId, input.millisBehindLatest());
+            session.process(KinesisRecords.toSource(shardId, input.records()), new KclCheckpointer(input.checkpointer()));
+        }
+    }
+
+    @Override
+    public void leaseLost(LeaseLostInput input) {
+        try (var ignored = MDC.putCloseable("shardId", shardId)) {
+            LOG.info("lease lost; dropping buffered records (the new owner re-reads them)");
+            session.leaseLost();
+            leases.released(shardId);
+        }
+    }
+
+    @Override
+    public void shardEnded(ShardEndedInput input) {
+        try (var ignored = MDC.putCloseable("shardId", shardId)) {
+            LOG.info("shard ended; flushing and checkpointing SHARD_END");
+            session.shardEnded(new KclCheckpointer(input.checkpointer()), shutdownBudget);
+            leases.released(shardId);
+        } catch (CheckpointException e) {
+            // Thrown on purpose: KCL then retries shardEnded later instead of starting the
+            // children over records that are not in the lake yet.
+            throw new IllegalStateException("shard " + shardId + " could not end: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void shutdownRequested(ShutdownRequestedInput input) {
+        try (var ignored = MDC.putCloseable("shardId", shardId)) {
+            LOG.info("shutdown requested; flushing and checkpointing");
+            session.shutdownRequested(new KclCheckpointer(input.checkpointer()), shutdownBudget);
+            leases.released(shardId);
+        }
+    }
+}
