@@ -41,6 +41,8 @@ public final class ChangeRecordDecoder {
     public ChangeRecordDecoder(boolean arrivalFromEventTime) {
         this.arrivalFromEventTime = arrivalFromEventTime;
         this.factory = JsonFactory.builder()
+                // Emoji as UTF-8 rather than \uD83D\uDE00 pairs, so LIKE '%😀%' on JSON columns matches.
+                .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxStringLength(MAX_STRING_CHARS)
                         .maxNestingDepth(200)
@@ -51,6 +53,15 @@ public final class ChangeRecordDecoder {
     public ChangeRecord decode(SourceRecord src) throws DecodeException {
         if (isBlank(src)) {
             throw new DecodeException(ErrorCode.EMPTY_RECORD, "record is empty");
+        }
+        int bad = Utf8.firstInvalid(src.data(), src.offset(), src.length());
+        if (bad >= 0) {
+            int b = src.data()[src.offset() + bad] & 0xFF;
+            throw b == 0
+                    ? new DecodeException(ErrorCode.INVALID_JSON, "NUL byte at byte " + bad
+                            + " (JSON has none; is the record UTF-16 or UTF-32?)")
+                    : new DecodeException(ErrorCode.INVALID_UTF8, "invalid UTF-8 at byte " + bad
+                            + String.format(" (0x%02x)", b));
         }
         try (JsonParser p = factory.createParser(src.data(), src.offset(), src.length())) {
             JsonToken first = p.nextToken();
@@ -110,7 +121,11 @@ public final class ChangeRecordDecoder {
                     if (v != JsonToken.VALUE_NUMBER_INT) {
                         throw notCdc("dynamodb.ApproximateCreationDateTime is " + describe(v) + ", not an integer");
                     }
-                    f.creationTime = p.getLongValue();
+                    try {
+                        f.creationTime = p.getLongValue();
+                    } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+                        throw notCdc("dynamodb.ApproximateCreationDateTime " + p.getText() + " is out of range");
+                    }
                     f.hasCreationTime = true;
                 }
                 case "ApproximateCreationDateTimePrecision" -> f.precision = text(p, v, name);

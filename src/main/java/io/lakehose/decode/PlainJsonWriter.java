@@ -71,7 +71,10 @@ final class PlainJsonWriter {
                 }
                 g.writeNull();
             }
-            case "M" -> writeItem(p, g);
+            case "M" -> {
+                expect(t, JsonToken.START_OBJECT, name, tag);
+                writeItem(p, g);
+            }
             case "L" -> {
                 expect(t, JsonToken.START_ARRAY, name, tag);
                 g.writeStartArray();
