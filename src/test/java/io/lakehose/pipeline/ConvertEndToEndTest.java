@@ -253,9 +253,9 @@ class ConvertEndToEndTest {
     }
 
     /**
-     * Strict UTF-8 (see ChangeRecordDecoderTest.StrictUtf8): a line with an overlong
-     * UTF-8 sequence (C0 AF, an overlong '/') is written as a row with "/" instead of going to
-     * errors/reason=invalid_utf8.
+     * Strict UTF-8 (see ChangeRecordDecoderTest.StrictUtf8): a line with an overlong UTF-8
+     * sequence (C0 AF, an overlong '/') must go to errors/reason=invalid_utf8, not become a row
+     * with "/" (Jackson alone accepts it).
      */
     @Test
     @DisplayName("overlong UTF-8 goes to the error output, not into a row")
