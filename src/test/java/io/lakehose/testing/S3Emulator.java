@@ -41,8 +41,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3Emulator implements AutoCloseable {
 
     /** Dummy identity the emulator accepts; never a real credential. */
-    public static final String ACCESS_KEY = "lakehose-test";
-    public static final String SECRET_KEY = "lakehose-test-secret";
+    public static final String ACCESS_KEY = "lakehosetest"; // letters and digits only: DynamoDB Local 2.x rejects others
+    public static final String SECRET_KEY = "lakehosetestsecret";
     public static final String REGION = "us-east-1";
     private static final String BUCKET = "lakehose-test";
 

@@ -1,0 +1,278 @@
+package io.lakehose.testing;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
+import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
+import software.amazon.awssdk.services.dynamodb.model.Identity;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.model.Shard;
+import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
+import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Plays the part of DynamoDB's "Kinesis Data Streams for DynamoDB" integration on the local
+ * stack: reads a DynamoDB Local table's stream and puts every change on a Kinesis stream as the
+ * JSON the real integration writes (DESIGN section 1). Test and demo infrastructure only.
+ */
+public final class DynamoStreamsBridge implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DynamoStreamsBridge.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final DynamoDbStreamsClient streams;
+    private final KinesisClient kinesis;
+    private final String streamArn;
+    private final String tableName;
+    private final String kinesisStream;
+    private final String region;
+    private final Map<String, String> iterators = new HashMap<>();
+    private final java.util.Set<String> finishedShards = new java.util.HashSet<>();
+    private final AtomicLong forwarded = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public DynamoStreamsBridge(DynamoDbStreamsClient streams, KinesisClient kinesis, String streamArn, String tableName,
+                               String kinesisStream, String region) {
+        this.streams = streams;
+        this.kinesis = kinesis;
+        this.streamArn = streamArn;
+        this.tableName = tableName;
+        this.kinesisStream = kinesisStream;
+        this.region = region;
+        this.thread = new Thread(this::loop, "dynamodb-streams-bridge");
+        thread.setDaemon(true);
+    }
+
+    public DynamoStreamsBridge start() {
+        thread.start();
+        return this;
+    }
+
+    /** Changes forwarded to Kinesis so far. */
+    public long forwarded() {
+        return forwarded.get();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                discoverShards();
+                boolean any = false;
+                for (Map.Entry<String, String> e : new ArrayList<>(iterators.entrySet())) {
+                    any |= poll(e.getKey(), e.getValue());
+                }
+                if (!any) {
+                    Thread.sleep(200);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("bridge: {}; retrying", e.toString());
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void discoverShards() {
+        DescribeStreamResponse d = streams.describeStream(b -> b.streamArn(streamArn));
+        for (Shard s : d.streamDescription().shards()) {
+            if (!iterators.containsKey(s.shardId()) && !finishedShards.contains(s.shardId())) {
+                String it = streams.getShardIterator(b -> b.streamArn(streamArn).shardId(s.shardId())
+                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+                iterators.put(s.shardId(), it);
+            }
+        }
+    }
+
+    private boolean poll(String shardId, String iterator) {
+        GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(iterator).limit(1000));
+        if (r.nextShardIterator() == null) {
+            iterators.remove(shardId);
+            finishedShards.add(shardId);
+        } else {
+            iterators.put(shardId, r.nextShardIterator());
+        }
+        if (r.records().isEmpty()) {
+            return false;
+        }
+        List<PutRecordsRequestEntry> entries = new ArrayList<>();
+        for (Record rec : r.records()) {
+            entries.add(PutRecordsRequestEntry.builder()
+                    .partitionKey(partitionKey(rec.dynamodb().keys()))
+                    .data(SdkBytes.fromByteArray(toKinesisJson(rec, tableName, region)))
+                    .build());
+        }
+        // Keep the order of the DynamoDB stream: put in chunks and retry only the failed entries in order.
+        for (int i = 0; i < entries.size(); i += 500) {
+            List<PutRecordsRequestEntry> chunk = entries.subList(i, Math.min(entries.size(), i + 500));
+            putAll(chunk);
+        }
+        forwarded.addAndGet(entries.size());
+        return true;
+    }
+
+    private void putAll(List<PutRecordsRequestEntry> chunk) {
+        List<PutRecordsRequestEntry> pending = chunk;
+        while (!pending.isEmpty()) {
+            List<PutRecordsRequestEntry> send = pending;
+            PutRecordsResponse resp = kinesis.putRecords(b -> b.streamName(kinesisStream).records(send));
+            List<PutRecordsRequestEntry> failed = new ArrayList<>();
+            for (int i = 0; i < resp.records().size(); i++) {
+                if (resp.records().get(i).errorCode() != null) {
+                    failed.add(send.get(i));
+                }
+            }
+            pending = failed;
+        }
+    }
+
+    private static String partitionKey(Map<String, AttributeValue> keys) {
+        return Integer.toHexString(new String(itemJson(keys), java.nio.charset.StandardCharsets.UTF_8).hashCode());
+    }
+
+    /** One DynamoDB Streams record as the JSON the Kinesis integration writes. */
+    public static byte[] toKinesisJson(Record rec, String tableName, String region) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        StreamRecord d = rec.dynamodb();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("awsRegion", rec.awsRegion() != null ? rec.awsRegion() : region);
+            g.writeStringField("eventID", rec.eventID());
+            g.writeStringField("eventName", rec.eventNameAsString());
+            Identity id = rec.userIdentity();
+            if (id == null) {
+                g.writeNullField("userIdentity");
+            } else {
+                g.writeObjectFieldStart("userIdentity");
+                g.writeStringField("type", id.type());
+                g.writeStringField("principalId", id.principalId());
+                g.writeEndObject();
+            }
+            g.writeStringField("recordFormat", "application/json");
+            g.writeStringField("tableName", tableName);
+            g.writeObjectFieldStart("dynamodb");
+            long millis = d.approximateCreationDateTime() != null ? d.approximateCreationDateTime().toEpochMilli()
+                    : System.currentTimeMillis();
+            g.writeNumberField("ApproximateCreationDateTime", millis);
+            g.writeStringField("ApproximateCreationDateTimePrecision", "MILLISECOND");
+            writeItem(g, "Keys", d.keys());
+            if (d.hasNewImage()) {
+                writeItem(g, "NewImage", d.newImage());
+            }
+            if (d.hasOldImage()) {
+                writeItem(g, "OldImage", d.oldImage());
+            }
+            if (d.sizeBytes() != null) {
+                g.writeNumberField("SizeBytes", d.sizeBytes());
+            }
+            g.writeEndObject();
+            g.writeStringField("eventSource", "aws:dynamodb");
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** An attribute map in DynamoDB's typed JSON: {"name": {"S": "x"}, ...}. */
+    public static byte[] itemJson(Map<String, AttributeValue> item) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            writeMap(g, item);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeItem(JsonGenerator g, String field, Map<String, AttributeValue> item) throws IOException {
+        g.writeFieldName(field);
+        writeMap(g, item);
+    }
+
+    private static void writeMap(JsonGenerator g, Map<String, AttributeValue> item) throws IOException {
+        g.writeStartObject();
+        for (Map.Entry<String, AttributeValue> e : item.entrySet()) {
+            g.writeFieldName(e.getKey());
+            writeValue(g, e.getValue());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeValue(JsonGenerator g, AttributeValue v) throws IOException {
+        g.writeStartObject();
+        switch (v.type()) {
+            case S -> g.writeStringField("S", v.s());
+            case N -> g.writeStringField("N", v.n());
+            case B -> g.writeStringField("B", Base64.getEncoder().encodeToString(v.b().asByteArray()));
+            case BOOL -> g.writeBooleanField("BOOL", v.bool());
+            case NUL -> g.writeBooleanField("NULL", true);
+            case M -> {
+                g.writeFieldName("M");
+                writeMap(g, v.m());
+            }
+            case L -> {
+                g.writeArrayFieldStart("L");
+                for (AttributeValue e : v.l()) {
+                    writeValue(g, e);
+                }
+                g.writeEndArray();
+            }
+            case SS -> strings(g, "SS", v.ss());
+            case NS -> strings(g, "NS", v.ns());
+            case BS -> {
+                g.writeArrayFieldStart("BS");
+                for (SdkBytes b : v.bs()) {
+                    g.writeString(Base64.getEncoder().encodeToString(b.asByteArray()));
+                }
+                g.writeEndArray();
+            }
+            default -> throw new IllegalArgumentException("unknown attribute type " + v.type());
+        }
+        g.writeEndObject();
+    }
+
+    private static void strings(JsonGenerator g, String tag, List<String> values) throws IOException {
+        g.writeArrayFieldStart(tag);
+        for (String s : values) {
+            g.writeString(s);
+        }
+        g.writeEndArray();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,450 @@
+package io.lakehose.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+
+/**
+ * A local Kinesis: the npm package {@code kinesis-local} (kinesis-mock, the emulator LocalStack
+ * uses) run by Node as a child process on a free loopback port. It lives in {@code local/}
+ * ({@code npm ci --prefix local} installs it) because it is not on Maven Central.
+ *
+ * <pre>{@code
+ * try (KinesisLocal kinesis = KinesisLocal.start()) {
+ *     kinesis.createStream("orders", 2);                 // returns once ACTIVE (~50 ms)
+ *     kinesis.putRecords("orders", List.of(bytes, ...)); // PutRecords, failed entries retried
+ *     KinesisAsyncClient client = kinesis.client();      // shared, closed by close()
+ *     KinesisAsyncClient mine = kinesis.newClient();     // yours to close (e.g. for a KCL Scheduler)
+ *     KinesisClient sync = kinesis.newSyncClient();      // yours to close
+ * }
+ * }</pre>
+ *
+ * <p>What to know:
+ * <ul>
+ *   <li>Start takes about 1.5-2 s (Node loads an 8 MB Scala.js bundle), then {@code GET
+ *       /healthcheck} answers 200. Each instance is a separate process with its own ports and
+ *       streams; nothing is persisted.</li>
+ *   <li>Requests must be signed (any credentials): unsigned requests are refused. A 12-digit
+ *       access key id would select that AWS account; {@link #ACCESS_KEY} is not one, so every
+ *       stream lives in the default account {@code 000000000000}, region us-east-1.</li>
+ *   <li>The stream-state transitions (create, delete, split, merge, update shard count) take
+ *       {@link #TRANSITION} here instead of kinesis-mock's 500 ms default.</li>
+ *   <li>Kinesis-mock slows down as shards fill (PutRecords went from about 1,500 to 300
+ *       records/s past about 7,000 records per shard): keep test volumes to a few thousand
+ *       records per shard, or use more shards.</li>
+ *   <li>Only the plain HTTP port is used (HTTP/1.1, CBOR as the SDK defaults to); the TLS port
+ *       gets a free port too, because kinesis-mock always opens it.</li>
+ *   <li>Node's output goes to a temporary log file, quoted in the exception when start fails.
+ *       {@code KINESIS_LOCAL_LOG_LEVEL} (environment) overrides the log level (default WARN).</li>
+ *   <li>Always close it: a shutdown hook kills the process too, but only on an orderly JVM exit.</li>
+ * </ul>
+ */
+public final class KinesisLocal implements AutoCloseable {
+
+    /** Dummy identity: kinesis-mock checks that requests are signed, not by whom. */
+    public static final String ACCESS_KEY = "lakehosetest";
+    public static final String SECRET_KEY = "lakehosetestsecret";
+    public static final String REGION = "us-east-1";
+    /** How long kinesis-mock keeps a stream CREATING/UPDATING/DELETING. */
+    public static final Duration TRANSITION = Duration.ofMillis(20);
+
+    private static final String PACKAGE_DIR = "local/node_modules/kinesis-local";
+    private static final String INSTALL_HINT = "run: npm ci --prefix local";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ACTIVE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int START_ATTEMPTS = 3;
+
+    private final Process process;
+    private final Thread killOnExit;
+    private final Path log;
+    private final URI endpoint;
+    private final KinesisAsyncClient client;
+
+    private KinesisLocal(Process process, Thread killOnExit, Path log, URI endpoint) {
+        this.process = process;
+        this.killOnExit = killOnExit;
+        this.log = log;
+        this.endpoint = endpoint;
+        this.client = newClient();
+    }
+
+    /**
+     * Starts kinesis-local and waits for its health check.
+     *
+     * @throws IllegalStateException if Node or the npm package is missing (the message says how
+     *     to install it), or if the emulator does not come up within 30 s
+     */
+    public static KinesisLocal start() {
+        Path root = repositoryRoot();
+        Path packageDir = root.resolve(PACKAGE_DIR);
+        Path main = packageDir.resolve("main.js");
+        Path cert = packageDir.resolve("server.json");
+        if (!Files.isRegularFile(main) || !Files.isRegularFile(cert)) {
+            throw new IllegalStateException("kinesis-local is not installed (no " + main + "); " + INSTALL_HINT);
+        }
+        IllegalStateException failure = null;
+        // Free ports are found by binding port 0 and releasing it, so another process can take one
+        // before Node binds it; a fresh pair of ports on the next attempt handles that race.
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            try {
+                return startOnce(main, cert);
+            } catch (PortRaceException e) {
+                failure = e;
+            }
+        }
+        throw failure;
+    }
+
+    private static KinesisLocal startOnce(Path main, Path cert) {
+        int plainPort = freePort();
+        int tlsPort = freePort();
+        Path log;
+        try {
+            log = Files.createTempFile("kinesis-local-", ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ProcessBuilder pb = new ProcessBuilder(nodeExecutable(), main.toString())
+                .directory(main.getParent().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(plainPort));
+        env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(tlsPort));
+        // Without this it looks for server.json in the working directory and dies.
+        env.put("KINESIS_MOCK_CERT_PATH", cert.toString());
+        String transition = TRANSITION.toMillis() + "ms";
+        for (String op : List.of("CREATE_STREAM", "DELETE_STREAM", "MERGE_SHARDS", "SPLIT_SHARD",
+                "UPDATE_SHARD_COUNT", "UPDATE_STREAM_MODE", "REGISTER_STREAM_CONSUMER",
+                "DEREGISTER_STREAM_CONSUMER", "START_STREAM_ENCRYPTION", "STOP_STREAM_ENCRYPTION")) {
+            env.put(op + "_DURATION", transition);
+        }
+        env.put("SHARD_LIMIT", "1000");
+        env.put("AWS_REGION", REGION);
+        env.put("SHOULD_PERSIST_DATA", "false");
+        env.put("LOAD_DATA_IF_EXISTS", "false");
+        env.put("LOG_LEVEL", System.getenv().getOrDefault("KINESIS_LOCAL_LOG_LEVEL", "WARN"));
+        env.put("ROOT_LOG_LEVEL", "ERROR");
+        env.remove("INITIALIZE_STREAMS");
+
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            deleteQuietly(log);
+            throw new IllegalStateException("cannot run Node (" + nodeExecutable() + ") for kinesis-local: "
+                    + e.getMessage() + "; install Node 20 and " + INSTALL_HINT, e);
+        }
+        Thread killOnExit = new Thread(() -> kill(process), "kinesis-local-kill");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+        URI endpoint = URI.create("http://127.0.0.1:" + plainPort);
+        try {
+            awaitHealthy(process, endpoint, log);
+            return new KinesisLocal(process, killOnExit, log, endpoint);
+        } catch (RuntimeException e) {
+            kill(process);
+            removeHook(killOnExit);
+            deleteQuietly(log); // its tail is in the exception's message
+            throw e;
+        }
+    }
+
+    /** Base URI of the plain-HTTP port, e.g. {@code http://127.0.0.1:40123}. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** A shared client for this emulator (Netty, HTTP/1.1, dummy credentials, us-east-1). Do not close it. */
+    public KinesisAsyncClient client() {
+        return client;
+    }
+
+    /**
+     * A new client with its own HTTP client, configured like {@link #client()}; the caller closes
+     * it (closing the SDK client closes its HTTP client too).
+     */
+    public KinesisAsyncClient newClient() {
+        return KinesisAsyncClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .httpClientBuilder(httpClientBuilder())
+                .build();
+    }
+
+    /**
+     * A new synchronous client (the SDK's default synchronous HTTP client), configured like
+     * {@link #client()}; the caller closes it.
+     */
+    public KinesisClient newSyncClient() {
+        return KinesisClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .build();
+    }
+
+    /** The dummy static credentials every client of this emulator uses. */
+    public static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
+    }
+
+    /**
+     * Creates a provisioned stream and returns once it is ACTIVE. Polls DescribeStreamSummary
+     * every 10 ms: the SDK's {@code waitUntilStreamExists} waiter polls every 10 s.
+     */
+    public void createStream(String name, int shards) {
+        join(client.createStream(b -> b.streamName(name).shardCount(shards)));
+        awaitActive(name);
+    }
+
+    /** Waits (polling every 10 ms, at most 30 s) until the stream's status is ACTIVE. */
+    public void awaitActive(String name) {
+        long deadline = System.nanoTime() + ACTIVE_TIMEOUT.toNanos();
+        while (true) {
+            StreamStatus status = join(client.describeStreamSummary(b -> b.streamName(name)))
+                    .streamDescriptionSummary().streamStatus();
+            if (status == StreamStatus.ACTIVE) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("stream " + name + " still " + status + " after " + ACTIVE_TIMEOUT);
+            }
+            sleep(10);
+        }
+    }
+
+    /**
+     * Puts the records with PutRecords (batches of 500, partition key = the record's index as a
+     * decimal string, so records spread over the shards) and retries entries the emulator
+     * failed. Returns one result per record, in order, each with its shard id and sequence number.
+     */
+    public List<PutRecordsResultEntry> putRecords(String stream, List<byte[]> records) {
+        List<PutRecordsResultEntry> results = new ArrayList<>(records.size());
+        for (int from = 0; from < records.size(); from += 500) {
+            int to = Math.min(records.size(), from + 500);
+            List<PutRecordsRequestEntry> batch = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                batch.add(PutRecordsRequestEntry.builder()
+                        .partitionKey(Integer.toString(i))
+                        .data(SdkBytes.fromByteArray(records.get(i)))
+                        .build());
+            }
+            results.addAll(putWithRetries(stream, batch));
+        }
+        return results;
+    }
+
+    private List<PutRecordsResultEntry> putWithRetries(String stream, List<PutRecordsRequestEntry> batch) {
+        PutRecordsResultEntry[] out = new PutRecordsResultEntry[batch.size()];
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            pending.add(i);
+        }
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            List<PutRecordsRequestEntry> entries = pending.stream().map(batch::get).toList();
+            PutRecordsResponse response = join(client.putRecords(b -> b.streamName(stream).records(entries)));
+            List<Integer> failed = new ArrayList<>();
+            for (int i = 0; i < entries.size(); i++) {
+                PutRecordsResultEntry entry = response.records().get(i);
+                if (entry.errorCode() == null) {
+                    out[pending.get(i)] = entry;
+                } else {
+                    failed.add(pending.get(i));
+                }
+            }
+            if (!failed.isEmpty() && attempt >= 10) {
+                throw new IllegalStateException(failed.size() + " records still failing after " + attempt + " attempts");
+            }
+            pending = failed;
+            if (!pending.isEmpty()) {
+                sleep(50L * attempt);
+            }
+        }
+        return List.of(out);
+    }
+
+    /** Stops the emulator: closes the shared client, then kills Node and anything it started. */
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } finally {
+            kill(process);
+            removeHook(killOnExit);
+            deleteQuietly(log);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temp file; nothing depends on it
+        }
+    }
+
+    private static NettyNioAsyncHttpClient.Builder httpClientBuilder() {
+        return NettyNioAsyncHttpClient.builder()
+                .protocol(Protocol.HTTP1_1)
+                .connectionTimeout(Duration.ofSeconds(2));
+    }
+
+    private static void awaitHealthy(Process process, URI endpoint, Path log) {
+        URI health = endpoint.resolve("/healthcheck");
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                String output = tail(log);
+                if (output.contains("EADDRINUSE")) {
+                    throw new PortRaceException("kinesis-local lost a port race:\n" + output);
+                }
+                throw new IllegalStateException("kinesis-local exited with status " + process.exitValue()
+                        + " before answering its health check; output:\n" + output);
+            }
+            if (healthy(health)) {
+                return;
+            }
+            sleep(25);
+        }
+        throw new IllegalStateException("kinesis-local did not answer " + health + " within " + START_TIMEOUT
+                + "; output:\n" + tail(log));
+    }
+
+    private static boolean healthy(URI health) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) health.toURL().openConnection();
+            connection.setConnectTimeout(200);
+            connection.setReadTimeout(1000);
+            try {
+                return connection.getResponseCode() == 200;
+            } finally {
+                connection.disconnect();
+            }
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private static void kill(Process process) {
+        // Node's main.js starts no children today; kill descendants anyway, first, so none is orphaned.
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        for (ProcessHandle handle : all) {
+            try {
+                handle.onExit().get(2, TimeUnit.SECONDS);
+            } catch (Exception stillRunning) {
+                handle.destroyForcibly();
+            }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to; nothing to remove
+        }
+    }
+
+    /**
+     * The checkout's root: the nearest directory, from the working directory up, that holds both
+     * pom.xml and local/ (Surefire runs in the module directory, an IDE may run elsewhere below it).
+     */
+    static Path repositoryRoot() {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isDirectory(dir.resolve("local"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no directory with pom.xml and local/ at or above " + start
+                + "; run the tests from the lakehose checkout");
+    }
+
+    private static String nodeExecutable() {
+        String node = System.getenv("LAKEHOSE_NODE");
+        return node == null || node.isBlank() ? "node" : node;
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free local port", e);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer from kinesis-local within 30 s", e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static final class PortRaceException extends IllegalStateException {
+        PortRaceException(String message) {
+            super(message);
+        }
+    }
+}
