@@ -1,0 +1,144 @@
+package io.lakehose.kcl;
+
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.DuckDbLake;
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One in-process worker against kinesis-local, DynamoDB Local and S3Proxy. */
+class KinesisWorkerTest {
+
+    private static LocalAwsStack stack;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalAwsStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void twentyThousandChangesOverFourShardsLandExactlyOnceWithCheckpointsAtTheEnd() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "e2e", 4);
+        List<byte[]> records = new ArrayList<>();
+        Instant t0 = Instant.parse("2024-11-25T07:30:00Z");
+        for (int i = 0; i < 20_000; i++) {
+            records.add(WorkerHarness.change(i, t0.plusMillis(i * 300L))); // 100 minutes: three hour partitions
+            if (i == 10_000) {
+                records.add("{\"not\": \"a change record\"}".getBytes(StandardCharsets.UTF_8)); // one bad record mid-stream
+            }
+        }
+        List<String> put = h.put(records);
+        String badRecord = put.get(10_001);
+
+        LakehoseConfig cfg = h.loadConfig(Map.of());
+        PipelineStats stats = new PipelineStats();
+        Path spool = Files.createDirectories(tmp.resolve("spool"));
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, spool, RowEncoders.envelopeOnly(), stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return worker.run();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (stats.rows.sum() + stats.errors.sum() < records.size() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(stats.records.sum()).as("records consumed").isEqualTo(records.size());
+            worker.shutdown();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code").isZero();
+        }
+
+        // Exactly once: every put record is one row, or (the bad one) one error line.
+        Path lake = tmp.resolve("lake");
+        List<String> keys = h.download(lake);
+        List<String> rows = h.rows(lake);
+        assertThat(rows).hasSize(20_000).doesNotHaveDuplicates();
+        List<String> expected = new ArrayList<>(put);
+        expected.remove(badRecord);
+        assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(expected));
+        List<Path> errorFiles = DuckDbLake.files(lake.resolve("e2e-errors"), ".jsonl");
+        assertThat(errorFiles).hasSize(1);
+        String errorLine = Files.readString(errorFiles.get(0));
+        assertThat(errorLine).contains("\"error_code\":\"not_a_cdc_record\"")
+                .contains("\"sequence_number\":\"" + badRecord.split("/")[1] + "\"");
+
+        // The lease table's checkpoints are the last sequence numbers of every shard.
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
+
+        // Every object carries SSE-KMS with the configured key.
+        assertThat(keys).isNotEmpty();
+        for (String key : keys) {
+            HeadObjectResponse head = stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key));
+            assertThat(head.serverSideEncryption()).as(key).isEqualTo(ServerSideEncryption.AWS_KMS);
+            assertThat(head.ssekmsKeyId()).as(key).isEqualTo(WorkerHarness.KMS_KEY);
+        }
+        assertThat(keys).anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=07/shardId-"))
+                .anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=09/shardId-"));
+    }
+
+    @Test
+    void aQuietShardStillFlushesByAgeAndCheckpoints() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "quiet", 1);
+        List<String> put = h.put(List.of(WorkerHarness.change(1, Instant.now()), WorkerHarness.change(2, Instant.now())));
+        LakehoseConfig cfg = h.loadConfig(Map.of("buffer.maxAgeSeconds", "2"));
+        PipelineStats stats = new PipelineStats();
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool2")),
+                    RowEncoders.envelopeOnly(), stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return worker.run();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // No more records arrive: only the wall-clock age can flush and checkpoint.
+            while (!h.checkpoints().values().contains(put.get(1).split("/")[1]) && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            assertThat(h.rowsNow()).containsExactlyInAnyOrderElementsOf(put);
+            assertThat(h.checkpoints()).containsValue(put.get(1).split("/")[1]);
+            worker.shutdown();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+        }
+    }
+}
