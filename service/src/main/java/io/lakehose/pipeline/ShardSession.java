@@ -80,9 +80,15 @@ public final class ShardSession {
         }
     }
 
-    /** Another worker owns the shard now: drop the buffers, never checkpoint. */
-    public void leaseLost() {
+    /**
+     * Another worker owns the shard now: drop the buffers, never checkpoint.
+     *
+     * @return records dropped from buffers (the new owner re-reads them); 0 after a clean shutdown
+     */
+    public long leaseLost() {
+        long dropped = pipeline.bufferedRecords();
         pipeline.discard();
+        return dropped;
     }
 
     /** The shard was split or merged: flush everything, then checkpoint SHARD_END so children start. */

@@ -56,8 +56,12 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
     @Override
     public void leaseLost(LeaseLostInput input) {
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
-            LOG.info("lease lost; dropping buffered records (the new owner re-reads them)");
-            session.leaseLost();
+            long dropped = session.leaseLost();
+            if (dropped > 0) {
+                LOG.info("lease lost; dropped {} buffered records (the new owner re-reads them)", dropped);
+            } else {
+                LOG.info("lease released");
+            }
             leases.released(shardId);
         }
     }

@@ -1,0 +1,346 @@
+package io.lakehose.kcl;
+
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.LeaseTableSeeder;
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.ScalingType;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Resharding under load with one in-process worker: a shard is split (or the stream scaled from
+ * 2 to 4 shards) while a producer keeps putting records, and the worker must end the parents and
+ * carry on with the children without losing or repeating a record (DESIGN section 3: "On shard
+ * end: flush everything, then checkpoint at SHARD_END").
+ *
+ * <p>The checkpoint rule is checked at the moment it matters: as soon as a parent's lease shows
+ * SHARD_END, every record put to that parent must already be in the lake, because KCL starts the
+ * children (possibly on another worker) once it sees that checkpoint.
+ *
+ * <p>Timing (2-core machine): KCL's lease taker takes the child leases on its next run (every
+ * 2 x (failoverTimeMillis + 25 ms), about 6 s here); a child whose parent is not yet at SHARD_END
+ * waits the coordinator's {@code parentShardPollIntervalMillis} (10 s, not configurable through
+ * lakehose) before it looks again.
+ */
+class ReshardingTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReshardingTest.class);
+    private static final String SHARD_END = "SHARD_END";
+
+    private static LocalAwsStack stack;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalAwsStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void splittingAShardWhileRecordsFlowLosesAndRepeatsNothing() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "split", 2);
+        Shard parent = shards(h.stream()).get(0);
+        BigInteger from = new BigInteger(parent.hashKeyRange().startingHashKey());
+        BigInteger to = new BigInteger(parent.hashKeyRange().endingHashKey());
+        String midpoint = from.add(to).shiftRight(1).toString();
+
+        runReshardingScenario(h, Set.of(parent.shardId()), kinesis -> {
+            join(kinesis.splitShard(b -> b.streamName(h.stream()).shardToSplit(parent.shardId())
+                    .newStartingHashKey(midpoint)));
+            stack.kinesis().awaitActive(h.stream());
+        });
+    }
+
+    @Test
+    void scalingFromTwoToFourShardsWhileRecordsFlowLosesAndRepeatsNothing() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "scale", 2);
+        Set<String> parents = new HashSet<>();
+        shards(h.stream()).forEach(s -> parents.add(s.shardId()));
+
+        runReshardingScenario(h, parents, kinesis -> {
+            join(kinesis.updateShardCount(b -> b.streamName(h.stream()).targetShardCount(4)
+                    .scalingType(ScalingType.UNIFORM_SCALING)));
+            stack.kinesis().awaitActive(h.stream());
+        });
+    }
+
+    /**
+     * Starts a worker and a producer, reshards once the parents have checkpointed something (so
+     * the parents end with both uploaded and buffered records), keeps producing into the children,
+     * then waits for every checkpoint and checks the lake and the lease table.
+     */
+    private void runReshardingScenario(WorkerHarness h, Set<String> expectedParents, Consumer<KinesisAsyncClient> reshard)
+            throws Exception {
+        long t0 = System.nanoTime();
+        LakehoseConfig cfg = h.loadConfig(Map.of("buffer.maxAgeSeconds", "2"));
+        PipelineStats stats = new PipelineStats();
+        Producer producer = new Producer(h.stream());
+        Map<String, Long> parentEndedAtMillis = new TreeMap<>();
+        Map<String, Long> childTakenAtMillis = new TreeMap<>();
+        long splitAtMillis;
+        Set<String> children = new HashSet<>();
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
+                    RowEncoders.envelopeOnly(), stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return worker.run();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread producing = new Thread(producer, "producer");
+            producing.start();
+            try {
+                // Reshard only once every parent has uploaded and checkpointed part of its records,
+                // so that shard end has to flush what is still buffered on top of that.
+                awaitOrFail(60, "every parent checkpointed a sequence number", () -> {
+                    Map<String, String> cp = h.checkpoints();
+                    return expectedParents.stream().allMatch(p -> isSequence(cp.get(p)));
+                });
+                long reshardStart = System.nanoTime();
+                reshard.accept(stack.kinesis().client());
+                splitAtMillis = millisSince(t0);
+                List<Shard> after = shards(h.stream());
+                after.stream().filter(s -> expectedParents.contains(s.parentShardId())
+                                || expectedParents.contains(s.adjacentParentShardId()))
+                        .forEach(s -> children.add(s.shardId()));
+                LOG.info("resharded in {} ms at t={} ms; parents {} -> children {}",
+                        (System.nanoTime() - reshardStart) / 1_000_000, splitAtMillis, expectedParents, children);
+                assertThat(children).as("children of " + expectedParents).isNotEmpty();
+
+                // Keep putting, now into the children, until the producer has reached every child.
+                awaitOrFail(30, "records put to every child",
+                        () -> producer.shardsWritten().containsAll(children));
+                Thread.sleep(2_000);
+            } finally {
+                producer.stop();
+                producing.join(10_000);
+            }
+            List<String> put = producer.put();
+            LOG.info("put {} records at t={} ms: {}", put.size(), millisSince(t0), countByShard(put));
+            producer.rethrow();
+
+            Map<String, String> expectedCheckpoints = new HashMap<>(WorkerHarness.lastSequenceByShard(put));
+            expectedParents.forEach(p -> expectedCheckpoints.put(p, SHARD_END));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Map<String, String> checkpoints = h.checkpoints();
+            while (!checkpoints.equals(expectedCheckpoints) && System.nanoTime() < deadline) {
+                for (String p : expectedParents) {
+                    if (SHARD_END.equals(checkpoints.get(p)) && !parentEndedAtMillis.containsKey(p)) {
+                        parentEndedAtMillis.put(p, millisSince(t0));
+                        // The checkpoint rule, checked right when KCL may start the children:
+                        // everything put to the parent is in the lake, exactly once.
+                        List<String> parentRows = rowsOfShard(h.rowsNow(), p);
+                        assertThat(parentRows).as("rows of %s when its lease showed SHARD_END", p)
+                                .doesNotHaveDuplicates()
+                                .containsExactlyInAnyOrderElementsOf(rowsOfShard(put, p));
+                    }
+                }
+                for (String c : children) {
+                    if (worker.leases().millisBehindLatest().containsKey(c)) {
+                        childTakenAtMillis.putIfAbsent(c, millisSince(t0));
+                    }
+                }
+                Thread.sleep(100);
+                checkpoints = h.checkpoints();
+            }
+            LOG.info("resharded at t={} ms; parents at SHARD_END at {}; children started at {}; all checkpoints at t={} ms",
+                    splitAtMillis, parentEndedAtMillis, childTakenAtMillis, millisSince(t0));
+            assertThat(checkpoints).as("lease checkpoints: SHARD_END for parents, last sequence for the others")
+                    .isEqualTo(expectedCheckpoints);
+            assertThat(parentEndedAtMillis.keySet()).as("parents whose SHARD_END was seen (and the lake checked)")
+                    .isEqualTo(expectedParents);
+
+            worker.shutdown();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code").isZero();
+            LOG.info("worker stopped at t={} ms; {}", millisSince(t0), stats.summary());
+
+            // Exactly once: every record put is one row, none twice, none re-read.
+            List<String> rows = h.rowsNow();
+            assertThat(rows).hasSize(put.size()).doesNotHaveDuplicates();
+            assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(put));
+            assertThat(stats.records.sum()).as("records consumed").isEqualTo(put.size());
+            assertThat(stats.skipped.sum()).as("records skipped as already stored").isZero();
+            assertThat(stats.errors.sum()).isZero();
+
+            // The graceful stop kept the checkpoints, and the children name their parents.
+            assertThat(h.checkpoints()).isEqualTo(expectedCheckpoints);
+            Map<String, Map<String, AttributeValue>> leases =
+                    LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application());
+            for (String c : children) {
+                assertThat(leases.get(c).get("parentShardId").ss()).as("parents of " + c)
+                        .isNotEmpty().allMatch(expectedParents::contains);
+            }
+        } finally {
+            producer.stop();
+        }
+    }
+
+    private static List<String> rowsOfShard(List<String> rows, String shardId) {
+        return rows.stream().filter(r -> r.startsWith(shardId + "/")).toList();
+    }
+
+    private static Map<String, Integer> countByShard(List<String> put) {
+        Map<String, Integer> n = new TreeMap<>();
+        put.forEach(p -> n.merge(p.split("/")[0], 1, Integer::sum));
+        return n;
+    }
+
+    private static boolean isSequence(String checkpoint) {
+        return checkpoint != null && !checkpoint.isEmpty() && checkpoint.chars().allMatch(Character::isDigit);
+    }
+
+    private static List<Shard> shards(String stream) {
+        return join(stack.kinesis().client().listShards(b -> b.streamName(stream))).shards();
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitOrFail(int seconds, String what, Condition condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + seconds + " s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Puts small batches (about 400 records/s) with a fresh partition key per record, so that
+     * records spread over the whole hash range and reach every shard, children included.
+     */
+    private static final class Producer implements Runnable {
+        private static final int BATCH = 20;
+
+        private final String stream;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<String> put = Collections.synchronizedList(new ArrayList<>());
+        private final Set<String> shards = Collections.synchronizedSet(new HashSet<>());
+        private volatile Throwable failure;
+        private long next;
+
+        Producer(String stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (running.get()) {
+                    List<PutRecordsRequestEntry> pending = new ArrayList<>(BATCH);
+                    for (int i = 0; i < BATCH; i++, next++) {
+                        pending.add(PutRecordsRequestEntry.builder()
+                                .partitionKey("item-" + next)
+                                .data(SdkBytes.fromByteArray(WorkerHarness.change(next, Instant.now())))
+                                .build());
+                    }
+                    for (int attempt = 1; !pending.isEmpty(); attempt++) {
+                        List<PutRecordsRequestEntry> entries = pending;
+                        PutRecordsResponse response = join(stack.kinesis().client()
+                                .putRecords(b -> b.streamName(stream).records(entries)));
+                        List<PutRecordsRequestEntry> failed = new ArrayList<>();
+                        for (int i = 0; i < entries.size(); i++) {
+                            var r = response.records().get(i);
+                            if (r.errorCode() == null) {
+                                put.add(r.shardId() + "/" + r.sequenceNumber());
+                                shards.add(r.shardId());
+                            } else {
+                                failed.add(entries.get(i));
+                            }
+                        }
+                        if (!failed.isEmpty() && attempt >= 10) {
+                            throw new IllegalStateException(failed.size() + " records still failing after 10 attempts");
+                        }
+                        pending = failed;
+                    }
+                    Thread.sleep(50);
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        void stop() {
+            running.set(false);
+        }
+
+        List<String> put() {
+            synchronized (put) {
+                return List.copyOf(put);
+            }
+        }
+
+        Set<String> shardsWritten() {
+            synchronized (shards) {
+                return Set.copyOf(shards);
+            }
+        }
+
+        void rethrow() {
+            if (failure != null) {
+                throw new AssertionError("producer failed", failure);
+            }
+        }
+    }
+}
