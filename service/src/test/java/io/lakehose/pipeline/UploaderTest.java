@@ -1,0 +1,98 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.buffer.SealedFile;
+import io.lakehose.decode.SequenceNumber;
+import io.lakehose.sink.ObjectStore;
+import io.lakehose.sink.StoredObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Backpressure and ordering of uploads, with a store whose puts complete when the test says so. */
+class UploaderTest {
+
+    @TempDir
+    Path dir;
+
+    /** Our ObjectStore interface with puts that stay pending until completed by the test. */
+    static final class ManualStore implements ObjectStore {
+        final Map<String, CompletableFuture<StoredObject>> puts = new ConcurrentHashMap<>();
+        final AtomicInteger started = new AtomicInteger();
+
+        @Override
+        public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
+            started.incrementAndGet();
+            return puts.computeIfAbsent(key, k -> new CompletableFuture<>());
+        }
+
+        void complete(String key) {
+            puts.computeIfAbsent(key, k -> new CompletableFuture<>()).complete(new StoredObject(key, 1));
+        }
+
+        @Override
+        public List<String> list(String keyPrefix) {
+            return List.of();
+        }
+
+        @Override
+        public String describe() {
+            return "manual";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private SealedFile file(String key, int bytes) throws IOException {
+        Path p = Files.write(dir.resolve(key.replace('/', '_')), new byte[bytes]);
+        return new SealedFile(p, key.substring(0, key.indexOf('/')), key, "x", bytes, 1, SequenceNumber.of(1),
+                SequenceNumber.of(1), 0);
+    }
+
+    @Test
+    void aShardWaitsWhenTooManyBytesAreUploadingInsteadOfBufferingMore() throws Exception {
+        ManualStore store = new ManualStore();
+        Uploader uploader = new Uploader(store, 256 * 1024); // room for two 128 KiB files
+        uploader.upload(file("a/1", 128 * 1024), CompletableFuture.completedFuture(null));
+        uploader.upload(file("b/1", 128 * 1024), CompletableFuture.completedFuture(null));
+
+        CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
+            try {
+                uploader.upload(file("c/1", 128 * 1024), CompletableFuture.completedFuture(null));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertThat(third).as("blocked while 256 KiB are in flight").isNotDone();
+        assertThat(store.started).hasValue(2);
+
+        store.complete("a/1");
+        third.get(5, TimeUnit.SECONDS);
+        assertThat(store.started).hasValue(3);
+    }
+
+    @Test
+    void aFileWaitsForThePreviousFileOfItsPartitionAndIsNotUploadedIfThatFails() throws Exception {
+        ManualStore store = new ManualStore();
+        Uploader uploader = new Uploader(store, 1 << 30);
+        CompletableFuture<StoredObject> first = uploader.upload(file("p/1", 10), CompletableFuture.completedFuture(null));
+        CompletableFuture<StoredObject> second = uploader.upload(file("p/2", 10), first);
+        assertThat(store.started).as("second waits for first").hasValue(1);
+        store.puts.get("p/1").completeExceptionally(new IOException("boom"));
+        assertThat(second).failsWithin(5, TimeUnit.SECONDS);
+        assertThat(store.started).as("never uploaded after a gap").hasValue(1);
+    }
+}
