@@ -1,0 +1,59 @@
+# lakehose container image: the service jar built by Maven, run by a JRE as a non-root user.
+#
+#   docker build -t lakehose .
+#   docker run --rm -e LAKEHOSE_LAKE_URI=s3://bucket/cdc -e LAKEHOSE_KINESIS_STREAM=stream lakehose
+#
+# Needs BuildKit (the default builder since Docker 23) for the Maven cache mount.
+# Size, health check and the runtime-command contract: deploy/README.md.
+
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-noble
+
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+# The reactor needs every module's pom, but only the service is built (-pl service -am): the
+# local demo stack and its emulators never reach the image. .dockerignore lets in nothing else.
+COPY pom.xml ./
+COPY local-stack/pom.xml local-stack/
+COPY deploy/pom.xml deploy/
+COPY service/pom.xml service/
+COPY service/src/main service/src/main
+# -Dmaven.test.skip also skips compiling the tests (and the test-jar only local-stack uses);
+# -DskipTests is still needed because it switches off the emulator install (exec plugin).
+# The Maven repository is a cache mount: it speeds up rebuilds and never becomes a layer.
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -q -pl service -am package -DskipTests -Dmaven.test.skip=true \
+    && test -s target/lakehose.jar
+
+FROM ${RUNTIME_IMAGE}
+# curl runs the health check (HEALTHCHECK below, and the ECS container health check, which runs
+# inside the container too). Temurin's Ubuntu images for Java 17 ship it; it is installed only
+# if a newer base image dropped it, as the Java 22+ images did.
+RUN set -eux; \
+    if ! command -v curl >/dev/null 2>&1; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends curl; \
+        rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    groupadd --system --gid 10001 lakehose; \
+    useradd --system --uid 10001 --gid lakehose --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin lakehose
+COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
+COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
+# Numeric, so that runtimes can verify "non-root" without reading /etc/passwd. The spool
+# (buffer.spoolDir) defaults to /tmp/lakehose-spool, on the task's ephemeral storage.
+USER 10001:10001
+WORKDIR /app
+EXPOSE 8080
+# ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The exec-form ENTRYPOINT makes the JVM
+# PID 1, so SIGTERM reaches it: lakehose flushes, uploads, checkpoints and exits 0.
+STOPSIGNAL SIGTERM
+# /health on http.port (8080 unless LAKEHOSE_HTTP_PORT says otherwise); shell form so the
+# variable expands. Docker runs this; ECS ignores it and runs the same command from the task
+# definition (deploy/cdk/lib/container.ts).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD curl -fsS -o /dev/null --max-time 4 "http://127.0.0.1:${LAKEHOSE_HTTP_PORT:-8080}/health" || exit 1
+# The runtime command. Keep ENTRYPOINT and CMD one JSON array on one line each: the tests read
+# them from this file and run the same command line (deploy/README.md, "Runtime command").
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/lakehose.jar"]
+CMD ["run", "--config", "/config/lakehose.yaml"]
