@@ -427,19 +427,18 @@ public final class BenchCommand implements Callable<Integer> {
         Result parse = bySize.get(Kind.PARSE);
         Result decode = bySize.get(Kind.DECODE);
         Result pipe = bySize.get(Kind.PIPELINE);
-        if (parse == null || decode == null || pipe == null) {
-            return;
+        if (parse != null && decode != null && pipe != null) {
+            double p = cpuMicrosPerRecord(parse);
+            double d = cpuMicrosPerRecord(decode);
+            double all = cpuMicrosPerRecord(pipe);
+            out.printf(Locale.ROOT, "  CPU per record: %.2f us = %.2f bare parse + %.2f more to decode (UTF-8 check, "
+                    + "fields, images to plain JSON) + %.2f after decode (Avro row, Parquet encoding, compression, GC)%n",
+                    all, p, d - p, all - d);
         }
-        double p = cpuMicrosPerRecord(parse);
-        double d = cpuMicrosPerRecord(decode);
-        double all = cpuMicrosPerRecord(pipe);
-        out.printf(Locale.ROOT, "  CPU per record: %.2f us = %.2f bare parse + %.2f more to decode (fields, images "
-                + "to plain JSON) + %.2f after decode (partition, Avro row, Parquet encoding, compression, GC)%n",
-                all, p, d - p, all - d);
-        if (pipe.workerCpuNanos > 0 && pipe.cpuNanos > 0) {
-            out.printf(Locale.ROOT, "  of the pipeline's CPU, %.0f%% was its own thread and %.0f%% other JVM threads "
-                            + "(GC, JIT); heap held after GC: see 'after GC'%n",
-                    100.0 * pipe.workerCpuNanos / pipe.cpuNanos, 100.0 * (pipe.cpuNanos - pipe.workerCpuNanos) / pipe.cpuNanos);
+        if (pipe != null && pipe.workerCpuNanos > 0 && pipe.cpuNanos > 0) {
+            out.printf(Locale.ROOT, "  pipeline CPU: %.0f%% in its own thread, %.0f%% in other JVM threads (GC, JIT)%n",
+                    100.0 * pipe.workerCpuNanos / pipe.cpuNanos,
+                    100.0 * (pipe.cpuNanos - pipe.workerCpuNanos) / pipe.cpuNanos);
         }
     }
 

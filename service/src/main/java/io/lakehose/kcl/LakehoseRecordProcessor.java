@@ -55,6 +55,12 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void leaseLost(LeaseLostInput input) {
+        if (session == null) {
+            // KCL also calls leaseLost when the lease went before initialize ran (another worker
+            // stole it while this one was starting the shard): nothing was read, nothing to drop.
+            LOG.info("lease lost before the shard was initialized; nothing to drop");
+            return;
+        }
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             long dropped = session.leaseLost();
             if (dropped > 0) {
@@ -81,6 +87,9 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
+        if (session == null) {
+            return; // not initialized: nothing read, nothing to flush or checkpoint
+        }
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             LOG.info("shutdown requested; flushing and checkpointing");
             session.shutdownRequested(new KclCheckpointer(input.checkpointer()), shutdownBudget);

@@ -43,6 +43,8 @@ public final class ShardSession {
     private SequenceNumber lastCheckpointed;
     private long lastCheckpointMillis;
     private volatile boolean failed;
+    /** Set when a checkpoint reported the lease gone: later batches must not be buffered or uploaded. */
+    private volatile boolean leaseGone;
 
     public ShardSession(ShardPipeline pipeline, Clock clock, Duration checkpointInterval, FatalErrorListener fatal) {
         this.pipeline = pipeline;
@@ -54,8 +56,8 @@ public final class ShardSession {
 
     /** A batch from the stream (possibly empty, so that quiet shards still flush by age). */
     public void process(List<SourceRecord> records, Checkpointer checkpointer) {
-        if (failed) {
-            return; // nothing after a failure may be checkpointed; a new worker re-reads it
+        if (failed || leaseGone) {
+            return; // nothing after a failure or a lease loss may be written; another worker re-reads it
         }
         try {
             for (SourceRecord r : records) {
@@ -72,6 +74,7 @@ public final class ShardSession {
             if (e.leaseLost()) {
                 LOG.info("shard {}: lease lost while checkpointing; dropping buffers", pipeline.shardId());
                 leaseLost();
+                leaseGone = true;
             } else {
                 LOG.warn("shard {}: checkpoint failed, will retry: {}", pipeline.shardId(), e.getMessage());
             }

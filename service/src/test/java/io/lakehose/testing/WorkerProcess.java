@@ -1,0 +1,227 @@
+package io.lakehose.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The shipped jar running as a worker in a child process ({@code java -Xmx512m -jar lakehose.jar
+ * run --config FILE}), so that tests can do to it what ECS and the kernel do: SIGTERM (graceful
+ * stop) and SIGKILL (crash), then start another one.
+ *
+ * <pre>{@code
+ * Path yaml = harness.writeConfig(dir.resolve("w.yaml"), Map.of("buffer.maxRecords", "300"));
+ * WorkerProcess w = WorkerProcess.start(jar, yaml, dir, "w1");
+ * w.awaitLog("lease taken", Duration.ofSeconds(30));
+ * w.sigkill();                      // kill -9: no flush, no checkpoint
+ * w.sigterm();                      // graceful: flush, upload, checkpoint, then exit
+ * int code = w.waitFor(Duration.ofSeconds(30));
+ * }</pre>
+ *
+ * <p>What to know:
+ * <ul>
+ *   <li>The environment is {@link WorkerHarness#processEnvironment()} (dummy emulator credentials)
+ *       plus {@code LAKEHOSE_BUFFER_SPOOL_DIR} pointing at a spool directory of its own, so
+ *       {@link #spoolFiles()} sees only this process's buffers. Inherited {@code LAKEHOSE_*} and
+ *       {@code AWS_*} variables are removed first: nothing from the developer's shell leaks in.</li>
+ *   <li>stdout and stderr go to one log file ({@link #log()}); {@link #tail(int)} quotes its end for
+ *       assertion messages, and {@link #waitFor} quotes it when the process does not exit in time.</li>
+ *   <li>{@link #sigterm()} is {@link Process#destroy()}, which is SIGTERM on Linux and macOS;
+ *       {@link #sigkill()} is {@link Process#destroyForcibly()} (SIGKILL) and waits until the
+ *       process is gone, so a test knows no more uploads or checkpoints can come from it.</li>
+ *   <li>{@link #close()} kills it if it is still running (for after-each hooks); the directory
+ *       with the log and spool is left for the test's temporary directory to remove.</li>
+ * </ul>
+ */
+public final class WorkerProcess implements AutoCloseable {
+
+    private static final String HEAP = "-Xmx512m";
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final Path spoolDir;
+    private final long startNanos;
+
+    private WorkerProcess(String name, Process process, Path log, Path spoolDir, long startNanos) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.spoolDir = spoolDir;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Starts {@code java -Xmx512m -jar jar run --config config}; its log and spool directory go
+     * under {@code dir/name}. The working directory is the test's (the repository root under
+     * failsafe).
+     */
+    public static WorkerProcess start(Path jar, Path config, Path dir, String name) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no worker jar at " + jar.toAbsolutePath()
+                    + "; build it (mvn -pl service package) or pass -Dlakehose.jar");
+        }
+        Path home = dir.resolve(name);
+        Path spool = home.resolve("spool");
+        Path log = home.resolve("worker.log");
+        try {
+            Files.createDirectories(spool);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, HEAP, "-jar", jar.toAbsolutePath().toString(),
+                "run", "--config", config.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("LAKEHOSE_") || k.startsWith("AWS_"));
+        env.putAll(WorkerHarness.processEnvironment());
+        env.put("LAKEHOSE_BUFFER_SPOOL_DIR", spool.toAbsolutePath().toString());
+        try {
+            return new WorkerProcess(name, pb.start(), log, spool, System.nanoTime());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + java, e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** How long ago it was started. */
+    public Duration age() {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** SIGTERM: asks for a graceful stop; returns at once. */
+    public void sigterm() {
+        process.destroy();
+    }
+
+    /** SIGKILL, then waits until the process is gone (it cannot upload or checkpoint any more). */
+    public void sigkill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " (pid " + pid() + ") still alive 30 s after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * Waits for the process to exit and returns its exit code (143 = ended by SIGTERM without
+     * handling it, 137 = SIGKILL).
+     *
+     * @throws IllegalStateException if it is still running after {@code timeout}; the message
+     *     quotes the end of its log
+     */
+    public int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " (pid " + pid() + ") did not exit within " + timeout
+                        + "; log tail:\n" + tail(60));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return process.exitValue();
+    }
+
+    /** The log file (stdout and stderr together). */
+    public Path log() {
+        return log;
+    }
+
+    /** The whole log so far. */
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /** The last {@code lines} lines of the log, headed by the process's name and pid. */
+    public String tail(int lines) {
+        List<String> all = logText().lines().toList();
+        return "---- " + name + " (pid " + pid() + ", " + (isAlive() ? "running" : "exit " + process.exitValue())
+                + ") " + log + "\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /**
+     * Waits until the log contains {@code text}.
+     *
+     * @throws IllegalStateException if the process exits first or the timeout passes
+     */
+    public void awaitLog(String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!logText().contains(text)) {
+            if (!isAlive()) {
+                throw new IllegalStateException(name + " exited before logging '" + text + "':\n" + tail(60));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " did not log '" + text + "' within " + timeout + ":\n" + tail(60));
+            }
+            pause(50);
+        }
+    }
+
+    /** The spool directory given to the process (it spools under {@code pid-<pid>/} inside). */
+    public Path spoolDir() {
+        return spoolDir;
+    }
+
+    /** The files in its spool directory now: buffers being written or waiting for upload. */
+    public List<Path> spoolFiles() {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(spoolDir)) {
+            s.filter(Files::isRegularFile).forEach(files::add);
+        } catch (IOException | UncheckedIOException e) {
+            // files come and go while we walk; what was seen is enough
+        }
+        return files;
+    }
+
+    /** Kills it if still running. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            sigkill();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + pid() + ")";
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
