@@ -115,7 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
     Path config;
 
     private final PrintStream out = System.out;
-    private long sink; // results of measured work go here so the JIT cannot drop the work
+    /** Results of the measured work go here, so that the JIT cannot drop the work as unused. */
+    static volatile long sinkHole;
+    private long sink;
 
     @Override
     public Integer call() throws Exception {
@@ -129,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
                 ConfigKeys.BUFFER_MAX_AGE_SECONDS.path(), "86400"));
         String codec = cfg.parquet().compression().name().toLowerCase(Locale.ROOT);
 
-        printHeader(cfg, kinds);
+        printHeader(cfg);
         List<Result> results = new ArrayList<>();
         try (HeapMonitor heap = new HeapMonitor()) {
             for (int size : sizes) {
@@ -157,7 +159,6 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         printVerdicts(results);
-        out.println("(sink " + (sink & 1) + ")");
         return 0;
     }
 
@@ -251,6 +252,7 @@ public final class BenchCommand implements Callable<Integer> {
         long nanos = System.nanoTime() - t0;
         long worker = threadCpuNanos() - w0;
         long cpu = processCpuNanos() - c0;
+        sinkHole += sink;
         double others = MachineLoad.othersShare(m0, MachineLoad.sample(), cpu, nanos);
         HeapMonitor.Peak peak = heap == null ? null : heap.stop();
         return new Result(pool.targetBytes, pool.averageBytes(), kind, 1, counts[0], counts[1], nanos, cpu, worker,
@@ -378,7 +380,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     // ---- output ------------------------------------------------------------------------------
 
-    private void printHeader(LakehoseConfig cfg, EnumSet<Kind> kinds) {
+    private void printHeader(LakehoseConfig cfg) {
         Runtime rt = Runtime.getRuntime();
         String gc = ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(b -> b.getName()).reduce((a, b) -> a + ", " + b).orElse("?");
@@ -391,8 +393,8 @@ public final class BenchCommand implements Callable<Integer> {
                 seconds, warmup, threads);
         out.println("MB = 10^6 bytes of input JSON. MB/s = by the wall clock; MB/CPU-s = per second of CPU used by "
                 + "the whole JVM (GC and JIT included),");
-        out.println("  i.e. what one core sustains, and unaffected by other processes. 'vs parse' = MB/CPU-s over the "
-                + "bare parse's MB/CPU-s (same bytes).");
+        out.println("  i.e. what one core sustains (the goals use it), and less sensitive than MB/s to other processes. "
+                + "'vs parse' = MB/CPU-s over the bare parse's MB/CPU-s.");
         out.println("heap peak = highest used heap (5 ms samples, garbage included); after GC = highest heap left by a GC.");
         out.println("others = share of the machine's CPU used by other processes (or stolen) meanwhile: above ~10% a row "
                 + "is disturbed; rerun.");

@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  * crosses several hour partitions.
  *
  * <p>Record size: each record aims at {@code targetBytes} +-30 % (uniform), by adding attributes
- * to the item, so the mean size of many records is close to {@code targetBytes}. The fixed
+ * to the item (four core ones, then others in a random order, as DynamoDB items are sparse), so
+ * the mean size of many records is close to {@code targetBytes}. The fixed
  * envelope of the format (eventID, recordFormat, precision, ...) is about 380 bytes with the
  * smallest item, so smaller targets give records of that floor.
  *
@@ -166,7 +167,9 @@ public final class ChangeRecordGenerator {
         return k;
     }
 
-    /** Attribute templates in the order items get them; later ones only in larger items. */
+    private static final int CORE_ATTRIBUTES = 4;
+
+    /** Attribute templates: the first {@link #CORE_ATTRIBUTES} in every item, then as many others as the size allows. */
     private static final String[] ATTRIBUTES = {
             "status", "updatedAt", "amount", "version", "customerName", "createdAt", "currency", "quantity",
             "email", "isPaid", "shippingAddress", "tags", "lineItems", "channel", "discountRate", "ttl",
@@ -181,18 +184,34 @@ public final class ChangeRecordGenerator {
         // The envelope (331 bytes with a 3-digit SizeBytes), the Keys object, and per image its
         // field name (12) and the key attributes it repeats; each attribute then adds its JSON.
         int size = ENVELOPE_BYTES + (ttl ? 53 : 0) + jsonSize(keys) + images * (12 + jsonSize(keys));
-        for (int i = 0; ; i++) {
-            String name = i < ATTRIBUTES.length ? ATTRIBUTES[i] : "attr" + i;
+        String[] order = attributeOrder();
+        int skipped = 0;
+        for (int i = 0; skipped < 3; i++) {
+            String name = i < order.length ? order[i] : "attr" + i;
             Object v = value(name, eventMillis, i);
             int add = images * (name.length() + 3 + jsonSize(v) + 1);
-            // Stop at the size closest to the target (at least one attribute besides the keys).
-            if (i > 0 && size + add - recordTarget > recordTarget - size) {
-                break;
+            // Keep the size closest to the target: skip an attribute that overshoots more than it
+            // helps (a smaller one may follow); stop after three such. At least one attribute.
+            if (item.size() > keys.size() && size + add - recordTarget > recordTarget - size) {
+                skipped++;
+                continue;
             }
             item.put(name, v);
             size += add;
         }
         return item;
+    }
+
+    /** The first four attributes in every item, the others in a random order per item (sparse items). */
+    private String[] attributeOrder() {
+        String[] order = ATTRIBUTES.clone();
+        for (int i = order.length - 1; i > CORE_ATTRIBUTES; i--) {
+            int j = CORE_ATTRIBUTES + rnd.nextInt(i - CORE_ATTRIBUTES + 1);
+            String t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 
     /** The item before a MODIFY: a few attributes had other values, the version was one less. */

@@ -48,7 +48,7 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
         PipelineStats stats = new PipelineStats();
-        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift.increment());
+        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         InputStream in = openInput();
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
         long start = System.nanoTime();

@@ -16,6 +16,11 @@ import java.nio.file.Path;
 record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfter) {
 
     static LakeWriterSetup forTarget(LakehoseConfig config) {
+        return forTarget(config, null);
+    }
+
+    /** @param s3Metrics receives the S3 client's call metrics, or null */
+    static LakeWriterSetup forTarget(LakehoseConfig config, software.amazon.awssdk.metrics.MetricPublisher s3Metrics) {
         if (config.target() instanceof LakehoseConfig.LocalTarget local) {
             Path dir = local.directory();
             // Spool inside the output directory so that finishing a file is an atomic rename.
@@ -28,7 +33,9 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
         }
         LakehoseConfig.S3Target s3 = (LakehoseConfig.S3Target) config.target();
         Path spool = processSpool(config.spoolDir());
-        return new LakeWriterSetup(new S3ObjectStore(config.s3Settings(s3.bucket())), spool, true);
+        S3ObjectStore store = s3Metrics == null ? new S3ObjectStore(config.s3Settings(s3.bucket()))
+                : new S3ObjectStore(config.s3Settings(s3.bucket()), s3Metrics);
+        return new LakeWriterSetup(store, spool, true);
     }
 
     /**

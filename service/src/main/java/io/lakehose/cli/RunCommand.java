@@ -8,6 +8,11 @@ import io.lakehose.kcl.KinesisWorker;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
+import io.lakehose.metrics.HttpEndpoints;
+import io.lakehose.metrics.LakehoseMetrics;
+import io.lakehose.metrics.S3RetryCounter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,16 +41,24 @@ final class RunCommand implements Callable<Integer> {
             throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by run (or set "
                     + ConfigKeys.KINESIS_STREAM.envName() + ")");
         }
-        PipelineStats stats = new PipelineStats();
-        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift.increment());
-        LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PipelineStats stats = new PipelineStats(registry);
+        RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
+        LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg, new S3RetryCounter(registry));
         try {
             PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            StopSignals.onStop(worker::shutdown);
-            int code = worker.run();
-            System.err.println("lakehose stopped: " + stats.summary());
-            return code;
+            try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
+                    ctx.memory(), Clock.systemUTC());
+                 AutoCloseable http = cfg.httpPort() == 0 ? () -> { }
+                         : new HttpEndpoints(cfg.httpPort(), registry, worker::health, worker::readiness)) {
+                StopSignals.onStop(worker::shutdown);
+                int code = worker.run();
+                System.err.println("lakehose stopped: " + stats.summary());
+                return code;
+            }
+        } catch (java.net.BindException e) {
+            throw new UserError("http.port " + cfg.httpPort() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
         } finally {
             setup.cleanUp();
         }

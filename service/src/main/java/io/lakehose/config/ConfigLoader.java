@@ -145,7 +145,8 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.S3_MULTIPART_THRESHOLD), get(v, ConfigKeys.S3_PART_SIZE),
                 get(v, ConfigKeys.S3_MAX_ATTEMPTS), get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
                 limits, get(v, ConfigKeys.BUFFER_MEMORY_CAP), get(v, ConfigKeys.BUFFER_UPLOAD_IN_FLIGHT),
-                Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v));
+                Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v),
+                get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)));
     }
 
     private static LakehoseConfig.KinesisSettings kinesis(Map<ConfigKey<?>, Object> v) {

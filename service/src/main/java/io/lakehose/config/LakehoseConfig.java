@@ -30,7 +30,9 @@ public record LakehoseConfig(
         Path spoolDir,
         ParquetSettings parquet,
         Map<String, Path> tableSchemas,
-        KinesisSettings kinesis) {
+        KinesisSettings kinesis,
+        int httpPort,
+        java.time.Duration uploadStuckAfter) {
 
     /**
      * The worker's stream side (see the kinesis.* keys).

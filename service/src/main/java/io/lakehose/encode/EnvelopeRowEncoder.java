@@ -34,17 +34,17 @@ public final class EnvelopeRowEncoder implements RowEncoder {
      */
     public static void fillMetadata(GenericData.Record row, ChangeRecord c, int[] positions) {
         SourceRecord src = c.source();
-        row.put(positions[0], c.eventId());
-        row.put(positions[1], c.eventName());
-        row.put(positions[2], c.tableName());
-        row.put(positions[3], c.awsRegion());
+        row.put(positions[0], utf8(c.eventId()));
+        row.put(positions[1], utf8(c.eventName()));
+        row.put(positions[2], utf8(c.tableName()));
+        row.put(positions[3], utf8(c.awsRegion()));
         row.put(positions[4], c.eventTimeMicros());
-        row.put(positions[5], c.userIdentity());
+        row.put(positions[5], utf8(c.userIdentity()));
         row.put(positions[6], utf8(c.keysJson()));
         row.put(positions[7], utf8(c.oldImageJson()));
         row.put(positions[8], c.sizeBytes());
-        row.put(positions[9], src.shardId());
-        row.put(positions[10], src.sequence().digits());
+        row.put(positions[9], utf8(src.shardId()));
+        row.put(positions[10], utf8(src.sequence().digits()));
         row.put(positions[11], src.sequence().subSequence());
         row.put(positions[12], src.arrivalMicros());
     }
@@ -52,6 +52,15 @@ public final class EnvelopeRowEncoder implements RowEncoder {
     /** Positions of {@link EnvelopeSchema#METADATA_FIELDS} in {@code schema}. */
     public static int[] metadataPositions(Schema schema) {
         return EnvelopeSchema.METADATA_FIELDS.stream().mapToInt(n -> schema.getField(n).pos()).toArray();
+    }
+
+    /**
+     * Strings go to parquet-avro as Utf8, which it hands to Parquet as a byte[]-backed Binary. A
+     * String becomes a ByteBuffer-backed Binary, whose hashCode (dictionary columns) and compare
+     * (min/max statistics) go byte by byte through the ByteBuffer.
+     */
+    static Utf8 utf8(String s) {
+        return s == null ? null : new Utf8(s);
     }
 
     /** Wraps bytes without copying; parquet-avro writes a Utf8 straight from its array. */

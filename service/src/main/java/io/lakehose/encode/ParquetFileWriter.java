@@ -24,6 +24,13 @@ public final class ParquetFileWriter implements AutoCloseable {
             EnvelopeSchema.EVENT_ID, EnvelopeSchema.KEYS, EnvelopeSchema.NEW_IMAGE, EnvelopeSchema.OLD_IMAGE,
             EnvelopeSchema.SEQUENCE_NUMBER, EnvelopeSchema.EVENT_TIME, EnvelopeSchema.ARRIVAL_TIME);
 
+    /**
+     * Columns whose min/max statistics prune nothing (JSON documents, random UUIDs): computing
+     * them compares every value with the running min and max.
+     */
+    private static final Set<String> NO_STATISTICS = Set.of(
+            EnvelopeSchema.EVENT_ID, EnvelopeSchema.KEYS, EnvelopeSchema.NEW_IMAGE, EnvelopeSchema.OLD_IMAGE);
+
     private final SpoolOutputFile file;
     private final ParquetWriter<GenericRecord> writer;
     private final Path path;
@@ -47,6 +54,11 @@ public final class ParquetFileWriter implements AutoCloseable {
         for (String column : NO_DICTIONARY) {
             if (schema.getField(column) != null) {
                 b = b.withDictionaryEncoding(column, false);
+            }
+        }
+        for (String column : NO_STATISTICS) {
+            if (schema.getField(column) != null) {
+                b = b.withStatisticsEnabled(column, false);
             }
         }
         this.writer = b.build();

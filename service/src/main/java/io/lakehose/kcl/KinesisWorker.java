@@ -33,6 +33,7 @@ public final class KinesisWorker {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicInteger exitCode = new AtomicInteger(0);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Thread schedulerThread;
 
     public KinesisWorker(LakehoseConfig config, PipelineContext pipeline, Clock clock) {
         this.config = config;
@@ -47,9 +48,10 @@ public final class KinesisWorker {
         try (SchedulerFactory.Clients clients = SchedulerFactory.Clients.create(k)) {
             Scheduler scheduler = SchedulerFactory.create(k, clients,
                     () -> new LakehoseRecordProcessor(this::session, budget, leases));
-            Thread schedulerThread = new Thread(scheduler, "kcl-scheduler");
-            schedulerThread.setDaemon(true);
-            schedulerThread.start();
+            Thread thread = new Thread(scheduler, "kcl-scheduler");
+            thread.setDaemon(true);
+            thread.start();
+            schedulerThread = thread;
             LOG.info("consuming {} as application {} (lease table) from {}", k.stream(), k.applicationName(),
                     k.initialPosition());
             stop.await();
@@ -114,6 +116,25 @@ public final class KinesisWorker {
     /** Waits until {@link #run()} has finished its graceful stop. */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Empty when alive and not wedged (the scheduler runs, no upload is stuck), else what is wrong. */
+    public java.util.Optional<String> health() {
+        Thread t = schedulerThread;
+        if (t == null || !t.isAlive()) {
+            return java.util.Optional.of(t == null ? "starting: the KCL scheduler is not running yet"
+                    : "the KCL scheduler stopped");
+        }
+        long stuck = pipeline.uploader().oldestUploadAgeMillis();
+        if (stuck > config.uploadStuckAfter().toMillis()) {
+            return java.util.Optional.of("an upload has been in flight for " + stuck / 1000 + " s");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Ready: healthy and holding a lease, or healthy and idle (no shard to take yet). */
+    public java.util.Optional<String> readiness() {
+        return health();
     }
 
     public ShardLeases leases() {

@@ -50,6 +50,7 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             leases.behind(shardId, input.millisBehindLatest());
             session.process(KinesisRecords.toSource(shardId, input.records()), new KclCheckpointer(input.checkpointer()));
+            leases.checkpointed(shardId, session.lastCheckpointMillis());
         }
     }
 

@@ -10,9 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ShardLeases {
 
     private final Map<String, Long> millisBehindByShard = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastCheckpointMillisByShard = new ConcurrentHashMap<>();
 
     void taken(String shardId) {
         millisBehindByShard.put(shardId, -1L);
+        lastCheckpointMillisByShard.put(shardId, System.currentTimeMillis());
     }
 
     void behind(String shardId, Long millisBehindLatest) {
@@ -23,6 +25,18 @@ public final class ShardLeases {
 
     void released(String shardId) {
         millisBehindByShard.remove(shardId);
+        lastCheckpointMillisByShard.remove(shardId);
+    }
+
+    void checkpointed(String shardId, long epochMillis) {
+        if (millisBehindByShard.containsKey(shardId)) {
+            lastCheckpointMillisByShard.put(shardId, epochMillis);
+        }
+    }
+
+    /** Per held shard: when it was last checkpointed (or taken, if never since). */
+    public Map<String, Long> lastCheckpointMillis() {
+        return Map.copyOf(lastCheckpointMillisByShard);
     }
 
     public int held() {

@@ -1,8 +1,20 @@
 package io.lakehose.pipeline;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one pipeline run, shared by all shards (cheap under contention). */
+/**
+ * Counters of one pipeline run, shared by all shards (cheap under contention), plus the
+ * labelled meters of the metrics catalogue (io.lakehose.metrics.LakehoseMetrics). Without a
+ * registry (convert, tests) the meters go to a throw-away SimpleMeterRegistry.
+ */
 public final class PipelineStats {
     public final LongAdder records = new LongAdder();
     public final LongAdder inputBytes = new LongAdder();
@@ -15,6 +27,51 @@ public final class PipelineStats {
     public final LongAdder outputBytes = new LongAdder();
     public final LongAdder drift = new LongAdder();
     public final LongAdder uploadFailures = new LongAdder();
+    /** Records in open files (buffered, not yet in a finished file). */
+    public final LongAdder bufferedRecords = new LongAdder();
+
+    public final MeterRegistry registry;
+    /** Finishing a file: closing its Parquet writer (footer) or error file. */
+    public final Timer flushTimer;
+    /** Storing a finished file: the whole put, retries included. */
+    public final Timer uploadTimer;
+    private final Map<String, Counter> rowsByTable = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errorsByReason = new ConcurrentHashMap<>();
+    private final Map<String, Counter> driftByTable = new ConcurrentHashMap<>();
+
+    public PipelineStats() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public PipelineStats(MeterRegistry registry) {
+        this.registry = registry;
+        this.flushTimer = Timer.builder("lakehose.flush.duration").description("Time to finish one file (footer)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        this.uploadTimer = Timer.builder("lakehose.upload.duration").description("Time to store one file, retries included")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5))
+                .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+    }
+
+    /** Rows written, by table (table names are a bounded set: the stream's tables). */
+    public Counter rowsWritten(String table) {
+        return rowsByTable.computeIfAbsent(table, t -> Counter.builder("lakehose.rows.written")
+                .description("Rows written to the lake").tag("table", t).register(registry));
+    }
+
+    /** Records sent to the error output, by reason (a fixed set of codes). */
+    public Counter errorRecords(String reason) {
+        return errorsByReason.computeIfAbsent(reason, r -> Counter.builder("lakehose.error.records")
+                .description("Records sent to the error output").tag("reason", r).register(registry));
+    }
+
+    /** An attribute that did not fit its table's typed schema. */
+    public void drift(String table) {
+        drift.increment();
+        driftByTable.computeIfAbsent(table, t -> Counter.builder("lakehose.schema.drift")
+                .description("Attributes that did not fit the typed schema").tag("table", t).register(registry))
+                .increment();
+    }
 
     /** Object key -> records, of every object stored in this run (files are few: fine to keep). */
     public final java.util.concurrent.ConcurrentSkipListMap<String, Long> storedObjects =

@@ -84,10 +84,12 @@ public final class ShardPipeline {
                 // (convert has none), and the next good record advances it anyway.
                 streamTimeMicros = Math.max(streamTimeMicros, change.source().arrivalMicros());
             }
+            long sealStart = System.nanoTime();
             data.sealExpired(streamTimeMicros, sealed);
             errors.sealExpired(streamTimeMicros, sealed);
             data.sealRequested(sealed);
             errors.sealRequested(sealed);
+            recordFlushTime(sealStart);
             String dir = change != null ? partitioner.directoryOf(change)
                     : ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
             if (storedMarks != null && storedMarks.isStored(dir, record.sequence())) {
@@ -95,9 +97,13 @@ public final class ShardPipeline {
             } else if (change != null) {
                 data.append(dir, change, record.sequence(), change.source().arrivalMicros(), sealed);
                 ctx.stats().rows.increment();
+                ctx.stats().rowsWritten(change.tableName()).increment();
+                ctx.stats().bufferedRecords.increment();
             } else {
                 errors.append(dir, ErrorRecord.of(record, error), record.sequence(), record.arrivalMicros(), sealed);
                 ctx.stats().errors.increment();
+                ctx.stats().errorRecords(error.code().code()).increment();
+                ctx.stats().bufferedRecords.increment();
             }
             tracker.accepted(record.sequence());
         } catch (IOException e) {
@@ -112,8 +118,10 @@ public final class ShardPipeline {
      */
     public void sealExpired(long nowMicros) throws InterruptedException {
         try {
+            long sealStart = System.nanoTime();
             data.sealExpired(nowMicros, sealed);
             errors.sealExpired(nowMicros, sealed);
+            recordFlushTime(sealStart);
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
@@ -127,8 +135,10 @@ public final class ShardPipeline {
      */
     public CompletableFuture<Void> flush() throws InterruptedException {
         try {
+            long sealStart = System.nanoTime();
             data.sealAll(sealed);
             errors.sealAll(sealed);
+            recordFlushTime(sealStart);
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
@@ -145,6 +155,7 @@ public final class ShardPipeline {
 
     /** Lease lost: drop every buffer without uploading; the new owner re-reads these records. */
     public void discard() {
+        ctx.stats().bufferedRecords.add(-bufferedRecords());
         data.discardAll();
         errors.discardAll();
     }
@@ -168,9 +179,12 @@ public final class ShardPipeline {
 
     private void uploadSealed() throws InterruptedException {
         for (SealedFile f : sealed) {
+            ctx.stats().bufferedRecords.add(-f.records());
+            long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
             CompletableFuture<?> previous = lastUploadByDirectory.getOrDefault(f.directory(), DONE);
             CompletableFuture<?> put = ctx.uploader().upload(f, previous).whenComplete((ok, err) -> {
+                ctx.stats().uploadTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                 if (err == null) {
                     tracker.completed(f.trackerId());
                     (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
@@ -191,6 +205,16 @@ public final class ShardPipeline {
             });
         }
         sealed.clear();
+    }
+
+    /** Time of the seal calls since {@code start}, spread over the files they finished. */
+    private void recordFlushTime(long start) {
+        if (!sealed.isEmpty()) {
+            long each = (System.nanoTime() - start) / sealed.size();
+            for (int i = 0; i < sealed.size(); i++) {
+                ctx.stats().flushTimer.record(each, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     private void failIfUploadFailed() {

@@ -126,6 +126,11 @@ public final class ShardSession {
         return failed;
     }
 
+    /** Wall-clock time of the last checkpoint attempt that found nothing pending or wrote one. */
+    public long lastCheckpointMillis() {
+        return lastCheckpointMillis;
+    }
+
     public Optional<SequenceNumber> lastCheckpointed() {
         return Optional.ofNullable(lastCheckpointed);
     }

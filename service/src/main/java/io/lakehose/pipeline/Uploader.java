@@ -21,6 +21,8 @@ public final class Uploader {
     private final ObjectStore store;
     private final Semaphore inFlight;
     private final int maxPermits;
+    /** Start time (nanos) of every put in flight, to tell a stuck upload from a slow stream. */
+    private final java.util.Map<String, Long> startedNanos = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Uploader(ObjectStore store, long maxInFlightBytes) {
         this.store = store;
@@ -38,6 +40,7 @@ public final class Uploader {
         int permits = (int) Math.min(maxPermits, Math.max(1, file.bytes() / PERMIT_BYTES));
         inFlight.acquire(permits);
         CompletableFuture<StoredObject> put = after.thenCompose(previous -> {
+            startedNanos.put(file.objectKey(), System.nanoTime());
             try {
                 return store.put(file.spoolFile(), file.objectKey(), file.contentType());
             } catch (RuntimeException e) {
@@ -45,6 +48,7 @@ public final class Uploader {
             }
         });
         return put.whenComplete((ok, err) -> {
+            startedNanos.remove(file.objectKey());
             inFlight.release(permits);
             try {
                 Files.deleteIfExists(file.spoolFile());
@@ -52,6 +56,12 @@ public final class Uploader {
                 // the spool directory is cleaned at start
             }
         });
+    }
+
+    /** Age of the oldest put still in flight, in milliseconds; 0 when none is. */
+    public long oldestUploadAgeMillis() {
+        long now = System.nanoTime();
+        return startedNanos.values().stream().mapToLong(t -> (now - t) / 1_000_000L).max().orElse(0);
     }
 
     public ObjectStore store() {

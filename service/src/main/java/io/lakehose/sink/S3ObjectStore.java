@@ -53,15 +53,25 @@ public final class S3ObjectStore implements ObjectStore {
         this(settings, httpClientBuilder().build());
     }
 
+    /** @param metrics receives the SDK's per-call metrics (retry counts) */
+    public S3ObjectStore(S3Settings settings, software.amazon.awssdk.metrics.MetricPublisher metrics) {
+        this(settings, httpClientBuilder().build(), java.util.Optional.of(metrics));
+    }
+
     /**
      * For tests: {@code http} is used instead of a default one, e.g. wrapped to inject real HTTP
      * error responses below the SDK's retry layer. The store closes it.
      */
     S3ObjectStore(S3Settings settings, SdkAsyncHttpClient http) {
+        this(settings, http, java.util.Optional.empty());
+    }
+
+    private S3ObjectStore(S3Settings settings, SdkAsyncHttpClient http,
+                          java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
         this.settings = settings;
         this.credentials = DefaultCredentialsProvider.builder().build();
         this.http = http;
-        this.s3 = client(settings, credentials, http);
+        this.s3 = client(settings, credentials, http, metrics);
         this.multipart = new S3MultipartUpload(s3, settings.partSizeBytes(), !settings.checksumWhenRequired());
     }
 
@@ -73,8 +83,8 @@ public final class S3ObjectStore implements ObjectStore {
                 .connectionAcquisitionTimeout(Duration.ofSeconds(60));
     }
 
-    private static S3AsyncClient client(
-            S3Settings settings, DefaultCredentialsProvider credentials, SdkAsyncHttpClient http) {
+    private static S3AsyncClient client(S3Settings settings, DefaultCredentialsProvider credentials,
+            SdkAsyncHttpClient http, java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
         // Standard mode, set explicitly because the SDK's default is still legacy unless
         // AWS_RETRY_MODE says otherwise: full-jitter exponential backoff (100 ms base, 1 s for
         // throttling, 20 s cap). maxAttempts counts the first attempt.
@@ -89,7 +99,10 @@ public final class S3ObjectStore implements ObjectStore {
                 .credentialsProvider(credentials)
                 .httpClient(http)
                 .forcePathStyle(settings.pathStyleAccess())
-                .overrideConfiguration(o -> o.retryStrategy(retries));
+                .overrideConfiguration(o -> {
+                    o.retryStrategy(retries);
+                    metrics.ifPresent(o::addMetricPublisher);
+                });
         settings.endpoint().ifPresent(builder::endpointOverride);
         if (settings.checksumWhenRequired()) {
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)

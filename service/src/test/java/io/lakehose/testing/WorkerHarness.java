@@ -72,6 +72,7 @@ public final class WorkerHarness {
         c.put("kinesis.shutdownBudgetSeconds", "20");
         c.put("buffer.maxAgeSeconds", "3");
         c.put("buffer.maxRecords", "1500");
+        c.put("http.port", "0"); // off: several workers share this host; the metrics test picks a port
         c.putAll(extra);
         return c;
     }

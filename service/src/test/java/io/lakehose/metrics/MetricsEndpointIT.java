@@ -1,0 +1,154 @@
+package io.lakehose.metrics;
+
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import io.lakehose.testing.WorkerProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The service as deployed (the jar, `run`) against the local stack: /health and /ready answer,
+ * and /metrics carries every metric the Grafana dashboard and the alert rules use.
+ */
+class MetricsEndpointIT {
+
+    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
+    private static final Pattern METRIC = Pattern.compile("\\b((?:lakehose|jvm)_[a-z0-9_]+)");
+
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void metricsHealthAndReadyServeEverythingTheDashboardAndAlertsUse() throws Exception {
+        Set<String> used = usedMetrics(List.of(Path.of("deploy/grafana/lakehose-dashboard.json"),
+                Path.of("deploy/prometheus/lakehose-alerts.yml")));
+        assertThat(used).contains("lakehose_iterator_age_seconds", "lakehose_upload_duration_seconds_bucket");
+
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (LocalAwsStack stack = LocalAwsStack.start()) {
+            WorkerHarness h = new WorkerHarness(stack, "metrics", 2);
+            Path schema = Files.writeString(tmp.resolve("orders.avsc"),
+                    "{\"type\":\"record\",\"name\":\"orders\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
+            Path config = h.writeConfig(tmp.resolve("lakehose.yaml"), Map.of("http.port", Integer.toString(port),
+                    "buffer.maxAgeSeconds", "1"));
+            Files.writeString(config, "tables:\n  orders:\n    schema: \"" + schema + "\"\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            List<byte[]> records = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                records.add(WorkerHarness.change(i, Instant.now()));
+            }
+            records.add("not json".getBytes(StandardCharsets.UTF_8));
+            h.put(records);
+
+            try (WorkerProcess worker = WorkerProcess.start(JAR, config, tmp, "worker")) {
+                String base = "http://127.0.0.1:" + port;
+                try {
+                    awaitStatus(base + "/ready", 200, Duration.ofSeconds(60));
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; worker log:\n" + worker.tail(60), e);
+                }
+                assertThat(get(base + "/health").statusCode()).isEqualTo(200);
+
+                // Wait until the records are uploaded and checkpointed, so every meter has a sample.
+                String scrape = "";
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                while (System.nanoTime() < deadline) {
+                    scrape = get(base + "/metrics").body();
+                    if (scrape.contains("lakehose_objects_written_total{kind=\"error\"") && value(scrape,
+                            "lakehose_rows_written_total{table=\"orders\"}") >= 60 && scrape.contains("lakehose_iterator_age_seconds{")) {
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+                Set<String> exposed = new TreeSet<>();
+                for (String line : scrape.split("\n")) {
+                    if (!line.startsWith("#") && !line.isBlank()) {
+                        exposed.add(line.split("[{ ]", 2)[0]);
+                    }
+                }
+                assertThat(exposed).as("metrics used by deploy/ dashboards and alerts").containsAll(used);
+                assertThat(value(scrape, "lakehose_rows_written_total{table=\"orders\"}")).isEqualTo(60);
+                assertThat(scrape).contains("lakehose_error_records_total{reason=\"invalid_json\"} 1.0");
+                assertThat(value(scrape, "lakehose_schema_drift_total{table=\"orders\"}")).isPositive();
+                assertThat(scrape).doesNotContain("sequence_number").doesNotContain("lakehosetestsecret");
+                // No label carries an unbounded value: only these label names appear on lakehose_ metrics.
+                Matcher labels = Pattern.compile("^lakehose_[a-z_]+\\{([^}]*)}", Pattern.MULTILINE).matcher(scrape);
+                Set<String> labelNames = new TreeSet<>();
+                while (labels.find()) {
+                    for (String kv : labels.group(1).split(",")) {
+                        labelNames.add(kv.split("=")[0]);
+                    }
+                }
+                assertThat(labelNames).isSubsetOf("stream", "shard", "table", "reason", "kind", "le");
+
+                worker.sigterm();
+                assertThat(worker.waitFor(Duration.ofSeconds(60))).isZero();
+            }
+        }
+    }
+
+    private static double value(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+
+    private static Set<String> usedMetrics(List<Path> files) throws Exception {
+        Set<String> names = new TreeSet<>();
+        for (Path f : files) {
+            Matcher m = METRIC.matcher(Files.readString(f));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitStatus(String url, int status, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (get(url).statusCode() == status) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(url + " did not answer " + status + " within " + timeout);
+    }
+}
