@@ -69,13 +69,7 @@ class KinesisWorkerTest {
         try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, spool, RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return worker.run();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (stats.rows.sum() + stats.errors.sum() < records.size() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
@@ -123,13 +117,7 @@ class KinesisWorkerTest {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool2")),
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return worker.run();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             // No more records arrive: only the wall-clock age can flush and checkpoint.
             while (!h.checkpoints().values().contains(put.get(1).split("/")[1]) && System.nanoTime() < deadline) {

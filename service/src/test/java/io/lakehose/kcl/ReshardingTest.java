@@ -1,5 +1,6 @@
 package io.lakehose.kcl;
 
+import static io.lakehose.testing.Await.join;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.PipelineContext;
@@ -137,13 +138,7 @@ class ReshardingTest {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return worker.run();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             boolean stopped = false;
             try {
                 producing.start();
@@ -283,14 +278,6 @@ class ReshardingTest {
                 throw new AssertionError("not within " + seconds + " s: " + what);
             }
             Thread.sleep(100);
-        }
-    }
-
-    private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

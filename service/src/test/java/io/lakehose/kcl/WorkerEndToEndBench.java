@@ -234,7 +234,7 @@ class WorkerEndToEndBench {
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             start = System.nanoTime();
-            CompletableFuture<Integer> run = runAsync(worker);
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             long deadline = start + TimeUnit.SECONDS.toNanos(300);
             try {
                 while (lastUploaded == 0 && System.nanoTime() < deadline) {
@@ -370,7 +370,7 @@ class WorkerEndToEndBench {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool-latency")),
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            CompletableFuture<Integer> run = runAsync(worker);
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (worker.leases().held() < SHARDS && System.nanoTime() < deadline) {
@@ -458,16 +458,6 @@ class WorkerEndToEndBench {
             note.append((char) ('a' + (id + i) % 26));
         }
         return (head + note + tail).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static CompletableFuture<Integer> runAsync(KinesisWorker worker) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return worker.run();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 
     private static long uploaded(PipelineStats stats) {

@@ -174,6 +174,17 @@ public final class WorkerHarness {
         }
     }
 
+    /** Runs an in-process worker on another thread; the future holds its exit code. */
+    public static java.util.concurrent.CompletableFuture<Integer> runAsync(io.lakehose.kcl.KinesisWorker worker) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return worker.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /** Rows currently in the lake (downloads it to a fresh temp directory). */
     public List<String> rowsNow() {
         try {
