@@ -54,6 +54,14 @@ public final class ConfigKeys {
             "false", bool(), "Send request checksums only when S3 requires them (for emulators that reject the "
             + "SDK's default trailing checksums).");
 
+    public static final ConfigKey<String> S3_ROLE_ARN = new ConfigKey<>("s3.roleArn", "", roleArn(),
+            "Role to assume for every S3 call (cross-account lake: the bucket and key live in another account). "
+                    + "Empty: the task's own credentials.");
+    public static final ConfigKey<String> S3_ROLE_EXTERNAL_ID = new ConfigKey<>("s3.roleExternalId", "", string(),
+            "External id that s3.roleArn's trust policy requires, if any.");
+    public static final ConfigKey<String> STS_ENDPOINT = new ConfigKey<>("sts.endpoint", "", endpoint(),
+            "STS endpoint override for assuming roles (VPC endpoints); empty: the regional endpoint.");
+
     public static final ConfigKey<Long> BUFFER_MAX_BYTES = new ConfigKey<>("buffer.maxBytes", "128MiB",
             bytesIn(64 * KIB, 5 * GIB), "A partition's file is finished at this many encoded (Parquet) bytes.");
     public static final ConfigKey<Long> BUFFER_MAX_RECORDS = new ConfigKey<>("buffer.maxRecords", "5000000",
@@ -123,7 +131,7 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(
             LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
-            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED,
+            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT,
             BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
             BUFFER_UPLOAD_IN_FLIGHT, BUFFER_SPOOL_DIR,
             PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE,
@@ -143,6 +151,18 @@ public final class ConfigKeys {
             .collect(Collectors.toUnmodifiableMap(ConfigKey::path, k -> k));
 
     private ConfigKeys() {
+    }
+
+    /** Empty, or an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>). */
+    private static Function<String, String> roleArn() {
+        return s -> {
+            String t = s.trim();
+            if (!t.isEmpty() && !t.matches("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+")) {
+                throw new IllegalArgumentException("'" + t + "' is not an IAM role ARN "
+                        + "(arn:aws:iam::123456789012:role/name)");
+            }
+            return t;
+        };
     }
 
     private static Function<String, String> lakeUri() {

@@ -146,7 +146,19 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.S3_MAX_ATTEMPTS), get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
                 limits, get(v, ConfigKeys.BUFFER_MEMORY_CAP), get(v, ConfigKeys.BUFFER_UPLOAD_IN_FLIGHT),
                 Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v),
-                get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)));
+                get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
+                role(get(v, ConfigKeys.S3_ROLE_ARN), get(v, ConfigKeys.S3_ROLE_EXTERNAL_ID), get(v, ConfigKeys.S3_REGION),
+                        uri(get(v, ConfigKeys.STS_ENDPOINT))),
+                uri(get(v, ConfigKeys.STS_ENDPOINT)));
+    }
+
+    private static Optional<io.lakehose.aws.AssumedRole> role(String arn, String externalId, String region,
+                                                             Optional<URI> stsEndpoint) {
+        if (arn.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new io.lakehose.aws.AssumedRole(arn, externalId.isBlank() ? Optional.empty()
+                : Optional.of(externalId.trim()), region, stsEndpoint));
     }
 
     private static LakehoseConfig.KinesisSettings kinesis(Map<ConfigKey<?>, Object> v) {

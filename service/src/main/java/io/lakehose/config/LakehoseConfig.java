@@ -32,7 +32,9 @@ public record LakehoseConfig(
         Map<String, Path> tableSchemas,
         KinesisSettings kinesis,
         int httpPort,
-        java.time.Duration uploadStuckAfter) {
+        java.time.Duration uploadStuckAfter,
+        Optional<io.lakehose.aws.AssumedRole> s3Role,
+        Optional<URI> stsEndpoint) {
 
     /**
      * The worker's stream side (see the kinesis.* keys).
@@ -49,7 +51,7 @@ public record LakehoseConfig(
     /** S3 settings for a bucket (the lake's, unless another is given). */
     public S3Settings s3Settings(String bucket) {
         return new S3Settings(bucket, s3Region, s3Endpoint, s3PathStyle, kmsKey, multipartThresholdBytes,
-                partSizeBytes, s3MaxAttempts, s3ChecksumWhenRequired);
+                partSizeBytes, s3MaxAttempts, s3ChecksumWhenRequired, s3Role);
     }
 
     /** Where the lake is: an S3 bucket and prefix, or a local directory. */

@@ -8,7 +8,8 @@ import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import io.lakehose.aws.AwsCredentials;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -37,14 +38,14 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *       bucket (500 tokens, 5 per retry, refunded on success) so that an outage fails puts fast
  *       instead of turning into a retry storm.</li>
  *   <li>Credentials come from the SDK's default provider chain (environment, system properties,
- *       web identity, profile, ECS task role, instance profile); none are configured or logged
- *       here.</li>
+ *       web identity, profile, ECS task role, instance profile), or from {@code s3.roleArn}
+ *       assumed with them (cross-account lake); none are configured or logged here.</li>
  * </ul>
  */
 public final class S3ObjectStore implements ObjectStore {
 
     private final S3Settings settings;
-    private final DefaultCredentialsProvider credentials;
+    private final AwsCredentialsProvider credentials;
     private final SdkAsyncHttpClient http;
     private final S3AsyncClient s3;
     private final S3MultipartUpload multipart;
@@ -69,7 +70,7 @@ public final class S3ObjectStore implements ObjectStore {
     private S3ObjectStore(S3Settings settings, SdkAsyncHttpClient http,
                           java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
         this.settings = settings;
-        this.credentials = DefaultCredentialsProvider.builder().build();
+        this.credentials = AwsCredentials.provider(settings.role());
         this.http = http;
         this.s3 = client(settings, credentials, http, metrics);
         this.multipart = new S3MultipartUpload(s3, settings.partSizeBytes(), !settings.checksumWhenRequired());
@@ -83,7 +84,7 @@ public final class S3ObjectStore implements ObjectStore {
                 .connectionAcquisitionTimeout(Duration.ofSeconds(60));
     }
 
-    private static S3AsyncClient client(S3Settings settings, DefaultCredentialsProvider credentials,
+    private static S3AsyncClient client(S3Settings settings, AwsCredentialsProvider credentials,
             SdkAsyncHttpClient http, java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
         // Standard mode, set explicitly because the SDK's default is still legacy unless
         // AWS_RETRY_MODE says otherwise: full-jitter exponential backoff (100 ms base, 1 s for
@@ -178,6 +179,12 @@ public final class S3ObjectStore implements ObjectStore {
         // The SDK does not close an HTTP client or credentials provider that it was handed.
         s3.close();
         http.close();
-        credentials.close();
+        if (credentials instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // nothing left to release
+            }
+        }
     }
 }

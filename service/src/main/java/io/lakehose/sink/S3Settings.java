@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param maxAttempts             attempts per request, first included, for the SDK's retry strategy
  * @param checksumWhenRequired    send request checksums only when S3 requires them (some
  *                                emulators reject the SDK's default trailing checksums)
+ * @param role                    role to assume for every call (cross-account lake); empty: the
+ *                                default credential chain
  */
 public record S3Settings(
         String bucket,
@@ -26,5 +28,14 @@ public record S3Settings(
         long multipartThresholdBytes,
         long partSizeBytes,
         int maxAttempts,
-        boolean checksumWhenRequired) {
+        boolean checksumWhenRequired,
+        Optional<io.lakehose.aws.AssumedRole> role) {
+
+    /** Settings with the default credential chain (no role to assume). */
+    public S3Settings(String bucket, String region, Optional<URI> endpoint, boolean pathStyleAccess,
+                      Optional<KmsKeyId> kmsKey, long multipartThresholdBytes, long partSizeBytes, int maxAttempts,
+                      boolean checksumWhenRequired) {
+        this(bucket, region, endpoint, pathStyleAccess, kmsKey, multipartThresholdBytes, partSizeBytes, maxAttempts,
+                checksumWhenRequired, Optional.empty());
+    }
 }
