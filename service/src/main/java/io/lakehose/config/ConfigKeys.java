@@ -122,6 +122,19 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> KINESIS_CLOUDWATCH = new ConfigKey<>("kinesis.cloudWatchMetrics", "false",
             bool(), "Publish KCL's own CloudWatch metrics (off: nothing calls CloudWatch).");
 
+    public static final ConfigKey<String> BACKFILL_REGION = new ConfigKey<>("backfill.region", "", string(),
+            "Region of the table `backfill` reads (and of its export bucket); empty: kinesis.region, else s3.region.");
+    public static final ConfigKey<String> BACKFILL_ENDPOINT = new ConfigKey<>("backfill.endpoint", "", endpoint(),
+            "DynamoDB endpoint override for the table `backfill` reads (emulators, VPC endpoints).");
+    public static final ConfigKey<String> BACKFILL_ROLE_ARN = new ConfigKey<>("backfill.roleArn", "", roleArn(),
+            "Role to assume for reading the source table and its export (the table lives in another account). "
+                    + "Writes to the lake use s3.roleArn. Empty: the task's own credentials.");
+    public static final ConfigKey<String> BACKFILL_ROLE_EXTERNAL_ID = new ConfigKey<>("backfill.roleExternalId", "",
+            string(), "External id that backfill.roleArn's trust policy requires, if any.");
+    public static final ConfigKey<Integer> BACKFILL_MAX_ATTEMPTS = new ConfigKey<>("backfill.maxAttempts", "20",
+            intIn(1, 100), "Attempts per Scan page under the SDK's standard retry strategy: throttling "
+            + "(ProvisionedThroughputExceeded) waits with exponential backoff instead of failing the backfill.");
+
     public static final ConfigKey<Integer> HTTP_PORT = new ConfigKey<>("http.port", "8080", intIn(0, 65535),
             "Port of /metrics (Prometheus), /health and /ready for `run`; 0 turns them off.");
     public static final ConfigKey<Long> HTTP_UPLOAD_STUCK_SECONDS = new ConfigKey<>("http.uploadStuckSeconds", "600",
@@ -138,7 +151,8 @@ public final class ConfigKeys {
             KINESIS_STREAM, KINESIS_REGION, KINESIS_ENDPOINT, DYNAMODB_ENDPOINT, KINESIS_APPLICATION,
             KINESIS_INITIAL_POSITION, KINESIS_RETRIEVAL, KINESIS_MAX_RECORDS, KINESIS_IDLE_MILLIS,
             KINESIS_FAILOVER_MILLIS, KINESIS_SHARD_SYNC_MILLIS, KINESIS_CHECKPOINT_SECONDS, SHUTDOWN_BUDGET_SECONDS,
-            KINESIS_CLOUDWATCH, HTTP_PORT, HTTP_UPLOAD_STUCK_SECONDS);
+            KINESIS_CLOUDWATCH, BACKFILL_REGION, BACKFILL_ENDPOINT, BACKFILL_ROLE_ARN, BACKFILL_ROLE_EXTERNAL_ID,
+            BACKFILL_MAX_ATTEMPTS, HTTP_PORT, HTTP_UPLOAD_STUCK_SECONDS);
 
     /** How the worker reads shards. */
     public enum Retrieval { POLLING, FANOUT }

@@ -149,7 +149,18 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
                 role(get(v, ConfigKeys.S3_ROLE_ARN), get(v, ConfigKeys.S3_ROLE_EXTERNAL_ID), get(v, ConfigKeys.S3_REGION),
                         uri(get(v, ConfigKeys.STS_ENDPOINT))),
-                uri(get(v, ConfigKeys.STS_ENDPOINT)));
+                uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v));
+    }
+
+    private static LakehoseConfig.BackfillSource backfill(Map<ConfigKey<?>, Object> v) {
+        String region = get(v, ConfigKeys.BACKFILL_REGION);
+        String kinesisRegion = get(v, ConfigKeys.KINESIS_REGION);
+        String resolved = !region.isBlank() ? region : !kinesisRegion.isBlank() ? kinesisRegion
+                : get(v, ConfigKeys.S3_REGION);
+        return new LakehoseConfig.BackfillSource(resolved, uri(get(v, ConfigKeys.BACKFILL_ENDPOINT)),
+                role(get(v, ConfigKeys.BACKFILL_ROLE_ARN), get(v, ConfigKeys.BACKFILL_ROLE_EXTERNAL_ID), resolved,
+                        uri(get(v, ConfigKeys.STS_ENDPOINT))),
+                get(v, ConfigKeys.BACKFILL_MAX_ATTEMPTS));
     }
 
     private static Optional<io.lakehose.aws.AssumedRole> role(String arn, String externalId, String region,

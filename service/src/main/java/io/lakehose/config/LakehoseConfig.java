@@ -34,7 +34,17 @@ public record LakehoseConfig(
         int httpPort,
         java.time.Duration uploadStuckAfter,
         Optional<io.lakehose.aws.AssumedRole> s3Role,
-        Optional<URI> stsEndpoint) {
+        Optional<URI> stsEndpoint,
+        BackfillSource backfill) {
+
+    /**
+     * Where `backfill` reads from (see the backfill.* keys).
+     *
+     * @param role role assumed to read the table and its export, if any
+     */
+    public record BackfillSource(String region, Optional<URI> endpoint, Optional<io.lakehose.aws.AssumedRole> role,
+                                 int maxAttempts) {
+    }
 
     /**
      * The worker's stream side (see the kinesis.* keys).

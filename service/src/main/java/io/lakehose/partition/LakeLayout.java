@@ -74,6 +74,14 @@ public final class LakeLayout {
         return join(prefix, dir);
     }
 
+    /**
+     * Key of a control object of the service (e.g. a backfill's progress) under the lake prefix.
+     * The leading underscore keeps it out of Athena, Glue, Spark and Hive scans of the tables.
+     */
+    public String controlKey(String name) {
+        return join(prefix, "_lakehose/" + name);
+    }
+
     /** The error directory for a reason code and the day (UTC) of the arrival time. */
     public String errorDirectory(String reasonCode, long arrivalMicros) {
         LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(arrivalMicros, 86_400_000_000L));

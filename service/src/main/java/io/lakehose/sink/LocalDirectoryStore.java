@@ -64,6 +64,16 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
+    public java.util.Optional<byte[]> read(String key) {
+        Path file = root.resolve(key).normalize();
+        try {
+            return Files.isRegularFile(file) ? java.util.Optional.of(Files.readAllBytes(file)) : java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
     public String describe() {
         return root.toString();
     }

@@ -35,6 +35,12 @@ public interface ObjectStore extends AutoCloseable {
      */
     java.util.List<String> list(String keyPrefix);
 
+    /**
+     * The content of the object under {@code key}, or empty when there is none. For small control
+     * objects (a backfill's progress), not for lake files.
+     */
+    java.util.Optional<byte[]> read(String key);
+
     /** A human-readable location of the store root, e.g. {@code s3://bucket} or a directory. */
     String describe();
 

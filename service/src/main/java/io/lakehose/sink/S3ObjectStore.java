@@ -170,6 +170,20 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.util.Optional<byte[]> read(String key) {
+        try {
+            return java.util.Optional.of(s3.getObject(b -> b.bucket(settings.bucket()).key(key),
+                    software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof software.amazon.awssdk.services.s3.model.NoSuchKeyException) {
+                return java.util.Optional.empty();
+            }
+            throw new IllegalStateException("cannot read s3://" + settings.bucket() + "/" + key + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
     public String describe() {
         return "s3://" + settings.bucket();
     }

@@ -230,6 +230,11 @@ class ShardSessionTest {
         }
 
         @Override
+        public java.util.Optional<byte[]> read(String key) {
+            return delegate.read(key);
+        }
+
+        @Override
         public String describe() {
             return delegate.describe();
         }

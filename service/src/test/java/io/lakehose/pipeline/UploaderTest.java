@@ -46,6 +46,11 @@ class UploaderTest {
         }
 
         @Override
+        public java.util.Optional<byte[]> read(String key) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public String describe() {
             return "manual";
         }

@@ -1,0 +1,105 @@
+package io.lakehose.backfill;
+
+import com.google.common.util.concurrent.RateLimiter;
+import io.lakehose.decode.DecodeException;
+import io.lakehose.decode.SourceRecord;
+import io.lakehose.errorout.ErrorRecord;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * One segment of a parallel Scan, from its saved position to its end: pages go into the unit's
+ * files, and a file is stored (then the position saved) at the first page boundary past the
+ * size limit. Read capacity is paid to the shared rate limiter after each page, by what DynamoDB
+ * reports it consumed.
+ */
+final class ScanSegment {
+
+    private final BackfillContext ctx;
+    private final DynamoDbAsyncClient ddb;
+    private final SourceTable table;
+    private final int segment;
+    private final int totalSegments;
+    private final boolean consistentRead;
+    private final RateLimiter limiter;
+    private final SnapshotRows rows;
+    private final AttributeValueJson typed = new AttributeValueJson();
+
+    ScanSegment(BackfillContext ctx, DynamoDbAsyncClient ddb, SourceTable table, int segment, int totalSegments,
+                boolean consistentRead, RateLimiter limiter, SnapshotRows rows) {
+        this.ctx = ctx;
+        this.ddb = ddb;
+        this.table = table;
+        this.segment = segment;
+        this.totalSegments = totalSegments;
+        this.consistentRead = consistentRead;
+        this.limiter = limiter;
+        this.rows = rows;
+    }
+
+    void run(BackfillProgress.Unit start) throws IOException {
+        if (start.done()) {
+            return;
+        }
+        String unitName = UnitFiles.unitName("s", segment);
+        UnitFiles files = new UnitFiles(ctx, unitName);
+        BackfillProgress.Unit unit = start;
+        Map<String, AttributeValue> startKey = StartKeys.decode(start.resumeKey());
+        long position = start.items();
+        try {
+            while (true) {
+                ScanResponse page = scan(startKey);
+                for (Map<String, AttributeValue> item : page.items()) {
+                    SourceRecord source = rows.source(typed.typed(item), "snapshot-" + unitName, ++position);
+                    try {
+                        files.append(rows.row(source));
+                    } catch (DecodeException e) {
+                        files.appendError(ErrorRecord.of(source, e));
+                        ctx.stats().error();
+                    }
+                }
+                boolean end = !page.hasLastEvaluatedKey() || page.lastEvaluatedKey().isEmpty();
+                if (end || files.full()) {
+                    long stored = files.store(unit.nextFile());
+                    String resume = end ? null : StartKeys.encode(page.lastEvaluatedKey());
+                    unit = ctx.progress().update(unit.advanced(resume, stored, end)).units().get(unit.index());
+                    ctx.stats().itemsStored(stored);
+                }
+                if (end) {
+                    ctx.stats().unitDone();
+                    return;
+                }
+                startKey = page.lastEvaluatedKey();
+            }
+        } finally {
+            files.abort();
+        }
+    }
+
+    private ScanResponse scan(Map<String, AttributeValue> startKey) {
+        ScanResponse page = ddb.scan(b -> b.tableName(table.reference())
+                .segment(segment).totalSegments(totalSegments)
+                .exclusiveStartKey(startKey)
+                .consistentRead(consistentRead)
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)).join();
+        double units = page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null
+                ? page.consumedCapacity().capacityUnits()
+                : estimateUnits(page);
+        ctx.stats().capacity(units);
+        // Paid after the read: the next page of any segment waits until the rate allows it.
+        limiter.acquire((int) Math.max(1, Math.ceil(units)));
+        return page;
+    }
+
+    /** When the endpoint reports no consumed capacity: 4 KB per unit, half for eventual consistency. */
+    private double estimateUnits(ScanResponse page) {
+        long bytes = page.items().stream().mapToLong(i -> typed.typed(i).length).sum();
+        double units = Math.ceil(bytes / 4096.0);
+        return consistentRead ? units : units / 2;
+    }
+}
