@@ -48,7 +48,14 @@ public final class Backfill {
      *                   table out of reach); empty to ask DynamoDB
      */
     public record Options(String table, int segments, Optional<String> readRate, boolean consistentRead, int threads,
-                          Optional<String> fromExport, boolean restart, Duration progressEvery, List<String> keyNames) {
+                          Optional<String> fromExport, boolean restart, Duration progressEvery, List<String> keyNames,
+                          int pageItems) {
+
+        /** Options with DynamoDB's own page size (up to 1 MB). */
+        public Options(String table, int segments, Optional<String> readRate, boolean consistentRead, int threads,
+                       Optional<String> fromExport, boolean restart, Duration progressEvery, List<String> keyNames) {
+            this(table, segments, readRate, consistentRead, threads, fromExport, restart, progressEvery, keyNames, 0);
+        }
     }
 
     /** @param alreadyComplete the same backfill had finished before; nothing was read */
@@ -60,6 +67,16 @@ public final class Backfill {
     public static void checkReadRate(String text) {
         ReadRate.parse(text);
     }
+
+    /**
+     * The snapshot time is set this much before the scan begins. A reader keeps an item's latest
+     * row, so every change made while the scan runs must order after the snapshot rows; with
+     * second-precision change times (DynamoDB Streams) or a little clock skew between this task
+     * and DynamoDB, a change just after the start could otherwise look older than the snapshot.
+     * Setting the time earlier is safe: a change between it and the real start was read by the
+     * scan too, so whichever row wins shows the same state (CDC must run from before it).
+     */
+    static final Duration SNAPSHOT_MARGIN = Duration.ofSeconds(1);
 
     private final LakehoseConfig config;
     private final ObjectStore store;
@@ -96,7 +113,8 @@ public final class Backfill {
         }
         BackfillProgress p = saved.orElseGet(() -> {
             Instant now = Instant.now();
-            return BackfillProgress.start(table.name(), "scan", RUN_ID.format(now), micros(now), o.segments());
+            return BackfillProgress.start(table.name(), "scan", RUN_ID.format(now), micros(now.minus(SNAPSHOT_MARGIN)),
+                    o.segments());
         });
         progress.save(p);
         RateLimiter limiter = RateLimiter.create(rate);
@@ -109,8 +127,8 @@ public final class Backfill {
         for (BackfillProgress.Unit u : p.units()) {
             SnapshotRows rows = new SnapshotRows(table.name(), config.backfill().region(), p.snapshotMicros(),
                     table.keyNames(), p.runId());
-            ScanSegment segment = new ScanSegment(ctx, ddb, table, u.index(), o.segments(), o.consistentRead(), limiter,
-                    rows);
+            ScanSegment segment = new ScanSegment(ctx, ddb, table, u.index(), o.segments(), o.consistentRead(),
+                    o.pageItems(), limiter, rows);
             units.add(unchecked(() -> segment.run(u)));
         }
         runAll(units, o, new ProgressLine(stats, table.name(), "segments"));

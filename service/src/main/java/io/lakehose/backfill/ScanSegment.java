@@ -26,18 +26,20 @@ final class ScanSegment {
     private final int segment;
     private final int totalSegments;
     private final boolean consistentRead;
+    private final int pageItems;
     private final RateLimiter limiter;
     private final SnapshotRows rows;
     private final AttributeValueJson typed = new AttributeValueJson();
 
     ScanSegment(BackfillContext ctx, DynamoDbAsyncClient ddb, SourceTable table, int segment, int totalSegments,
-                boolean consistentRead, RateLimiter limiter, SnapshotRows rows) {
+                boolean consistentRead, int pageItems, RateLimiter limiter, SnapshotRows rows) {
         this.ctx = ctx;
         this.ddb = ddb;
         this.table = table;
         this.segment = segment;
         this.totalSegments = totalSegments;
         this.consistentRead = consistentRead;
+        this.pageItems = pageItems;
         this.limiter = limiter;
         this.rows = rows;
     }
@@ -83,6 +85,7 @@ final class ScanSegment {
 
     private ScanResponse scan(Map<String, AttributeValue> startKey) {
         ScanResponse page = ddb.scan(b -> b.tableName(table.reference())
+                .limit(pageItems > 0 ? pageItems : null)
                 .segment(segment).totalSegments(totalSegments)
                 .exclusiveStartKey(startKey)
                 .consistentRead(consistentRead)

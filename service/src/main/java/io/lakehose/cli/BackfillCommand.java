@@ -48,6 +48,11 @@ final class BackfillCommand implements Callable<Integer> {
                     + "on-demand tables.")
     String readRate;
 
+    @Option(names = "--page-items", paramLabel = "N", defaultValue = "0",
+            description = "Items per Scan page (default: DynamoDB's 1 MB pages). Smaller pages spread reads "
+                    + "more evenly under --read-rate.")
+    int pageItems;
+
     @Option(names = "--consistent-read", description = "Strongly consistent Scan (twice the read units).")
     boolean consistentRead;
 
@@ -82,6 +87,9 @@ final class BackfillCommand implements Callable<Integer> {
         if (segments < 1 || segments > 1_000_000) {
             throw new UserError("--segments " + segments + " must be between 1 and 1000000");
         }
+        if (pageItems < 0) {
+            throw new UserError("--page-items must be 0 (DynamoDB's default) or more");
+        }
         if (progressSeconds < 1) {
             throw new UserError("--progress-seconds must be at least 1");
         }
@@ -97,7 +105,7 @@ final class BackfillCommand implements Callable<Integer> {
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
         Backfill.Options options = new Backfill.Options(table, segments, rate, consistentRead,
                 threads != null ? threads : Math.min(segments, 4), Optional.ofNullable(fromExport), restart,
-                Duration.ofSeconds(progressSeconds), keys == null ? List.of() : List.copyOf(keys));
+                Duration.ofSeconds(progressSeconds), keys == null ? List.of() : List.copyOf(keys), pageItems);
         try (AutoCloseable http = port == 0 ? () -> { }
                 : new HttpEndpoints(port, registry, Optional::empty, Optional::empty)) {
             Backfill.Result r = new Backfill(cfg, setup.store(), setup.spoolDir(), registry, System.out).run(options);

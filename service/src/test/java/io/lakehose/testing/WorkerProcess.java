@@ -65,6 +65,11 @@ public final class WorkerProcess implements AutoCloseable {
      * failsafe).
      */
     public static WorkerProcess start(Path jar, Path config, Path dir, String name) {
+        return startCommand(jar, dir, name, "run", "--config", config.toAbsolutePath().toString());
+    }
+
+    /** Starts {@code java -Xmx512m -jar jar <args>} like {@link #start}, for any subcommand. */
+    public static WorkerProcess startCommand(Path jar, Path dir, String name, String... args) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no worker jar at " + jar.toAbsolutePath()
                     + "; build it (mvn -pl service package) or pass -Dlakehose.jar");
@@ -78,8 +83,9 @@ public final class WorkerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, HEAP, "-jar", jar.toAbsolutePath().toString(),
-                "run", "--config", config.toAbsolutePath().toString())
+        List<String> command = new java.util.ArrayList<>(List.of(java, HEAP, "-jar", jar.toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
