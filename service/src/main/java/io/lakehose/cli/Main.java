@@ -19,6 +19,11 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
+        var badLogFormat = LogFormat.problem(System.getenv());
+        if (badLogFormat.isPresent()) {
+            System.err.println("error: " + badLogFormat.get());
+            return 2;
+        }
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new OneLineErrors());
         return cli.execute(args);

@@ -13,6 +13,8 @@ import io.lakehose.metrics.LakehoseMetrics;
 import io.lakehose.metrics.S3RetryCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,6 +29,8 @@ import java.util.concurrent.Callable;
         description = "Consume the DynamoDB-fed Kinesis stream (KCL 2.x) into the lake, checkpointing in the "
                 + "KCL lease table, until SIGTERM/SIGINT; then flush, checkpoint and exit 0.")
 final class RunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration.")
     Path config;
@@ -54,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
                          : new HttpEndpoints(cfg.httpPort(), registry, worker::health, worker::readiness)) {
                 StopSignals.onStop(worker::shutdown);
                 int code = worker.run();
-                System.err.println("lakehose stopped: " + stats.summary());
+                LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines
                 return code;
             }
         } catch (java.net.BindException e) {

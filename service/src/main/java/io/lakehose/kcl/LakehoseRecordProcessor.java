@@ -69,7 +69,7 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
             } else {
                 LOG.info("lease released");
             }
-            leases.released(shardId);
+            release();
         }
     }
 
@@ -78,12 +78,18 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             LOG.info("shard ended; flushing and checkpointing SHARD_END");
             session.shardEnded(new KclCheckpointer(input.checkpointer()), shutdownBudget);
-            leases.released(shardId);
+            release();
         } catch (CheckpointException e) {
             // Thrown on purpose: KCL then retries shardEnded later instead of starting the
             // children over records that are not in the lake yet.
             throw new IllegalStateException("shard " + shardId + " could not end: " + e.getMessage(), e);
         }
+    }
+
+    /** The lease is over: the shard's gauges and counters leave /metrics, so its labels stay bounded. */
+    private void release() {
+        leases.released(shardId);
+        session.released();
     }
 
     @Override
@@ -94,7 +100,7 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             LOG.info("shutdown requested; flushing and checkpointing");
             session.shutdownRequested(new KclCheckpointer(input.checkpointer()), shutdownBudget);
-            leases.released(shardId);
+            release();
         }
     }
 }

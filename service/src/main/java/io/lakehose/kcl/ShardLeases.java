@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which shards this worker holds and how far behind each is; read by readiness checks and
- * (later) metrics. Thread-safe: every shard's callbacks run on their own threads.
+ * Which shards this worker holds, how far behind each is and when it was last checkpointed; read
+ * by the graceful stop and the per-shard metrics (io.lakehose.metrics.ShardMeters). Thread-safe: every shard's callbacks run on their own threads.
  */
 public final class ShardLeases {
 

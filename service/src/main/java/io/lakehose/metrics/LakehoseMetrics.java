@@ -6,7 +6,6 @@ import io.lakehose.pipeline.PipelineStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -14,6 +13,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.List;
@@ -32,6 +33,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class LakehoseMetrics implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LakehoseMetrics.class);
+
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "metrics-refresh");
         t.setDaemon(true);
@@ -41,7 +44,6 @@ public final class LakehoseMetrics implements AutoCloseable {
     public LakehoseMetrics(MeterRegistry registry, String stream, PipelineStats stats, ShardLeases leases,
                            MemoryBudget memory, Clock clock) {
         Tags streamTag = Tags.of("stream", stream);
-        counter(registry, "lakehose.records.received", "Stream records received", streamTag, stats, s -> s.records.sum());
         counter(registry, "lakehose.records.skipped", "Re-read records already in the lake", streamTag, stats,
                 s -> s.skipped.sum());
         counter(registry, "lakehose.input", "Bytes of records received", streamTag, stats, s -> s.inputBytes.sum(), "bytes");
@@ -59,19 +61,16 @@ public final class LakehoseMetrics implements AutoCloseable {
         Gauge.builder("lakehose.leases.held", leases, ShardLeases::held)
                 .description("Shard leases this worker holds").tags(streamTag).register(registry);
 
-        MultiGauge iteratorAge = MultiGauge.builder("lakehose.iterator.age").baseUnit("seconds")
-                .description("How far behind the stream tip each shard is (KCL millisBehindLatest)").register(registry);
-        MultiGauge sinceCheckpoint = MultiGauge.builder("lakehose.checkpoint.age").baseUnit("seconds")
-                .description("Time since each held shard was last checkpointed").register(registry);
+        // Records received and written, iterator age and checkpoint age are per shard (ShardMeters).
+        ShardMeters shards = new ShardMeters(registry, stream, stats::shards, leases::millisBehindLatest,
+                leases::lastCheckpointMillis, clock::millis);
         refresher.scheduleAtFixedRate(() -> {
-            iteratorAge.register(leases.millisBehindLatest().entrySet().stream()
-                    .filter(e -> e.getValue() >= 0)
-                    .map(e -> MultiGauge.Row.of(Tags.of("stream", stream, "shard", e.getKey()), e.getValue() / 1000.0))
-                    .toList(), true);
-            long now = clock.millis();
-            sinceCheckpoint.register(leases.lastCheckpointMillis().entrySet().stream()
-                    .map(e -> MultiGauge.Row.of(Tags.of("stream", stream, "shard", e.getKey()), (now - e.getValue()) / 1000.0))
-                    .toList(), true);
+            try {
+                shards.refresh();
+            } catch (RuntimeException e) {
+                // a task that throws is never run again: keep refreshing, say what went wrong
+                LOG.warn("per-shard metrics not refreshed: {}", e.toString());
+            }
         }, 0, 1, TimeUnit.SECONDS);
 
         for (var binder : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),

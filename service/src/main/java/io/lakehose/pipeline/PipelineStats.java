@@ -38,6 +38,8 @@ public final class PipelineStats {
     private final Map<String, Counter> rowsByTable = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorsByReason = new ConcurrentHashMap<>();
     private final Map<String, Counter> driftByTable = new ConcurrentHashMap<>();
+    /** Shards whose lease is running here: bounded by the stream's shard count, not by history. */
+    private final Map<String, ShardCounts> byShard = new ConcurrentHashMap<>();
 
     public PipelineStats() {
         this(new SimpleMeterRegistry());
@@ -71,6 +73,23 @@ public final class PipelineStats {
         driftByTable.computeIfAbsent(table, t -> Counter.builder("lakehose.schema.drift")
                 .description("Attributes that did not fit the typed schema").tag("table", t).register(registry))
                 .increment();
+    }
+
+    /** A lease on {@code shardId} starts: fresh counts, which replace those of an earlier lease. */
+    public ShardCounts shardStarted(String shardId) {
+        ShardCounts counts = new ShardCounts();
+        byShard.put(shardId, counts);
+        return counts;
+    }
+
+    /** The lease behind {@code counts} ended; a newer lease of the same shard keeps its own counts. */
+    public void shardReleased(String shardId, ShardCounts counts) {
+        byShard.remove(shardId, counts);
+    }
+
+    /** Counts per shard whose lease is running here. */
+    public Map<String, ShardCounts> shards() {
+        return Map.copyOf(byShard);
     }
 
     /** Object key -> records, of every object stored in this run (files are few: fine to keep). */

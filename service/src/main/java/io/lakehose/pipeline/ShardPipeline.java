@@ -38,6 +38,7 @@ public final class ShardPipeline {
     private final LakeHighWaterMarks storedMarks;
     private final Partitioner partitioner;
     private final CheckpointTracker tracker = new CheckpointTracker();
+    private final ShardCounts counts;
     private final BufferSet<ChangeRecord> data;
     private final BufferSet<ErrorRecord> errors;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
@@ -64,12 +65,14 @@ public final class ShardPipeline {
         this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
         this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters(), ctx.limits(), ctx.memory(), tracker);
         this.errors = new BufferSet<>(shardId, ctx.spoolDir(), ctx.errorWriters(), ctx.limits(), ctx.memory(), tracker);
+        this.counts = ctx.stats().shardStarted(shardId);
     }
 
     /** Takes one record through decode and into a buffer; uploads whatever that finishes. */
     public void accept(SourceRecord record) throws InterruptedException {
         failIfUploadFailed();
         ctx.stats().records.increment();
+        counts.received.increment();
         ctx.stats().inputBytes.add(record.length());
         ChangeRecord change = null;
         DecodeException error = null;
@@ -160,6 +163,11 @@ public final class ShardPipeline {
         errors.discardAll();
     }
 
+    /** The lease is over: this shard's counts leave the metrics (uploads still finishing count nowhere). */
+    public void release() {
+        ctx.stats().shardReleased(shardId, counts);
+    }
+
     /** The highest sequence number whose records are all in completed uploads, if any. */
     public Optional<SequenceNumber> safeCheckpoint() {
         return tracker.safeCheckpoint();
@@ -189,6 +197,7 @@ public final class ShardPipeline {
                     tracker.completed(f.trackerId());
                     (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
                     ctx.stats().outputBytes.add(f.bytes());
+                    counts.written.add(f.records());
                     ctx.stats().storedObjects.put(f.objectKey(), f.records());
                 } else if (uploadFailure == null) {
                     ctx.stats().uploadFailures.increment();

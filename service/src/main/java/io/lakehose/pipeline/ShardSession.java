@@ -122,6 +122,11 @@ public final class ShardSession {
         }
     }
 
+    /** The lease is over (lost, shard ended, or shut down): its per-shard metrics go. */
+    public void released() {
+        pipeline.release();
+    }
+
     public boolean failed() {
         return failed;
     }

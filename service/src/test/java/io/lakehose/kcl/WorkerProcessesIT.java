@@ -200,7 +200,7 @@ class WorkerProcessesIT {
         assertThat(last.waitFor(Duration.ofSeconds(60))).as("exit code after SIGTERM").isZero();
         // e.g. "lakehose stopped: records=6058 rows=5464 errors=3 skipped=591 ...": skipped records
         // were re-read after a kill and found already in the lake.
-        String summary = last.logText().lines().filter(l -> l.startsWith("lakehose stopped:")).findFirst().orElse("");
+        String summary = last.logText().lines().filter(l -> l.contains("lakehose stopped:")).findFirst().orElse("");
 
         Lake lake = Lake.read(h, tmp.resolve("crash-lake"));
         LOG.info("crash test: {} kills ({} between upload and checkpoint, {} with spooled buffers), {} records put, "
@@ -484,9 +484,12 @@ class WorkerProcessesIT {
             List<String> lines = w.logText().lines().toList();
             for (int i = 0; i < lines.size(); i++) {
                 if (PROCESSOR_THREW.matcher(lines.get(i)).find()) {
-                    // the line KCL logs, and the cause below it
+                    // the line KCL logs, and its cause: inside that line's "exception" field (JSON
+                    // logs) or on a line below it (LAKEHOSE_LOG_FORMAT=text)
                     String cause = lines.subList(i, Math.min(lines.size(), i + 30)).stream()
-                            .filter(l -> l.startsWith("Caused by:")).findFirst().orElse("");
+                            .filter(l -> l.contains("Caused by:")).findFirst()
+                            .map(l -> l.substring(l.indexOf("Caused by:"), Math.min(l.length(), l.indexOf("Caused by:") + 300)))
+                            .orElse("");
                     thrown.add(w.name() + ": " + lines.get(i) + (cause.isEmpty() ? "" : " / " + cause));
                 }
             }

@@ -80,7 +80,8 @@ class MetricsEndpointIT {
                 while (System.nanoTime() < deadline) {
                     scrape = get(base + "/metrics").body();
                     if (scrape.contains("lakehose_objects_written_total{kind=\"error\"") && value(scrape,
-                            "lakehose_rows_written_total{table=\"orders\"}") >= 60 && scrape.contains("lakehose_iterator_age_seconds{")) {
+                            "lakehose_rows_written_total{table=\"orders\"}") >= 60 && scrape.contains("lakehose_iterator_age_seconds{")
+                            && perShard(scrape, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum() >= 61) {
                         break;
                     }
                     Thread.sleep(500);
@@ -95,6 +96,14 @@ class MetricsEndpointIT {
                 assertThat(value(scrape, "lakehose_rows_written_total{table=\"orders\"}")).isEqualTo(60);
                 assertThat(scrape).contains("lakehose_error_records_total{reason=\"invalid_json\"} 1.0");
                 assertThat(value(scrape, "lakehose_schema_drift_total{table=\"orders\"}")).isPositive();
+                // Received and written per shard (the stream's 2 shards), every record counted once.
+                Map<String, Double> received = perShard(scrape, "lakehose_records_received_total");
+                assertThat(received.keySet()).as("shards with received records").hasSize(2)
+                        .allMatch(k -> k.matches("metrics/shardId-\\d+"));
+                assertThat(received.values().stream().mapToDouble(d -> d).sum()).isEqualTo(61);
+                assertThat(perShard(scrape, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum())
+                        .as("rows and error lines in stored objects").isEqualTo(61);
+                assertThat(perShard(scrape, "lakehose_iterator_age_seconds").keySet()).isSubsetOf(received.keySet());
                 assertThat(scrape).doesNotContain("sequence_number").doesNotContain("lakehosetestsecret");
                 // No label carries an unbounded value: only these label names appear on lakehose_ metrics.
                 Matcher labels = Pattern.compile("^lakehose_[a-z_]+\\{([^}]*)}", Pattern.MULTILINE).matcher(scrape);
@@ -119,6 +128,19 @@ class MetricsEndpointIT {
             }
         }
         return -1;
+    }
+
+    /** "stream/shard" -> value of every series of {@code name}; fails on a series without both labels. */
+    private static Map<String, Double> perShard(String scrape, String name) {
+        Map<String, Double> values = new java.util.TreeMap<>();
+        Matcher m = Pattern.compile("^" + name + "\\{([^}]*)} (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        while (m.find()) {
+            Matcher shard = Pattern.compile("shard=\"([^\"]+)\"").matcher(m.group(1));
+            Matcher stream = Pattern.compile("stream=\"([^\"]+)\"").matcher(m.group(1));
+            assertThat(shard.find() && stream.find()).as("stream and shard labels on %s{%s}", name, m.group(1)).isTrue();
+            values.put(stream.group(1) + "/" + shard.group(1), Double.parseDouble(m.group(2)));
+        }
+        return values;
     }
 
     private static Set<String> usedMetrics(List<Path> files) throws Exception {
