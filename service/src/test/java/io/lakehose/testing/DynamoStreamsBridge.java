@@ -67,6 +67,24 @@ public final class DynamoStreamsBridge implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts forwarding only changes made from now on: the shards open now are read from LATEST
+     * (as when the Kinesis destination is enabled on a table that already has items), shards
+     * that appear later from their start.
+     */
+    public DynamoStreamsBridge startAtLatest() {
+        DescribeStreamResponse d = streams.describeStream(b -> b.streamArn(streamArn));
+        for (Shard s : d.streamDescription().shards()) {
+            if (s.sequenceNumberRange() != null && s.sequenceNumberRange().endingSequenceNumber() != null) {
+                finishedShards.add(s.shardId());
+                continue;
+            }
+            iterators.put(s.shardId(), streams.getShardIterator(b -> b.streamArn(streamArn).shardId(s.shardId())
+                    .shardIteratorType(ShardIteratorType.LATEST)).shardIterator());
+        }
+        return start();
+    }
+
     /** Changes forwarded to Kinesis so far. */
     public long forwarded() {
         return forwarded.get();
@@ -176,8 +194,13 @@ public final class DynamoStreamsBridge implements AutoCloseable {
             g.writeStringField("recordFormat", "application/json");
             g.writeStringField("tableName", tableName);
             g.writeObjectFieldStart("dynamodb");
-            long millis = d.approximateCreationDateTime() != null ? d.approximateCreationDateTime().toEpochMilli()
-                    : System.currentTimeMillis();
+            // DynamoDB Local rounds ApproximateCreationDateTime down to the minute, where the real
+            // Kinesis integration gives milliseconds. A minute-old time would order a change before
+            // things that happened earlier in that minute (a backfill's snapshot, say), so the bridge
+            // stamps the moment it read the change instead: never earlier than the change, at most a
+            // poll later, and in stream order.
+            long millis = Math.max(System.currentTimeMillis(), d.approximateCreationDateTime() != null
+                    ? d.approximateCreationDateTime().toEpochMilli() : 0);
             g.writeNumberField("ApproximateCreationDateTime", millis);
             g.writeStringField("ApproximateCreationDateTimePrecision", "MILLISECOND");
             writeItem(g, "Keys", d.keys());
