@@ -34,7 +34,8 @@ public record LakehoseConfig(
         int httpPort,
         java.time.Duration uploadStuckAfter,
         Optional<io.lakehose.aws.AssumedRole> s3Role,
-        Optional<URI> stsEndpoint) {
+        Optional<URI> stsEndpoint,
+        Optional<URI> kmsEndpoint) {
 
     /**
      * The worker's stream side (see the kinesis.* keys).
