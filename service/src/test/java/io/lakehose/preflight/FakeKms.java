@@ -33,8 +33,8 @@ final class FakeKms implements AutoCloseable {
     /** What the fake does with calls on a key. */
     enum Access { ALLOWED, DENIED, DISABLED }
 
-    /** One call received: the target, the key id sent, the access key id that signed it, the context. */
-    record Call(String target, String keyId, String accessKeyId, Map<String, String> context) {
+    /** One call received: the target, the key id sent, who signed it (access key id, session token), the context. */
+    record Call(String target, String keyId, String accessKeyId, String sessionToken, Map<String, String> context) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,7 +75,8 @@ final class FakeKms implements AutoCloseable {
             Map<String, String> context = JSON.convertValue(body.path("EncryptionContext"),
                     JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
             Matcher m = CREDENTIAL.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-            calls.add(new Call(target, keyId, m.find() ? m.group(1) : null, context == null ? Map.of() : context));
+            calls.add(new Call(target, keyId, m.find() ? m.group(1) : null,
+                    exchange.getRequestHeaders().getFirst("X-Amz-Security-Token"), context == null ? Map.of() : context));
             String action = target == null ? "" : target.replace("TrentService.", "");
             switch (action) {
                 case "GenerateDataKey" -> generateDataKey(exchange, keyId, context);
