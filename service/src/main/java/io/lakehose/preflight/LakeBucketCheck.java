@@ -148,7 +148,7 @@ final class LakeBucketCheck {
                 + "AWS's message does not say which. ";
         return r.failure(which + crossAccount + "BOTH the key policy in the key's account must allow the writer "
                         + "kms:GenerateDataKey and kms:Decrypt AND the writer's IAM policy must allow them on the key; "
-                        + "the bucket policy is rarely the cause. See also the kms-key check below.",
+                        + "the bucket policy is rarely the cause. The kms-key check above names key problems precisely.",
                 fixes, this::notAPermission);
     }
 

@@ -51,11 +51,12 @@ public final class Preflight {
         List<CheckResult> results = new ArrayList<>();
         KinesisSettings k = cfg.kinesis();
         try (KinesisClient kinesis = configure(KinesisClient.builder(), k.region(), k.endpoint(), credentials).build()) {
-            results.add(new StreamCheck(kinesis, k.stream(), k.region()).run());
+            results.add(guarded(StreamCheck.NAME, () -> new StreamCheck(kinesis, k.stream(), k.region()).run()));
         }
         try (DynamoDbClient dynamo = configure(DynamoDbClient.builder(), k.region(), k.leaseTableEndpoint(), credentials)
                 .build()) {
-            results.add(new LeaseTableCheck(dynamo, k.applicationName(), k.region()).run());
+            results.add(guarded(LeaseTableCheck.NAME,
+                    () -> new LeaseTableCheck(dynamo, k.applicationName(), k.region()).run()));
         }
         if (!(cfg.target() instanceof LakehoseConfig.S3Target lake)) {
             String why = "lake.uri is a local directory (" + cfg.target() + "): no bucket, key or role to check";
@@ -88,7 +89,8 @@ public final class Preflight {
             KmsKeyId key = cfg.kmsKey().get();
             try (KmsClient kms = configure(KmsClient.builder(), KmsKeyCheck.region(key, cfg.s3Region()), cfg.kmsEndpoint(),
                     writer).build()) {
-                results.add(new KmsKeyCheck(kms, key, cfg.s3Region(), principal).run());
+                String writerArn = principal;
+                results.add(guarded(KmsKeyCheck.NAME, () -> new KmsKeyCheck(kms, key, cfg.s3Region(), writerArn).run()));
             }
         } else {
             results.add(CheckResult.skip(KmsKeyCheck.NAME, "no s3.kmsKeyId: objects are sent without SSE-KMS headers "
@@ -96,9 +98,27 @@ public final class Preflight {
         }
         S3Settings s3 = cfg.s3Settings(lake.bucket());
         try (S3Client client = s3Client(s3, writer)) {
-            results.add(new LakeBucketCheck(client, s3, cfg.layout(), principal).run());
+            String writerArn = principal;
+            results.add(guarded(LakeBucketCheck.NAME, () -> new LakeBucketCheck(client, s3, cfg.layout(), writerArn).run()));
         }
         return results;
+    }
+
+    /**
+     * A check that throws (an answer it did not expect, a bug) fails alone: the other checks still
+     * run and report, which is the point of a preflight.
+     */
+    private static CheckResult guarded(String name, java.util.function.Supplier<CheckResult> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            if (System.getenv("LAKEHOSE_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return CheckResult.fail(name, new CheckResult.Failure("", "", e.getClass().getSimpleName(),
+                    String.valueOf(e.getMessage()), "the check stopped on an unexpected answer (run with "
+                    + "LAKEHOSE_DEBUG=1 for details); the other checks are not affected.", List.of()));
+        }
     }
 
     private static S3Client s3Client(S3Settings s, AwsCredentialsProvider credentials) {
