@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LakeBucket } from './lake-bucket';
+import { LakeBucket, PREFLIGHT_CONTEXT_KEY, PREFLIGHT_CONTEXT_VALUE } from './lake-bucket';
 import { lakeWriterRoleName, validateApplicationName, validatePrefix } from './settings';
 
 export interface LakeAccountStackProps extends StackProps {
@@ -66,6 +66,14 @@ export class LakeAccountStack extends Stack {
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: ['*'], // in a key policy: this key
       conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+    }));
+    // `lakehose preflight` checks the key directly, for its own probe data keys only.
+    this.lake.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'LakeWriterPreflightProbe',
+      principals: [new iam.ArnPrincipal(this.writerRole.roleArn)],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { [`kms:EncryptionContext:${PREFLIGHT_CONTEXT_KEY}`]: PREFLIGHT_CONTEXT_VALUE } },
     }));
 
     new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });

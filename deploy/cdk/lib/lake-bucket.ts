@@ -4,6 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** The encryption context of `lakehose preflight`'s KMS probe (Policies.java in the service). */
+export const PREFLIGHT_CONTEXT_KEY = 'lakehose-preflight';
+export const PREFLIGHT_CONTEXT_VALUE = 'probe';
+
 export interface LakeBucketProps {
   /** Physical bucket name; generated when absent. */
   readonly bucketName?: string;
@@ -102,6 +106,11 @@ export class LakeBucket extends Construct {
    * given prefixes, list those prefixes (lease start reads the lake's high-water marks), and
    * use the key only through S3 (GenerateDataKey for new objects and multipart uploads,
    * Decrypt for the parts of a multipart upload). No reads or deletes of objects.
+   * `lakehose preflight` calls KMS directly too (GenerateDataKey, then Decrypt of that data key),
+   * which kms:ViaService does not allow: LakeKeyPreflightProbe allows it only for data keys with
+   * preflight's encryption context, so it cannot decrypt the data keys of lake objects (S3's
+   * context is the object's ARN). Its S3 probe is an aborted multipart upload, hence no
+   * s3:DeleteObject.
    */
   static writerStatements(bucketArn: string, keyArn: string, bucketRegion: string, prefixes: string[]): iam.PolicyStatement[] {
     return [
@@ -121,6 +130,12 @@ export class LakeBucket extends Construct {
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `s3.${bucketRegion}.amazonaws.com` } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'LakeKeyPreflightProbe',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [keyArn],
+        conditions: { StringEquals: { [`kms:EncryptionContext:${PREFLIGHT_CONTEXT_KEY}`]: PREFLIGHT_CONTEXT_VALUE } },
       }),
     ];
   }

@@ -126,19 +126,32 @@ describe('lake account', () => {
       Resource: '*',
       Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
     });
+    expect(keyPolicy).toContainEqual({
+      Sid: 'LakeWriterPreflightProbe',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::GetAtt': [writer, 'Arn'] } },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:lakehose-preflight': 'probe' } },
+    });
   });
 
   test('writer role: put, abort and list under the lake prefixes, the key through S3; no wildcards, no reads', () => {
     const { bucket, key, writer } = ids();
     const statements = statementsOfRole(lake, writer);
     expect(wildcardFindings(statements)).toEqual([]);
-    expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 's3:AbortMultipartUpload', 's3:ListBucket',
-      's3:PutObject']);
+    // kms twice: through S3 (LakeKeyThroughS3) and preflight's probe (LakeKeyPreflightProbe)
+    expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
+      's3:AbortMultipartUpload', 's3:ListBucket', 's3:PutObject']);
     expect(statementWithSid(statements, 'LakePutObjects').Resource).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/*']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/errors/*']] },
     ]);
     expect(statementWithSid(statements, 'LakeKeyThroughS3').Resource).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+    expect(statementWithSid(statements, 'LakeKeyPreflightProbe')).toEqual(expect.objectContaining({
+      Resource: { 'Fn::GetAtt': [key, 'Arn'] },
+      Condition: { StringEquals: { 'kms:EncryptionContext:lakehose-preflight': 'probe' } },
+    }));
   });
 
   test('has nothing of the pipeline: no stream, tables or service', () => {

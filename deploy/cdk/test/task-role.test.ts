@@ -88,7 +88,8 @@ describe('task role permissions, resource by resource', () => {
     const { statements } = synthesized[name];
     const id = ids(name);
     expect(statements.map(s => s.Sid).sort()).toEqual(
-      ['DecryptStreamRecords', 'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects', 'LeaseTable', 'ReadStream']);
+      ['DecryptStreamRecords', 'LakeKeyPreflightProbe', 'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects',
+        'LeaseTable', 'ReadStream']);
     expect(statementWithSid(statements, 'ReadStream')).toEqual(expect.objectContaining({
       Action: ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
       Resource: arn(id.stream),
@@ -119,6 +120,12 @@ describe('task role permissions, resource by resource', () => {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: arn(id.lakeKey),
       Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    }));
+    // preflight's direct KMS probe: only data keys with its own encryption context, never S3's.
+    expect(statementWithSid(statements, 'LakeKeyPreflightProbe')).toEqual(expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: arn(id.lakeKey),
+      Condition: { StringEquals: { 'kms:EncryptionContext:lakehose-preflight': 'probe' } },
     }));
     // Nothing the service does not call: no reads or deletes of lake objects, no CloudWatch,
     // no STS, no ECS Exec channels.

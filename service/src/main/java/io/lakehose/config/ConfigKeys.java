@@ -61,6 +61,9 @@ public final class ConfigKeys {
             "External id that s3.roleArn's trust policy requires, if any.");
     public static final ConfigKey<String> STS_ENDPOINT = new ConfigKey<>("sts.endpoint", "", endpoint(),
             "STS endpoint override for assuming roles (VPC endpoints); empty: the regional endpoint.");
+    public static final ConfigKey<String> KMS_ENDPOINT = new ConfigKey<>("kms.endpoint", "", endpoint(),
+            "KMS endpoint override for preflight's key check (VPC endpoints, tests); empty: the endpoint of the "
+                    + "key's region. `run` never calls KMS itself (S3 does, for SSE-KMS).");
 
     public static final ConfigKey<Long> BUFFER_MAX_BYTES = new ConfigKey<>("buffer.maxBytes", "128MiB",
             bytesIn(64 * KIB, 5 * GIB), "A partition's file is finished at this many encoded (Parquet) bytes.");
@@ -144,7 +147,7 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(
             LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
-            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT,
+            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,
             BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
             BUFFER_UPLOAD_IN_FLIGHT, BUFFER_SPOOL_DIR,
             PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE,

@@ -149,7 +149,7 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
                 role(get(v, ConfigKeys.S3_ROLE_ARN), get(v, ConfigKeys.S3_ROLE_EXTERNAL_ID), get(v, ConfigKeys.S3_REGION),
                         uri(get(v, ConfigKeys.STS_ENDPOINT))),
-                uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v));
+                uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v), uri(get(v, ConfigKeys.KMS_ENDPOINT)));
     }
 
     private static LakehoseConfig.BackfillSource backfill(Map<ConfigKey<?>, Object> v) {

@@ -35,7 +35,8 @@ public record LakehoseConfig(
         java.time.Duration uploadStuckAfter,
         Optional<io.lakehose.aws.AssumedRole> s3Role,
         Optional<URI> stsEndpoint,
-        BackfillSource backfill) {
+        BackfillSource backfill,
+        Optional<URI> kmsEndpoint) {
 
     /**
      * Where `backfill` reads from (see the backfill.* keys).

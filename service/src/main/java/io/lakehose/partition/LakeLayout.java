@@ -60,6 +60,16 @@ public final class LakeLayout {
         return hasTable ? null : "must contain {table}, or rows of different tables (and schemas) would share files";
     }
 
+    /** The lake prefix (no leading or trailing slash; empty at the bucket root). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The error output's prefix (no leading or trailing slash; empty at the bucket root). */
+    public String errorPrefix() {
+        return errorPrefix;
+    }
+
     /** The partition directory (relative key prefix, no trailing slash) for a table and event hour. */
     public String partitionDirectory(String table, long epochHour) {
         LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(epochHour, 24));

@@ -144,6 +144,15 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private CreateMultipartUploadRequest createRequest(String key, String contentType) {
+        return createRequest(settings, key, contentType);
+    }
+
+    /**
+     * The CreateMultipartUpload request this store sends for {@code key} (before the part checksum
+     * algorithm {@link S3MultipartUpload} adds): public so that {@code preflight} probes the bucket
+     * with exactly the encryption headers the worker sends.
+     */
+    public static CreateMultipartUploadRequest createRequest(S3Settings settings, String key, String contentType) {
         CreateMultipartUploadRequest.Builder request = CreateMultipartUploadRequest.builder()
                 .bucket(settings.bucket()).key(key).contentType(contentType);
         settings.kmsKey().ifPresent(kms -> request
