@@ -1,5 +1,6 @@
 package io.lakehose.replay;
 
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
@@ -49,11 +50,16 @@ public final class StreamShards {
      */
     public void checkSequence(ShardInfo shard, String sequenceNumber) {
         try {
-            iterator(shard, b -> b.shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
-                    .startingSequenceNumber(sequenceNumber));
-        } catch (InvalidArgumentException e) {
-            throw new ReplayException(ReplayException.Kind.USAGE, "sequence number " + sequenceNumber
-                    + " is not a position of " + shard.shardId() + " (Kinesis: " + e.awsErrorDetails().errorMessage() + ")");
+            kinesis.getShardIterator(b -> request(b, shard).shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+                    .startingSequenceNumber(sequenceNumber)).join();
+        } catch (CompletionException e) {
+            // Kinesis answers InvalidArgumentException; kinesis-mock (the emulator) ResourceNotFoundException.
+            if (e.getCause() instanceof InvalidArgumentException || e.getCause() instanceof ResourceNotFoundException) {
+                throw new ReplayException(ReplayException.Kind.USAGE, "sequence number " + sequenceNumber
+                        + " is not a position of " + shard.shardId() + " (Kinesis: "
+                        + ((AwsServiceException) e.getCause()).awsErrorDetails().errorMessage() + ")");
+            }
+            throw e;
         }
     }
 
@@ -71,15 +77,11 @@ public final class StreamShards {
     }
 
     private String iterator(ShardInfo shard, Consumer<GetShardIteratorRequest.Builder> position) {
-        return call(() -> kinesis.getShardIterator(b -> {
-            if (stream.startsWith("arn:")) {
-                b.streamARN(stream);
-            } else {
-                b.streamName(stream);
-            }
-            b.shardId(shard.shardId());
-            position.accept(b);
-        }).join()).shardIterator();
+        return call(() -> kinesis.getShardIterator(b -> position.accept(request(b, shard))).join()).shardIterator();
+    }
+
+    private GetShardIteratorRequest.Builder request(GetShardIteratorRequest.Builder b, ShardInfo shard) {
+        return (stream.startsWith("arn:") ? b.streamARN(stream) : b.streamName(stream)).shardId(shard.shardId());
     }
 
     private void identify(ListShardsRequest.Builder b) {
