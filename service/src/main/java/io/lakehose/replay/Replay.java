@@ -61,7 +61,7 @@ public final class Replay {
             progress.println("--force: not checking for a live worker; a worker holding these leases loses them "
                     + "and drops what it has not uploaded (it is read again)");
         } else if (LiveLeases.anyOwned(current)) {
-            current = refuseIfLive(current, request.dryRun());
+            refuseIfLive(current, request.dryRun());
         }
         ReplayPlan plan = ReplayPlanner.plan(target, current, shards, request.shards(), positionOf(target));
         plan.steps().forEach(step -> out.println(step.line()));
@@ -118,8 +118,12 @@ public final class Replay {
         stream.checkSequence(shard, sequence);
     }
 
-    /** Watches the leases; refuses (or, in a dry run, warns) if a live worker holds any; returns a fresh read. */
-    private List<Lease> refuseIfLive(List<Lease> current, boolean dryRun) throws InterruptedException {
+    /**
+     * Watches the leases; refuses (or, in a dry run, warns) if a live worker holds any. The plan
+     * keeps the counters read before the watch, so the conditional write also fails if anything
+     * moved after the watch ended.
+     */
+    private void refuseIfLive(List<Lease> current, boolean dryRun) throws InterruptedException {
         progress.printf("checking for a live worker: watching the leases for up to %.1f s (kinesis.failoverTimeMillis)%n",
                 failoverTime.toMillis() / 1000.0);
         Map<String, String> live = new LiveLeases(leases::read, failoverTime, Thread::sleep).find(current);
@@ -135,6 +139,5 @@ public final class Replay {
             }
             progress.println("warning: " + message);
         }
-        return leases.read();
     }
 }
