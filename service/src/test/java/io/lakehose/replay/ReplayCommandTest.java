@@ -3,6 +3,7 @@ package io.lakehose.replay;
 import static io.lakehose.testing.Await.join;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lakehose.cli.Main;
 import io.lakehose.config.LakehoseConfig;
@@ -239,6 +240,29 @@ class ReplayCommandTest {
         assertThat(again.records.sum()).isEqualTo(400);
         assertThat(again.skipped.sum()).isEqualTo(400);
         assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void aLeaseRenewedAfterItWasReadFailsTheWholeWrite() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-race", 2);
+        LeaseTable table = new LeaseTable(stack.dynamoDb().client(), h.application());
+        List<Lease> read = table.read();
+        ReplayPlan plan = ReplayPlanner.plan(new ReplayTarget.Latest(), read, List.of(
+                new ShardInfo(read.get(0).shardId(), List.of(), "0", "1", "0", null),
+                new ShardInfo(read.get(1).shardId(), List.of(), "0", "1", "0", null)), List.of(), s -> "LATEST");
+        assertThat(plan.count(ReplayPlan.Action.RESET)).isEqualTo(2);
+        // A worker renews the second lease between the read and the write (KCL increments leaseCounter).
+        String renewed = read.get(1).shardId();
+        join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+                .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
+                .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+
+        assertThatThrownBy(() -> table.write(plan.steps())).isInstanceOf(ReplayException.class)
+                .hasMessageContaining("the lease of " + renewed + " changed since it was read")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(leases(h)).as("neither lease written: one transaction").isEqualTo(before);
     }
 
     @Test
