@@ -65,15 +65,18 @@ public final class Replay {
         }
         ReplayPlan plan = ReplayPlanner.plan(target, current, shards, request.shards(), positionOf(target));
         plan.steps().forEach(step -> out.println(step.line()));
-        String counts = plan.count(ReplayPlan.Action.RESET) + " reset, " + plan.count(ReplayPlan.Action.CREATE)
-                + " created, " + plan.count(ReplayPlan.Action.UNCHANGED) + " unchanged";
+        long reset = plan.count(ReplayPlan.Action.RESET);
+        long created = plan.count(ReplayPlan.Action.CREATE);
+        long unchanged = plan.count(ReplayPlan.Action.UNCHANGED);
         if (request.dryRun()) {
-            out.println("dry run, nothing written: replay to " + target + " would leave leases " + counts);
+            out.printf("dry run, nothing written: replay to %s would reset %d leases, create %d, leave %d unchanged%n",
+                    target, reset, created, unchanged);
             return plan;
         }
         leases.write(plan.steps());
-        out.println("replayed to " + target + ": leases " + counts + " in " + leases.name()
-                + "; the next start of the service reads from there (records already in the lake are skipped)");
+        out.printf("replayed to %s: %d leases reset, %d created, %d unchanged in %s; the next start of the service "
+                + "reads from there (records already in the lake are skipped)%n", target, reset, created, unchanged,
+                leases.name());
         return plan;
     }
 

@@ -78,7 +78,7 @@ class ReplayCommandTest {
         for (Map.Entry<String, String> shard : atEnd.entrySet()) {
             assertThat(replay.outLines()).contains(shard.getKey() + ": " + shard.getValue() + " -> TRIM_HORIZON");
         }
-        assertThat(replay.out).contains("replayed to TRIM_HORIZON: leases 2 reset, 0 created, 0 unchanged");
+        assertThat(replay.out).contains("replayed to TRIM_HORIZON: 2 leases reset, 0 created, 0 unchanged");
         assertThat(h.checkpoints()).containsOnlyKeys(atEnd.keySet()).allSatisfy((k, v) -> assertThat(v).isEqualTo("TRIM_HORIZON"));
         assertThat(leases(h).values()).as("owners removed, so a new worker takes the leases at once")
                 .allSatisfy(item -> assertThat(item).doesNotContainKey("leaseOwner"));
@@ -110,7 +110,7 @@ class ReplayCommandTest {
 
             Run forced = replay(h, "--to", "TRIM_HORIZON", "--force");
             assertThat(forced.exit).as(forced.err).isZero();
-            assertThat(forced.out).contains("leases 2 reset");
+            assertThat(forced.out).contains("2 leases reset");
             // The worker loses the leases, takes them again and re-reads both shards from the start.
             worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == 200);
             assertThat(worker.stats.records.sum()).isEqualTo(400);
@@ -129,7 +129,7 @@ class ReplayCommandTest {
         for (String shard : before.keySet()) {
             assertThat(dry.outLines()).contains(shard + ": TRIM_HORIZON -> LATEST");
         }
-        assertThat(dry.outLines()).last().asString().startsWith("dry run, nothing written").contains("2 reset");
+        assertThat(dry.outLines()).last().asString().startsWith("dry run, nothing written").contains("would reset 2 leases");
         assertThat(leases(h)).as("lease items after a dry run").isEqualTo(before);
 
         // The same without --dry-run does what the plan said.
