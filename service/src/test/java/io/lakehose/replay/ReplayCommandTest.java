@@ -1,0 +1,431 @@
+package io.lakehose.replay;
+
+import static io.lakehose.testing.Await.join;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lakehose.cli.Main;
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.kcl.KinesisWorker;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.LeaseTableSeeder;
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+
+/**
+ * {@code lakehose replay} against kinesis-local, DynamoDB Local and S3Proxy with real in-process
+ * workers: the effectively-once guarantee holds across a replay (every record once in the lake,
+ * read back with DuckDB, and the re-read records counted as skipped), the refusal while a worker
+ * is live, --force, --dry-run, the AT_TIMESTAMP and sequence-number targets, resharding, and the
+ * one-line errors.
+ */
+class ReplayCommandTest {
+
+    private static LocalAwsStack stack;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalAwsStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void replayToTrimHorizonRereadsEverythingWithoutDuplicatingARow() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-th", 2);
+        List<String> put = h.put(changes(0, 400));
+        Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
+        assertThat(runToCheckpoints(h, atEnd).records.sum()).isEqualTo(400);
+
+        Run replay = replay(h, "--to", "TRIM_HORIZON");
+        assertThat(replay.exit).as(replay.err).isZero();
+        for (Map.Entry<String, String> shard : atEnd.entrySet()) {
+            assertThat(replay.outLines()).contains(shard.getKey() + ": " + shard.getValue() + " -> TRIM_HORIZON");
+        }
+        assertThat(replay.out).contains("replayed to TRIM_HORIZON: 2 leases reset, 0 created, 0 unchanged");
+        assertThat(h.checkpoints()).containsOnlyKeys(atEnd.keySet()).allSatisfy((k, v) -> assertThat(v).isEqualTo("TRIM_HORIZON"));
+        assertThat(leases(h).values()).as("owners removed, so a new worker takes the leases at once")
+                .allSatisfy(item -> assertThat(item).doesNotContainKey("leaseOwner"));
+
+        PipelineStats again = runToCheckpoints(h, atEnd);
+        assertThat(again.records.sum()).as("records read again").isEqualTo(400);
+        assertThat(again.skipped.sum()).as("records skipped as already in the lake").isEqualTo(400);
+        assertThat(again.rows.sum()).as("rows written by the replayed run").isZero();
+        assertExactlyOnce(h, put);
+        assertThat(h.checkpoints()).isEqualTo(atEnd);
+    }
+
+    @Test
+    void refusesWhileAWorkerHoldsTheLeasesAndForceTakesThemOver() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-live", 2);
+        List<String> put = h.put(changes(0, 200));
+        Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
+        try (RunningWorker worker = new RunningWorker(h)) {
+            worker.awaitCheckpoints(atEnd, c -> { });
+
+            Run refused = replay(h, "--to", "TRIM_HORIZON");
+            assertThat(refused.exit).isEqualTo(3);
+            List<String> errors = refused.errLines().stream().filter(l -> l.startsWith("error:")).toList();
+            assertThat(errors).hasSize(1);
+            assertThat(errors.get(0)).contains("a live worker holds leases in " + h.application())
+                    .contains(atEnd.keySet()).contains("stop the service", "--force");
+            assertThat(refused.out).isEmpty();
+            assertThat(h.checkpoints()).as("nothing written when refused").isEqualTo(atEnd);
+
+            Run forced = replay(h, "--to", "TRIM_HORIZON", "--force");
+            assertThat(forced.exit).as(forced.err).isZero();
+            assertThat(forced.out).contains("2 leases reset");
+            // The worker loses the leases, takes them again and re-reads both shards from the start.
+            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == 200);
+            assertThat(worker.stats.records.sum()).isEqualTo(400);
+            assertThat(worker.stats.rows.sum()).isEqualTo(200);
+        }
+        assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndChangesNothing() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-dry", 2);
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+
+        Run dry = replay(h, "--to", "LATEST", "--dry-run");
+        assertThat(dry.exit).as(dry.err).isZero();
+        for (String shard : before.keySet()) {
+            assertThat(dry.outLines()).contains(shard + ": TRIM_HORIZON -> LATEST");
+        }
+        assertThat(dry.outLines()).last().asString().startsWith("dry run, nothing written").contains("would reset 2 leases");
+        assertThat(leases(h)).as("lease items after a dry run").isEqualTo(before);
+
+        // The same without --dry-run does what the plan said.
+        Run real = replay(h, "--to", "LATEST");
+        assertThat(real.exit).as(real.err).isZero();
+        assertThat(h.checkpoints()).containsOnlyKeys(before.keySet()).allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
+    }
+
+    @Test
+    void atTimestampAndSequenceNumberTargetsReReadExactlyWhatFollows() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-at", 2);
+        List<String> early = h.put(changes(0, 100));
+        Thread.sleep(1_500);
+        Instant between = Instant.now();
+        Thread.sleep(1_500);
+        List<String> late = h.put(changes(100, 100));
+        List<String> put = new ArrayList<>(early);
+        put.addAll(late);
+        Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
+        runToCheckpoints(h, atEnd);
+
+        // AT_TIMESTAMP: each shard's checkpoint is the last record that arrived before the instant.
+        Run at = replay(h, "--to", "AT_TIMESTAMP=" + between);
+        assertThat(at.exit).as(at.err).isZero();
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(early));
+        PipelineStats afterTimestamp = runToCheckpoints(h, atEnd);
+        assertThat(afterTimestamp.records.sum()).as("records read again: those put after the instant").isEqualTo(100);
+        assertThat(afterTimestamp.skipped.sum()).isEqualTo(100);
+
+        // A sequence number: that shard resumes after it, the other keeps its checkpoint.
+        String[] from = early.get(10).split("/");
+        long after = put.stream().map(p -> p.split("/"))
+                .filter(p -> p[0].equals(from[0]) && new BigInteger(p[1]).compareTo(new BigInteger(from[1])) > 0).count();
+        Run seq = replay(h, "--shard", from[0], "--to", from[1]);
+        assertThat(seq.exit).as(seq.err).isZero();
+        assertThat(seq.outLines()).contains(from[0] + ": " + atEnd.get(from[0]) + " -> " + from[1]);
+        Map<String, String> expected = new HashMap<>(atEnd);
+        expected.put(from[0], from[1]);
+        assertThat(h.checkpoints()).isEqualTo(expected);
+        PipelineStats afterSequence = runToCheckpoints(h, atEnd);
+        assertThat(afterSequence.records.sum()).as("records after " + from[1] + " in " + from[0]).isEqualTo(after);
+        assertThat(afterSequence.skipped.sum()).isEqualTo(after);
+        assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void afterASplitParentsAreReadAgainBeforeTheirChildren() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-split", 2);
+        List<String> put = new ArrayList<>(h.put(changes(0, 200)));
+        List<Shard> parents = shards(h.stream());
+        for (Shard p : parents) {
+            String mid = new BigInteger(p.hashKeyRange().startingHashKey())
+                    .add(new BigInteger(p.hashKeyRange().endingHashKey())).shiftRight(1).toString();
+            join(stack.kinesis().client().splitShard(b -> b.streamName(h.stream()).shardToSplit(p.shardId())
+                    .newStartingHashKey(mid)));
+            stack.kinesis().awaitActive(h.stream());
+        }
+        List<String> children = shards(h.stream()).stream().map(Shard::shardId)
+                .filter(id -> parents.stream().noneMatch(p -> p.shardId().equals(id))).toList();
+        assertThat(children).hasSize(4);
+        put.addAll(h.put(changes(200, 200)));
+        Map<String, String> atEnd = new HashMap<>(WorkerHarness.lastSequenceByShard(put));
+        parents.forEach(p -> atEnd.put(p.shardId(), "SHARD_END"));
+        assertThat(atEnd.keySet()).as("every child got records").containsAll(children);
+        runToCheckpoints(h, atEnd);
+
+        // KCL deletes a finished parent's lease some minutes after its children started: do that now to one.
+        String cleanedUp = parents.get(0).shardId();
+        String ended = parents.get(1).shardId();
+        join(stack.dynamoDb().client().deleteItem(b -> b.tableName(h.application())
+                .key(Map.of("leaseKey", AttributeValue.fromS(cleanedUp)))));
+
+        Run replay = replay(h, "--to", "TRIM_HORIZON");
+        assertThat(replay.exit).as(replay.err).isZero();
+        assertThat(replay.outLines()).contains(cleanedUp + ": (no lease) -> TRIM_HORIZON  (new lease)",
+                ended + ": SHARD_END -> TRIM_HORIZON");
+        List<String> printed = replay.outLines().stream().map(l -> l.split(":")[0]).toList();
+        for (Shard p : parents) {
+            assertThat(printed.indexOf(p.shardId())).as("parents first").isLessThan(printed.indexOf(childOf(p, h)));
+        }
+        assertThat(h.checkpoints()).containsOnlyKeys(atEnd.keySet())
+                .allSatisfy((k, v) -> assertThat(v).isEqualTo("TRIM_HORIZON"));
+
+        // While the worker re-reads, no child moves off TRIM_HORIZON before its parent shows SHARD_END.
+        Map<String, Integer> parentEnded = new TreeMap<>();
+        Map<String, Integer> childStarted = new TreeMap<>();
+        int[] poll = {0};
+        PipelineStats again = runToCheckpoints(h, atEnd, checkpoints -> {
+            poll[0]++;
+            checkpoints.forEach((shard, cp) -> {
+                if (parents.stream().anyMatch(p -> p.shardId().equals(shard)) && cp.equals("SHARD_END")) {
+                    parentEnded.putIfAbsent(shard, poll[0]);
+                } else if (children.contains(shard) && !cp.equals("TRIM_HORIZON")) {
+                    childStarted.putIfAbsent(shard, poll[0]);
+                }
+            });
+        });
+        Map<String, List<String>> parentsOf = new HashMap<>();
+        for (Shard s : shards(h.stream())) {
+            parentsOf.put(s.shardId(), s.parentShardId() == null ? List.of() : List.of(s.parentShardId()));
+        }
+        for (String child : children) {
+            String parent = parentsOf.get(child).get(0);
+            assertThat(parentEnded).containsKey(parent);
+            assertThat(childStarted.get(child)).as("poll at which " + child + " started, after " + parent + " ended")
+                    .isGreaterThanOrEqualTo(parentEnded.get(parent));
+        }
+        assertThat(again.records.sum()).isEqualTo(400);
+        assertThat(again.skipped.sum()).isEqualTo(400);
+        assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void aLeaseRenewedAfterItWasReadFailsTheWholeWrite() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-race", 2);
+        LeaseTable table = new LeaseTable(stack.dynamoDb().client(), h.application());
+        List<Lease> read = table.read();
+        ReplayPlan plan = ReplayPlanner.plan(new ReplayTarget.Latest(), read, List.of(
+                new ShardInfo(read.get(0).shardId(), List.of(), "0", "1", "0", null),
+                new ShardInfo(read.get(1).shardId(), List.of(), "0", "1", "0", null)), List.of(), s -> "LATEST");
+        assertThat(plan.count(ReplayPlan.Action.RESET)).isEqualTo(2);
+        // A worker renews the second lease between the read and the write (KCL increments leaseCounter).
+        String renewed = read.get(1).shardId();
+        join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+                .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
+                .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+
+        assertThatThrownBy(() -> table.write(plan.steps())).isInstanceOf(ReplayException.class)
+                .hasMessageContaining("the lease of " + renewed + " changed since it was read")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(leases(h)).as("neither lease written: one transaction").isEqualTo(before);
+    }
+
+    @Test
+    void badArgumentsAreOneLineErrors() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-bad", 2);
+        List<String> put = h.put(changes(0, 20));
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+        List<String> shardIds = new ArrayList<>(before.keySet());
+        String[] record = put.get(0).split("/");
+        String otherShard = shardIds.stream().filter(s -> !s.equals(record[0])).findFirst().orElseThrow();
+
+        assertOneLineError(replay(h, "--to", "yesterday"), 2).contains("--to must be TRIM_HORIZON, LATEST, AT_TIMESTAMP=",
+                "'yesterday'");
+        assertOneLineError(replay(h, "--to", "AT_TIMESTAMP=25/11/2024"), 2).contains("ISO-8601", "25/11/2024");
+        assertOneLineError(replay(h, "--to", "AT_TIMESTAMP=2999-01-01T00:00:00Z"), 2).contains("in the future");
+        assertOneLineError(replay(h, "--shard", "shardId-000000000099", "--to", "TRIM_HORIZON"), 2)
+                .contains("unknown --shard shardId-000000000099", shardIds.get(0));
+        assertOneLineError(replay(h, "--to", record[1]), 2).contains("exactly one --shard");
+        assertOneLineError(replay(h, "--shard", otherShard, "--to", record[1]), 2)
+                .contains(record[1], "is not", otherShard);
+        assertOneLineError(replay(h, Map.of("kinesis.applicationName", "no-such-app"), "--to", "LATEST"), 2)
+                .contains("lease table no-such-app does not exist");
+        assertThat(leases(h)).as("nothing written by a failed replay").isEqualTo(before);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<byte[]> changes(int from, int count) {
+        List<byte[]> records = new ArrayList<>();
+        Instant t0 = Instant.parse("2024-11-25T07:50:00Z");
+        for (int i = from; i < from + count; i++) {
+            records.add(WorkerHarness.change(i, t0.plusSeconds(i * 10L))); // two hour partitions
+        }
+        return records;
+    }
+
+    private void assertExactlyOnce(WorkerHarness h, List<String> put) {
+        List<String> rows = h.rowsNow();
+        assertThat(rows).as("rows in the lake (DuckDB)").hasSize(put.size()).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(put));
+    }
+
+    private static Map<String, Map<String, AttributeValue>> leases(WorkerHarness h) {
+        return LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application());
+    }
+
+    private static List<Shard> shards(String stream) {
+        return join(stack.kinesis().client().listShards(b -> b.streamName(stream))).shards();
+    }
+
+    private static String childOf(Shard parent, WorkerHarness h) {
+        return shards(h.stream()).stream().filter(s -> parent.shardId().equals(s.parentShardId()))
+                .map(Shard::shardId).findFirst().orElseThrow();
+    }
+
+    private PipelineStats runToCheckpoints(WorkerHarness h, Map<String, String> expected) throws Exception {
+        return runToCheckpoints(h, expected, c -> { });
+    }
+
+    /** Runs a worker until the lease table shows {@code expected}, then stops it gracefully. */
+    private PipelineStats runToCheckpoints(WorkerHarness h, Map<String, String> expected,
+            Consumer<Map<String, String>> onPoll) throws Exception {
+        try (RunningWorker worker = new RunningWorker(h)) {
+            worker.awaitCheckpoints(expected, onPoll);
+            return worker.stats;
+        }
+    }
+
+    /** An in-process worker on the harness's stream; close() stops it and checks it exited 0. */
+    private final class RunningWorker implements AutoCloseable {
+        final PipelineStats stats = new PipelineStats();
+        private final WorkerHarness h;
+        private final S3ObjectStore store;
+        private final KinesisWorker worker;
+        private final CompletableFuture<Integer> run;
+
+        RunningWorker(WorkerHarness h) throws Exception {
+            this.h = h;
+            LakehoseConfig cfg = h.loadConfig(Map.of());
+            store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()));
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createTempDirectory(tmp, "spool"),
+                    RowEncoders.envelopeOnly(), stats, false);
+            worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            run = WorkerHarness.runAsync(worker);
+        }
+
+        void awaitCheckpoints(Map<String, String> expected, Consumer<Map<String, String>> onPoll) throws Exception {
+            awaitCheckpoints(expected, onPoll, () -> true);
+        }
+
+        void awaitCheckpoints(Map<String, String> expected, Consumer<Map<String, String>> onPoll,
+                java.util.function.BooleanSupplier also) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            Map<String, String> checkpoints = h.checkpoints();
+            onPoll.accept(checkpoints);
+            while (!(checkpoints.equals(expected) && also.getAsBoolean())) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("checkpoints " + checkpoints + " not " + expected + " within 120 s; "
+                            + stats.summary());
+                }
+                Thread.sleep(100);
+                checkpoints = h.checkpoints();
+                onPoll.accept(checkpoints);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                worker.shutdown();
+                assertThat(run.get(60, TimeUnit.SECONDS)).as("worker exit code").isZero();
+            } finally {
+                store.close();
+            }
+        }
+    }
+
+    private Run replay(WorkerHarness h, String... args) {
+        return replay(h, Map.of(), args);
+    }
+
+    private Run replay(WorkerHarness h, Map<String, String> configOverrides, String... args) {
+        Path config = h.writeConfig(tmp.resolve("lakehose-" + System.nanoTime() + ".yaml"), configOverrides);
+        List<String> all = new ArrayList<>(List.of("replay", "--config", config.toString()));
+        all.addAll(Arrays.asList(args));
+        return Run.of(all.toArray(String[]::new));
+    }
+
+    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(Run run, int exit) {
+        assertThat(run.exit).as(run.err).isEqualTo(exit);
+        List<String> lines = run.errLines();
+        assertThat(lines).as("stderr must be one line:%n%s", run.err).hasSize(1);
+        assertThat(run.out).isEmpty();
+        return assertThat(lines.get(0)).startsWith("error:").doesNotContain("at io.", "\tat ", "Exception");
+    }
+
+    /** One in-process command run with its exit code and captured stdout/stderr. */
+    private record Run(int exit, String out, String err) {
+        static Run of(String... args) {
+            PrintStream oldOut = System.out;
+            PrintStream oldErr = System.err;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit;
+            try {
+                System.setOut(new PrintStream(out, true, UTF_8));
+                System.setErr(new PrintStream(err, true, UTF_8));
+                exit = Main.execute(args);
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+            oldOut.print(out.toString(UTF_8));
+            oldErr.print(err.toString(UTF_8));
+            return new Run(exit, out.toString(UTF_8), err.toString(UTF_8));
+        }
+
+        List<String> outLines() {
+            return out.lines().toList();
+        }
+
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+}
