@@ -111,7 +111,9 @@ class BackfillHandOffTest {
 
         Path lake = tmp.resolve("lake");
         h.download(lake);
-        String sql = Files.readString(Path.of("config/queries/current-state.duckdb.sql"))
+        String query = Files.readString(Path.of("config/queries/current-state.duckdb.sql"));
+        assertThat(Files.readString(Path.of("README.md"))).as("README shows the query this test runs").contains(query);
+        String sql = query
                 .replace("'lake/table=orders/", "'" + lake.resolve("orders-cdc/table=orders") + "/");
         Map<String, String> fromLake = new TreeMap<>();
         Map<String, Long> rowsByEvent = new TreeMap<>();
