@@ -20,15 +20,12 @@ export const ENV = {
   kinesisRetrieval: 'LAKEHOSE_KINESIS_RETRIEVAL',
   kinesisShutdownBudgetSeconds: 'LAKEHOSE_KINESIS_SHUTDOWN_BUDGET_SECONDS',
   kinesisCloudWatchMetrics: 'LAKEHOSE_KINESIS_CLOUD_WATCH_METRICS',
-  /**
-   * Role the S3 client assumes for cross-account lake writes. Not a configuration key yet: the
-   * service and `preflight` need it for the cross-account variant (deploy/README.md).
-   */
+  /** Role the S3 client assumes for cross-account lake writes (key `s3.roleArn`). */
   s3RoleArn: 'LAKEHOSE_S3_ROLE_ARN',
 } as const;
 
-/** Variables the deployment sets for keys the service does not have yet. */
-export const PENDING_ENV: readonly string[] = [ENV.s3RoleArn];
+/** Variables the deployment sets for keys the service does not have yet (none today). */
+export const PENDING_ENV: readonly string[] = [];
 
 /** The service's HTTP port (`http.port`): /health, /ready, /metrics. */
 export const HTTP_PORT = 8080;
