@@ -5,11 +5,10 @@ import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.errorout.ErrorRecord;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import io.lakehose.pipeline.LineBatchReader;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -44,28 +43,23 @@ final class ExportDataFile {
         BackfillProgress.Unit unit = start;
         long resumeLine = start.resumeKey() == null ? 0 : Long.parseLong(start.resumeKey());
         long line = 0;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(location.open(key), 64 * 1024), StandardCharsets.UTF_8), 256 * 1024)) {
-            String text;
-            while ((text = in.readLine()) != null) {
-                line++;
-                if (line <= resumeLine || text.isEmpty()) {
-                    continue;
-                }
-                SourceRecord source = rows.source(item(text.getBytes(StandardCharsets.UTF_8)), "export-" + unitName,
-                        line);
-                try {
-                    files.append(rows.row(source));
-                } catch (DecodeException e) {
-                    files.appendError(ErrorRecord.of(source, new DecodeException(e.code(),
-                            key + " line " + line + ": " + e.getMessage())));
-                    ctx.stats().error();
-                }
-                if (files.full()) {
-                    long stored = files.store(unit.nextFile());
-                    unit = ctx.progress().update(unit.advanced(Long.toString(line), stored, false))
-                            .units().get(index);
-                    ctx.stats().itemsStored(stored);
+        try (InputStream in = new GZIPInputStream(location.open(key), 64 * 1024)) {
+            LineBatchReader lines = new LineBatchReader(in, 1 << 20);
+            for (LineBatchReader.Batch b; (b = lines.next()) != null; ) {
+                for (int i = 0; i < b.count(); i++) {
+                    line = b.firstLine() + i;
+                    int from = b.starts()[i];
+                    int to = b.ends()[i];
+                    if (line <= resumeLine || to == from) {
+                        continue;
+                    }
+                    append(files, b.data(), from, to, unitName, line);
+                    if (files.full()) {
+                        long stored = files.store(unit.nextFile());
+                        unit = ctx.progress().update(unit.advanced(Long.toString(line), stored, false))
+                                .units().get(index);
+                        ctx.stats().itemsStored(stored);
+                    }
                 }
             }
             long stored = files.store(unit.nextFile());
@@ -77,16 +71,33 @@ final class ExportDataFile {
         }
     }
 
-    /** The typed item of an export line: the value of its "Item" field. */
-    private static byte[] item(byte[] line) {
-        int end = line.length;
-        while (end > 0 && line[end - 1] <= ' ') {
+    private void append(UnitFiles files, byte[] data, int from, int to, String unitName, long line) throws IOException {
+        SourceRecord source = item(data, from, to, unitName, line);
+        try {
+            files.append(rows.row(source));
+        } catch (DecodeException e) {
+            files.appendError(ErrorRecord.of(source, new DecodeException(e.code(),
+                    key + " line " + line + ": " + e.getMessage())));
+            ctx.stats().error();
+        }
+    }
+
+    /** The source record of an export line: the value of its "Item" field, in place when the line has the export's shape. */
+    private SourceRecord item(byte[] data, int from, int to, String unitName, long line) {
+        int end = to;
+        while (end > from && data[end - 1] <= ' ') {
             end--;
         }
-        if (end > ITEM_PREFIX.length && java.util.Arrays.equals(line, 0, ITEM_PREFIX.length, ITEM_PREFIX, 0,
-                ITEM_PREFIX.length) && line[end - 1] == '}') {
-            return java.util.Arrays.copyOfRange(line, ITEM_PREFIX.length, end - 1);
+        if (end - from > ITEM_PREFIX.length && java.util.Arrays.equals(data, from, from + ITEM_PREFIX.length,
+                ITEM_PREFIX, 0, ITEM_PREFIX.length) && data[end - 1] == '}') {
+            return rows.source(data, from + ITEM_PREFIX.length, end - 1 - from - ITEM_PREFIX.length,
+                    "export-" + unitName, line);
         }
+        return rows.source(otherShape(java.util.Arrays.copyOfRange(data, from, to)), "export-" + unitName, line);
+    }
+
+    /** The "Item" of a line with other spacing than the export's, or the line itself if it has none. */
+    private static byte[] otherShape(byte[] line) {
         try {
             com.fasterxml.jackson.databind.JsonNode node = LINE_JSON.readTree(line);
             if (node != null && node.has("Item")) {

@@ -44,15 +44,18 @@ final class SnapshotRows {
         return SourceRecord.of(unitId, SequenceNumber.of(position), snapshotMicros, typedItem);
     }
 
-    /** @param source from {@link #source}: its data is the item in DynamoDB typed JSON */
+    /** As {@link #source(byte[], String, long)} for an item that is a slice of a larger buffer. */
+    SourceRecord source(byte[] data, int offset, int length, String unitId, long position) {
+        return new SourceRecord(unitId, SequenceNumber.of(position), snapshotMicros, data, offset, length);
+    }
+
+    /** @param source from {@link #source}: its bytes are the item in DynamoDB typed JSON */
     ChangeRecord row(SourceRecord source) throws DecodeException {
-        byte[] typed = source.data();
-        byte[] image = json.plain(typed, 0, typed.length);
-        byte[] keys = json.plainKeys(typed, 0, typed.length, keyNames);
-        String eventId = UUID.nameUUIDFromBytes((runId + "\n" + new String(keys, StandardCharsets.UTF_8))
+        ItemJson.Plain plain = json.plainWithKeys(source.data(), source.offset(), source.length(), keyNames);
+        String eventId = UUID.nameUUIDFromBytes((runId + "\n" + new String(plain.keys(), StandardCharsets.UTF_8))
                 .getBytes(StandardCharsets.UTF_8)).toString();
         // The typed image is the whole source record, so typed schemas read attribute types from it.
-        return new ChangeRecord(eventId, EVENT_NAME, table, region, snapshotMicros, null, keys, image, null, null,
-                source, 0, typed.length);
+        return new ChangeRecord(eventId, EVENT_NAME, table, region, snapshotMicros, null, plain.keys(), plain.image(),
+                null, null, source, source.offset(), source.length());
     }
 }

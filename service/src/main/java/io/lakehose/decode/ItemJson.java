@@ -19,61 +19,63 @@ public final class ItemJson {
 
     private final JsonFactory factory = new JsonFactory();
     private final ByteArrayBuilder out = new ByteArrayBuilder(4096);
+    private final ByteArrayBuilder keysOut = new ByteArrayBuilder(256);
 
-    /** Plain JSON of the item {@code typed[offset, offset+length)}. */
-    public byte[] plain(byte[] typed, int offset, int length) throws DecodeException {
-        out.reset();
-        try (JsonParser p = factory.createParser(typed, offset, length);
-             JsonGenerator g = factory.createGenerator(out)) {
-            p.nextToken();
-            PlainJsonWriter.writeItem(p, g);
-        } catch (IOException e) {
-            throw new DecodeException(ErrorCode.INVALID_JSON, "item is not valid JSON: " + e.getMessage());
-        }
-        return out.toByteArray();
+    /** An item's plain JSON and its key attributes' plain JSON (the {@code keys} column). */
+    public record Plain(byte[] image, byte[] keys) {
     }
 
     /**
-     * Plain JSON of only the {@code keyNames} attributes of the item, in that order: the
-     * {@code keys} column. Fails when the item lacks a key attribute.
+     * Plain JSON of the item {@code typed[offset, offset+length)} and of its {@code keyNames}
+     * attributes, in one pass: each key value is cut out of the image as it is written.
+     * Fails when the item lacks a key attribute.
      */
-    public byte[] plainKeys(byte[] typed, int offset, int length, List<String> keyNames) throws DecodeException {
+    public Plain plainWithKeys(byte[] typed, int offset, int length, List<String> keyNames) throws DecodeException {
         out.reset();
+        int[] starts = new int[keyNames.size()];
+        int[] ends = new int[keyNames.size()];
+        java.util.Arrays.fill(starts, -1);
         try (JsonParser p = factory.createParser(typed, offset, length);
              JsonGenerator g = factory.createGenerator(out)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new DecodeException(ErrorCode.NOT_AN_OBJECT, "item is not a JSON object");
             }
-            byte[][] values = new byte[keyNames.size()][];
+            g.writeStartObject();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-                int k = keyNames.indexOf(p.currentName());
+                String name = p.currentName();
+                int k = keyNames.indexOf(name);
+                g.writeFieldName(name);
                 p.nextToken();
                 if (k < 0) {
-                    p.skipChildren();
-                } else {
-                    values[k] = plainValue(p, keyNames.get(k));
+                    PlainJsonWriter.writeValue(p, g, name);
+                    continue;
                 }
-            }
-            g.writeStartObject();
-            for (int k = 0; k < values.length; k++) {
-                if (values[k] == null) {
-                    throw new DecodeException(ErrorCode.NOT_A_CDC_RECORD, "item has no key attribute " + keyNames.get(k));
-                }
-                g.writeFieldName(keyNames.get(k));
-                g.writeRawValue(new String(values[k], java.nio.charset.StandardCharsets.UTF_8));
+                g.flush();
+                starts[k] = out.size() + 1; // the generator writes the ':' with the value
+                PlainJsonWriter.writeValue(p, g, name);
+                g.flush();
+                ends[k] = out.size();
             }
             g.writeEndObject();
         } catch (IOException e) {
             throw new DecodeException(ErrorCode.INVALID_JSON, "item is not valid JSON: " + e.getMessage());
         }
-        return out.toByteArray();
+        byte[] image = out.toByteArray();
+        keysOut.reset();
+        try (JsonGenerator g = factory.createGenerator(keysOut)) {
+            g.writeStartObject();
+            for (int k = 0; k < starts.length; k++) {
+                if (starts[k] < 0) {
+                    throw new DecodeException(ErrorCode.NOT_A_CDC_RECORD, "item has no key attribute " + keyNames.get(k));
+                }
+                g.writeFieldName(keyNames.get(k));
+                g.writeRawValue(new String(image, starts[k], ends[k] - starts[k], java.nio.charset.StandardCharsets.UTF_8));
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // writing to memory
+        }
+        return new Plain(image, keysOut.toByteArray());
     }
 
-    private byte[] plainValue(JsonParser p, String name) throws IOException, DecodeException {
-        ByteArrayBuilder value = new ByteArrayBuilder(64);
-        try (JsonGenerator g = factory.createGenerator(value)) {
-            PlainJsonWriter.writeValue(p, g, name);
-        }
-        return value.toByteArray();
-    }
 }

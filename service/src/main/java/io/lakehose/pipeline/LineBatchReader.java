@@ -8,11 +8,12 @@ import java.util.Arrays;
  * Cuts an input stream into batches of whole lines (about {@code batchBytes} each), numbering
  * lines from 1. Cuts depend only on the bytes (blocks are filled completely before cutting), so
  * the same input always gives the same batches. A line longer than a batch grows the buffer.
+ * Used by {@code convert} and by a backfill reading export files.
  */
-final class LineBatchReader {
+public final class LineBatchReader {
 
     /** Lines of one batch: line i is {@code data[starts[i], ends[i])}, numbered firstLine + i. */
-    record Batch(long index, long firstLine, byte[] data, int[] starts, int[] ends, int count) {
+    public record Batch(long index, long firstLine, byte[] data, int[] starts, int[] ends, int count) {
     }
 
     private final InputStream in;
@@ -23,13 +24,13 @@ final class LineBatchReader {
     private long nextIndex;
     private boolean eof;
 
-    LineBatchReader(InputStream in, int batchBytes) {
+    public LineBatchReader(InputStream in, int batchBytes) {
         this.in = in;
         this.batchBytes = batchBytes;
     }
 
     /** The next batch, or null at the end of input. */
-    Batch next() throws IOException {
+    public Batch next() throws IOException {
         if (eof && carryLength == 0) {
             return null;
         }
