@@ -1,6 +1,6 @@
 package io.lakehose.backfill;
 
-import io.lakehose.cli.Main;
+import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoDbLocal;
 import io.lakehose.testing.S3Emulator;
@@ -13,7 +13,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,15 +102,10 @@ class BackfillExportTest {
                 + "backfill:\n  region: us-east-1\n  endpoint: \"" + ddb.endpoint() + "\"\n");
     }
 
+    /** Exit code, a newline, then standard output. */
     private static String run(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            return Main.execute(args) + "\n" + out.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(original);
-        }
+        CommandRun r = CommandRun.of(args);
+        return r.exit + "\n" + r.out;
     }
 
     @Test

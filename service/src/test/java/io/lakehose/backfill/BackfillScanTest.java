@@ -1,11 +1,11 @@
 package io.lakehose.backfill;
 
-import io.lakehose.cli.Main;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.StoredObject;
+import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoDbLocal;
 import io.lakehose.testing.S3Emulator;
@@ -65,16 +65,10 @@ class BackfillScanTest {
         return Files.writeString(dir.resolve("lakehose-" + System.nanoTime() + ".yaml"), yaml);
     }
 
+    /** Exit code, a newline, then standard output. */
     private static String run(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return code + "\n" + out.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(original);
-        }
+        CommandRun r = CommandRun.of(args);
+        return r.exit + "\n" + r.out;
     }
 
     @Test

@@ -1,19 +1,17 @@
 package io.lakehose.cli;
 
+import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,14 +30,14 @@ class ConvertCommandErrorsTest {
     @Test
     void missingInputFileIsOneLineNamingTheFile(@TempDir Path dir) {
         Path missing = dir.resolve("no-such-changes.jsonl");
-        Run run = Run.of("convert", "--input", missing.toString(), "--output", dir.resolve("lake").toString());
+        CommandRun run = CommandRun.of("convert", "--input", missing.toString(), "--output", dir.resolve("lake").toString());
         assertThat(run.exit).isNotZero();
         assertOneLineError(run.err).contains(missing.toString());
     }
 
     @Test
     void inputThatIsADirectoryIsOneLine(@TempDir Path dir) {
-        Run run = Run.of("convert", "--input", dir.toString(), "--output", dir.resolve("lake").toString());
+        CommandRun run = CommandRun.of("convert", "--input", dir.toString(), "--output", dir.resolve("lake").toString());
         assertThat(run.exit).isNotZero();
         assertOneLineError(run.err).contains(dir.toString());
     }
@@ -49,7 +47,7 @@ class ConvertCommandErrorsTest {
         Path input = writeInput(dir);
         Path blocker = Files.writeString(dir.resolve("blocker"), "a file, not a directory");
         Path output = blocker.resolve("lake");
-        Run run = Run.of("convert", "--input", input.toString(), "--output", output.toString());
+        CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", output.toString());
         assertThat(run.exit).isNotZero();
         assertOneLineError(run.err).contains(blocker.toString());
         assertThat(Files.readString(blocker)).isEqualTo("a file, not a directory");
@@ -64,7 +62,7 @@ class ConvertCommandErrorsTest {
                   maxBites: 1MiB
                 """);
         Path output = dir.resolve("lake");
-        Run run = Run.of("convert", "--input", input.toString(), "--output", output.toString(), "--config", config.toString());
+        CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", output.toString(), "--config", config.toString());
         assertThat(run.exit).isNotZero();
         assertThat(run.err).startsWith("error:")
                 .contains("buffer.maxBytes", "lots", "buffer.maxBites")
@@ -77,7 +75,7 @@ class ConvertCommandErrorsTest {
     void missingConfigFileIsOneLine(@TempDir Path dir) throws Exception {
         Path input = writeInput(dir);
         Path config = dir.resolve("absent.yaml");
-        Run run = Run.of("convert", "--input", input.toString(), "--output", dir.resolve("lake").toString(),
+        CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", dir.resolve("lake").toString(),
                 "--config", config.toString());
         assertThat(run.exit).isNotZero();
         assertOneLineError(run.err).contains(config.toString());
@@ -87,7 +85,7 @@ class ConvertCommandErrorsTest {
     void unknownCodecIsRejectedWithTheAllowedOnes(@TempDir Path dir) throws Exception {
         Path input = writeInput(dir);
         Path config = Files.writeString(dir.resolve("lakehose.yaml"), "parquet:\n  compression: lz4\n");
-        Run run = Run.of("convert", "--input", input.toString(), "--output", dir.resolve("lake").toString(),
+        CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", dir.resolve("lake").toString(),
                 "--config", config.toString());
         assertThat(run.exit).isNotZero();
         assertOneLineError(run.err).contains("parquet.compression", "lz4", "zstd", "snappy", "gzip", "none");
@@ -99,7 +97,7 @@ class ConvertCommandErrorsTest {
         Path input = writeInput(dir);
         Path config = Files.writeString(dir.resolve("lakehose.yaml"), "parquet:\n  compression: " + configured + "\n");
         Path output = dir.resolve("lake");
-        Run run = Run.of("convert", "--input", input.toString(), "--output", output.toString(), "--config", config.toString());
+        CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", output.toString(), "--config", config.toString());
         assertThat(run.exit).as(run.err).isZero();
 
         List<Path> files = DuckDbLake.parquetFiles(output);
@@ -128,23 +126,4 @@ class ConvertCommandErrorsTest {
         return assertThat(trimmed).startsWith("error:").doesNotContain("at io.", "\tat ", "Exception");
     }
 
-    /** One in-process command run with its exit code and captured stdout/stderr. */
-    record Run(int exit, String out, String err) {
-        static Run of(String... args) {
-            PrintStream oldOut = System.out;
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit;
-            try {
-                System.setOut(new PrintStream(out, true, UTF_8));
-                System.setErr(new PrintStream(err, true, UTF_8));
-                exit = Main.execute(args);
-            } finally {
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            return new Run(exit, out.toString(UTF_8), err.toString(UTF_8));
-        }
-    }
 }

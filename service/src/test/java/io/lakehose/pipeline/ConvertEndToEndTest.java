@@ -1,8 +1,8 @@
 package io.lakehose.pipeline;
 
+import io.lakehose.testing.CommandRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lakehose.cli.Main;
 import io.lakehose.testing.DuckDbLake;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,7 +65,7 @@ class ConvertEndToEndTest {
     @DisplayName("every good line is one row with exactly the expected values; partitions from path and event time agree")
     void rowsPartitionsAndValues(@TempDir Path out) throws Exception {
         long before = System.currentTimeMillis() * 1000;
-        Run run = convert(out, "--threads", "2");
+        CommandRun run = convert(out, "--threads", "2");
         long after = System.currentTimeMillis() * 1000;
 
         assertThat(run.exit).as(run.err).isZero();
@@ -140,7 +139,7 @@ class ConvertEndToEndTest {
     @Test
     @DisplayName("Parquet footers: ZSTD on every column chunk, timestamps INT64 micros UTC, strings UTF8")
     void footersAsAthenaAndSparkSeeThem(@TempDir Path out) throws Exception {
-        Run run = convert(out, "--threads", "1");
+        CommandRun run = convert(out, "--threads", "1");
         assertThat(run.exit).as(run.err).isZero();
         List<Path> files = DuckDbLake.parquetFiles(out);
         assertThat(files).hasSizeGreaterThanOrEqualTo(9); // at least one per partition
@@ -224,10 +223,10 @@ class ConvertEndToEndTest {
     void standardInput(@TempDir Path fromFile, @TempDir Path fromStdin) throws Exception {
         assertThat(convert(fromFile, "--threads", "1").exit).isZero();
         InputStream oldIn = System.in;
-        Run run;
+        CommandRun run;
         try {
             System.setIn(new ByteArrayInputStream(input.bytes()));
-            run = Run.of("convert", "--input", "-", "--output", fromStdin.toString(), "--threads", "1");
+            run = CommandRun.of("convert", "--input", "-", "--output", fromStdin.toString(), "--threads", "1");
         } finally {
             System.setIn(oldIn);
         }
@@ -245,7 +244,7 @@ class ConvertEndToEndTest {
         Path file = dir.resolve("bad.jsonl");
         Files.write(file, "[1]\n{}\n\n".getBytes(UTF_8));
         Path out = dir.resolve("lake");
-        Run run = Run.of("convert", "--input", file.toString(), "--output", out.toString());
+        CommandRun run = CommandRun.of("convert", "--input", file.toString(), "--output", out.toString());
         assertThat(run.exit).as(run.err).isZero();
         assertThat(summaryCounts(run.out)).containsEntry("records", 3L).containsEntry("rows", 0L).containsEntry("errors", 3L);
         assertThat(DuckDbLake.parquetFiles(out)).isEmpty();
@@ -269,7 +268,7 @@ class ConvertEndToEndTest {
         byte[] overlong = concat(parts[0].getBytes(UTF_8), new byte[]{(byte) 0xC0, (byte) 0xAF}, parts[1].getBytes(UTF_8));
         Files.write(file, concat(good.getBytes(UTF_8), new byte[]{'\n'}, overlong, new byte[]{'\n'}));
         Path out = dir.resolve("lake");
-        Run run = Run.of("convert", "--input", file.toString(), "--output", out.toString());
+        CommandRun run = CommandRun.of("convert", "--input", file.toString(), "--output", out.toString());
         assertThat(run.exit).as(run.err).isZero();
         assertThat(errorLinesBySequence(out)).as("the overlong line must be in the error output").containsKey(2L);
         assertThat(errorLinesBySequence(out).get(2L).get("error_code").asText()).isEqualTo("invalid_utf8");
@@ -280,7 +279,7 @@ class ConvertEndToEndTest {
 
     // ================================================================ checks
 
-    private static void assertSummary(Run run, Input in) {
+    private static void assertSummary(CommandRun run, Input in) {
         String[] lines = run.out.strip().split("\n");
         assertThat(lines).as("stdout: %s", run.out).hasSize(1);
         Map<String, Long> counts = summaryCounts(lines[0]);
@@ -393,34 +392,13 @@ class ConvertEndToEndTest {
         }
     }
 
-    private static Run convert(Path out, String... extra) {
+    private static CommandRun convert(Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("convert", "--input", shared.resolve("changes.jsonl").toString(),
                 "--output", out.toString()));
         args.addAll(List.of(extra));
-        return Run.of(args.toArray(String[]::new));
+        return CommandRun.of(args.toArray(String[]::new));
     }
 
-    /** One in-process command run with its exit code and captured stdout/stderr. */
-    record Run(int exit, String out, String err) {
-        static Run of(String... args) {
-            PrintStream oldOut = System.out;
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit;
-            try {
-                System.setOut(new PrintStream(out, true, UTF_8));
-                System.setErr(new PrintStream(err, true, UTF_8));
-                exit = Main.execute(args);
-            } finally {
-                System.out.flush();
-                System.err.flush();
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            return new Run(exit, out.toString(UTF_8), err.toString(UTF_8));
-        }
-    }
 
     // ================================================================ the input
 

@@ -1,6 +1,6 @@
 package io.lakehose.preflight;
 
-import io.lakehose.cli.Main;
+import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.WorkerHarness;
@@ -9,14 +9,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -62,7 +59,7 @@ class PreflightCommandTest {
 
     @Test
     void everyCheckPassesAgainstACorrectStackAndNothingIsLeft() {
-        Run run = preflight(Map.of());
+        CommandRun run = preflight(Map.of());
 
         assertThat(run.exit).as(run.out).isZero();
         assertThat(run.out).contains("PASS  stream", "PASS  lease-table", "SKIP  assume-role", "PASS  kms-key",
@@ -74,7 +71,7 @@ class PreflightCommandTest {
 
     @Test
     void brokenConfigExitsOneAndSaysWhatIsMissingWhereAndTheFix() {
-        Run run = preflight(Map.of("kinesis.stream", "no-such-stream", "kinesis.applicationName", "no-lease-table",
+        CommandRun run = preflight(Map.of("kinesis.stream", "no-such-stream", "kinesis.applicationName", "no-lease-table",
                 "lake.uri", "s3://no-such-bucket/cdc", "s3.kmsKeyId", DENIED_KEY));
 
         assertThat(run.exit).as(run.out).isEqualTo(1);
@@ -93,7 +90,7 @@ class PreflightCommandTest {
     void crossAccountRoleIsAssumedAndItsSessionSignsTheKmsAndS3Checks() {
         int before = kms.calls().size();
 
-        Run run = preflight(Map.of("s3.roleArn", WRITER_ROLE, "sts.endpoint", sts.endpoint().toString()));
+        CommandRun run = preflight(Map.of("s3.roleArn", WRITER_ROLE, "sts.endpoint", sts.endpoint().toString()));
 
         assertThat(run.out).contains("PASS  assume-role  assumed " + WRITER_ROLE
                 + " as arn:aws:sts::111122223333:assumed-role/lakehose-lake-writer/lakehose-preflight", "PASS  kms-key");
@@ -109,7 +106,7 @@ class PreflightCommandTest {
 
     @Test
     void unassumableRoleFailsAndSkipsTheChecksThatNeedIt() {
-        Run run = preflight(Map.of("s3.roleArn", "arn:aws:iam::111122223333:role/not-trusting",
+        CommandRun run = preflight(Map.of("s3.roleArn", "arn:aws:iam::111122223333:role/not-trusting",
                 "sts.endpoint", sts.endpoint().toString()));
 
         assertThat(run.exit).as(run.out).isEqualTo(1);
@@ -120,36 +117,17 @@ class PreflightCommandTest {
 
     @Test
     void missingConfigFileIsAUsageError() {
-        Run run = Run.of("preflight", "--config", dir.resolve("nope.yaml").toString());
+        CommandRun run = CommandRun.of("preflight", "--config", dir.resolve("nope.yaml").toString());
 
         assertThat(run.exit).isEqualTo(2);
         assertThat(run.err.strip()).startsWith("error: config file").doesNotContain("\n");
     }
 
-    private Run preflight(Map<String, String> extra) {
+    private CommandRun preflight(Map<String, String> extra) {
         Map<String, String> overrides = new HashMap<>(Map.of("kms.endpoint", kms.endpoint().toString()));
         overrides.putAll(extra);
         Path config = harness.writeConfig(dir.resolve("lakehose.yaml"), overrides);
-        return Run.of("preflight", "--config", config.toString());
+        return CommandRun.of("preflight", "--config", config.toString());
     }
 
-    /** One in-process command run with its exit code and captured stdout/stderr. */
-    record Run(int exit, String out, String err) {
-        static Run of(String... args) {
-            PrintStream oldOut = System.out;
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit;
-            try {
-                System.setOut(new PrintStream(out, true, UTF_8));
-                System.setErr(new PrintStream(err, true, UTF_8));
-                exit = Main.execute(args);
-            } finally {
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            return new Run(exit, out.toString(UTF_8), err.toString(UTF_8));
-        }
-    }
 }

@@ -1,11 +1,10 @@
 package io.lakehose.replay;
 
+import io.lakehose.testing.CommandRun;
 import static io.lakehose.testing.Await.join;
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lakehose.cli.Main;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
@@ -16,8 +15,6 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +70,7 @@ class ReplayCommandTest {
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         assertThat(runToCheckpoints(h, atEnd).records.sum()).isEqualTo(400);
 
-        Run replay = replay(h, "--to", "TRIM_HORIZON");
+        CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
         assertThat(replay.exit).as(replay.err).isZero();
         for (Map.Entry<String, String> shard : atEnd.entrySet()) {
             assertThat(replay.outLines()).contains(shard.getKey() + ": " + shard.getValue() + " -> TRIM_HORIZON");
@@ -99,7 +96,7 @@ class ReplayCommandTest {
         try (RunningWorker worker = new RunningWorker(h)) {
             worker.awaitCheckpoints(atEnd, c -> { });
 
-            Run refused = replay(h, "--to", "TRIM_HORIZON");
+            CommandRun refused = replay(h, "--to", "TRIM_HORIZON");
             assertThat(refused.exit).isEqualTo(3);
             List<String> errors = refused.errLines().stream().filter(l -> l.startsWith("error:")).toList();
             assertThat(errors).hasSize(1);
@@ -108,7 +105,7 @@ class ReplayCommandTest {
             assertThat(refused.out).isEmpty();
             assertThat(h.checkpoints()).as("nothing written when refused").isEqualTo(atEnd);
 
-            Run forced = replay(h, "--to", "TRIM_HORIZON", "--force");
+            CommandRun forced = replay(h, "--to", "TRIM_HORIZON", "--force");
             assertThat(forced.exit).as(forced.err).isZero();
             assertThat(forced.out).contains("2 leases reset");
             // The worker loses the leases, takes them again and re-reads both shards from the start.
@@ -124,7 +121,7 @@ class ReplayCommandTest {
         WorkerHarness h = new WorkerHarness(stack, "replay-dry", 2);
         Map<String, Map<String, AttributeValue>> before = leases(h);
 
-        Run dry = replay(h, "--to", "LATEST", "--dry-run");
+        CommandRun dry = replay(h, "--to", "LATEST", "--dry-run");
         assertThat(dry.exit).as(dry.err).isZero();
         for (String shard : before.keySet()) {
             assertThat(dry.outLines()).contains(shard + ": TRIM_HORIZON -> LATEST");
@@ -133,7 +130,7 @@ class ReplayCommandTest {
         assertThat(leases(h)).as("lease items after a dry run").isEqualTo(before);
 
         // The same without --dry-run does what the plan said.
-        Run real = replay(h, "--to", "LATEST");
+        CommandRun real = replay(h, "--to", "LATEST");
         assertThat(real.exit).as(real.err).isZero();
         assertThat(h.checkpoints()).containsOnlyKeys(before.keySet()).allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
     }
@@ -152,7 +149,7 @@ class ReplayCommandTest {
         runToCheckpoints(h, atEnd);
 
         // AT_TIMESTAMP: each shard's checkpoint is the last record that arrived before the instant.
-        Run at = replay(h, "--to", "AT_TIMESTAMP=" + between);
+        CommandRun at = replay(h, "--to", "AT_TIMESTAMP=" + between);
         assertThat(at.exit).as(at.err).isZero();
         assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(early));
         PipelineStats afterTimestamp = runToCheckpoints(h, atEnd);
@@ -163,7 +160,7 @@ class ReplayCommandTest {
         String[] from = early.get(10).split("/");
         long after = put.stream().map(p -> p.split("/"))
                 .filter(p -> p[0].equals(from[0]) && new BigInteger(p[1]).compareTo(new BigInteger(from[1])) > 0).count();
-        Run seq = replay(h, "--shard", from[0], "--to", from[1]);
+        CommandRun seq = replay(h, "--shard", from[0], "--to", from[1]);
         assertThat(seq.exit).as(seq.err).isZero();
         assertThat(seq.outLines()).contains(from[0] + ": " + atEnd.get(from[0]) + " -> " + from[1]);
         Map<String, String> expected = new HashMap<>(atEnd);
@@ -202,7 +199,7 @@ class ReplayCommandTest {
         join(stack.dynamoDb().client().deleteItem(b -> b.tableName(h.application())
                 .key(Map.of("leaseKey", AttributeValue.fromS(cleanedUp)))));
 
-        Run replay = replay(h, "--to", "TRIM_HORIZON");
+        CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
         assertThat(replay.exit).as(replay.err).isZero();
         assertThat(replay.outLines()).contains(cleanedUp + ": (no lease) -> TRIM_HORIZON  (new lease)",
                 ended + ": SHARD_END -> TRIM_HORIZON");
@@ -380,18 +377,18 @@ class ReplayCommandTest {
         }
     }
 
-    private Run replay(WorkerHarness h, String... args) {
+    private CommandRun replay(WorkerHarness h, String... args) {
         return replay(h, Map.of(), args);
     }
 
-    private Run replay(WorkerHarness h, Map<String, String> configOverrides, String... args) {
+    private CommandRun replay(WorkerHarness h, Map<String, String> configOverrides, String... args) {
         Path config = h.writeConfig(tmp.resolve("lakehose-" + System.nanoTime() + ".yaml"), configOverrides);
         List<String> all = new ArrayList<>(List.of("replay", "--config", config.toString()));
         all.addAll(Arrays.asList(args));
-        return Run.of(all.toArray(String[]::new));
+        return CommandRun.of(all.toArray(String[]::new));
     }
 
-    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(Run run, int exit) {
+    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(CommandRun run, int exit) {
         assertThat(run.exit).as(run.err).isEqualTo(exit);
         List<String> lines = run.errLines();
         assertThat(lines).as("stderr must be one line:%n%s", run.err).hasSize(1);
@@ -399,33 +396,4 @@ class ReplayCommandTest {
         return assertThat(lines.get(0)).startsWith("error:").doesNotContain("at io.", "\tat ", "Exception");
     }
 
-    /** One in-process command run with its exit code and captured stdout/stderr. */
-    private record Run(int exit, String out, String err) {
-        static Run of(String... args) {
-            PrintStream oldOut = System.out;
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit;
-            try {
-                System.setOut(new PrintStream(out, true, UTF_8));
-                System.setErr(new PrintStream(err, true, UTF_8));
-                exit = Main.execute(args);
-            } finally {
-                System.setOut(oldOut);
-                System.setErr(oldErr);
-            }
-            oldOut.print(out.toString(UTF_8));
-            oldErr.print(err.toString(UTF_8));
-            return new Run(exit, out.toString(UTF_8), err.toString(UTF_8));
-        }
-
-        List<String> outLines() {
-            return out.lines().toList();
-        }
-
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-    }
 }
