@@ -105,7 +105,8 @@ export class LakeBucket extends Construct {
    * The statements a lakehose writer needs, and no more: put and abort objects under the
    * given prefixes, list those prefixes (lease start reads the lake's high-water marks), and
    * use the key only through S3 (GenerateDataKey for new objects and multipart uploads,
-   * Decrypt for the parts of a multipart upload). No reads or deletes of objects.
+   * Decrypt for the parts of a multipart upload). No reads or deletes of lake objects; the one
+   * read is a backfill's progress file under the first prefix's _lakehose/.
    * `lakehose preflight` calls KMS directly too (GenerateDataKey, then Decrypt of that data key),
    * which kms:ViaService does not allow: LakeKeyPreflightProbe allows it only for data keys with
    * preflight's encryption context, so it cannot decrypt the data keys of lake objects (S3's
@@ -124,6 +125,13 @@ export class LakeBucket extends Construct {
         actions: ['s3:ListBucket'],
         resources: [bucketArn],
         conditions: { StringLike: { 's3:prefix': prefixes.map(p => `${p}/*`) } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'LakeBackfillProgress',
+        // `backfill` reads back its own progress file, <lake prefix>/_lakehose/backfill/<table>.json;
+        // lake data stays unreadable to the writer.
+        actions: ['s3:GetObject'],
+        resources: [`${bucketArn}/${prefixes[0]}/_lakehose/*`],
       }),
       new iam.PolicyStatement({
         sid: 'LakeKeyThroughS3',

@@ -194,6 +194,7 @@ export class LakehosePipelineStack extends Stack {
       retrieval,
       lake: lakeAccess,
       kclCloudWatchMetrics: props.kclCloudWatchMetrics ?? false,
+      backfillSourceTableArn: this.sourceTable.tableArn,
     });
 
     const vpc = props.vpc ?? (props.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId }) : new ec2.Vpc(this, 'Vpc', {

@@ -20,6 +20,11 @@ export interface TaskRoleProps {
   readonly lake: LakeAccess;
   /** kinesis.cloudWatchMetrics: KCL publishes its metrics under the application name. */
   readonly kclCloudWatchMetrics: boolean;
+  /**
+   * The table `lakehose backfill` may scan (run as a one-off task of the same task definition,
+   * command `backfill --config ... --table <name>`); none if absent.
+   */
+  readonly backfillSourceTableArn?: string;
 }
 
 /**
@@ -77,6 +82,14 @@ export class TaskRole extends Construct {
         resources: [props.leaseTableArn],
       }),
     ];
+    if (props.backfillSourceTableArn) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'BackfillScanSourceTable',
+        // `backfill`: DescribeTable (key schema, capacity, item count) and a parallel Scan.
+        actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
+        resources: [props.backfillSourceTableArn],
+      }));
+    }
     if (props.retrieval === 'fanout') {
       // Enhanced fan-out: KCL registers a consumer named after the application once, then
       // subscribes to each shard through it. Consumer ARNs end in ":<creation timestamp>".

@@ -136,13 +136,16 @@ describe('lake account', () => {
     });
   });
 
-  test('writer role: put, abort and list under the lake prefixes, the key through S3; no wildcards, no reads', () => {
+  test('writer role: put, abort and list under the lake prefixes, the key through S3; no wildcards, no lake reads', () => {
     const { bucket, key, writer } = ids();
     const statements = statementsOfRole(lake, writer);
     expect(wildcardFindings(statements)).toEqual([]);
     // kms twice: through S3 (LakeKeyThroughS3) and preflight's probe (LakeKeyPreflightProbe)
     expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
-      's3:AbortMultipartUpload', 's3:ListBucket', 's3:PutObject']);
+      's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    // The one read: a backfill's own progress file, never lake data.
+    expect(statementWithSid(statements, 'LakeBackfillProgress').Resource).toEqual(
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/_lakehose/*']] });
     expect(statementWithSid(statements, 'LakePutObjects').Resource).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/*']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/errors/*']] },

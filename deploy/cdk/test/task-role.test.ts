@@ -77,19 +77,29 @@ describe('task role permissions, resource by resource', () => {
       stream: logicalIdOf(stack, stack.stream),
       streamKey: logicalIdOf(stack, stack.streamKey),
       leaseTable: logicalIdOf(stack, stack.leaseTable),
+      sourceTable: logicalIdOf(stack, stack.sourceTable),
       bucket: stack.lake ? logicalIdOf(stack, stack.lake.bucket) : '',
       lakeKey: stack.lake ? logicalIdOf(stack, stack.lake.key) : '',
     };
   };
   const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
-  test('default: exactly the calls of KCL (polling) and the S3 writer', () => {
+  test('default: exactly the calls of KCL (polling), the S3 writer and backfill', () => {
     const name = 'default (polling, lake in this account)';
     const { statements } = synthesized[name];
     const id = ids(name);
     expect(statements.map(s => s.Sid).sort()).toEqual(
-      ['DecryptStreamRecords', 'LakeKeyPreflightProbe', 'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects',
-        'LeaseTable', 'ReadStream']);
+      ['BackfillScanSourceTable', 'DecryptStreamRecords', 'LakeBackfillProgress', 'LakeKeyPreflightProbe',
+        'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects', 'LeaseTable', 'ReadStream']);
+    expect(statementWithSid(statements, 'BackfillScanSourceTable')).toEqual(expect.objectContaining({
+      Action: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
+      Resource: arn(id.sourceTable),
+    }));
+    // The one S3 read: a backfill's own progress file under the lake prefix, never lake data.
+    expect(statementWithSid(statements, 'LakeBackfillProgress')).toEqual(expect.objectContaining({
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', [arn(id.bucket), '/cdc/_lakehose/*']] },
+    }));
     expect(statementWithSid(statements, 'ReadStream')).toEqual(expect.objectContaining({
       Action: ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
       Resource: arn(id.stream),
@@ -127,10 +137,10 @@ describe('task role permissions, resource by resource', () => {
       Resource: arn(id.lakeKey),
       Condition: { StringEquals: { 'kms:EncryptionContext:lakehose-preflight': 'probe' } },
     }));
-    // Nothing the service does not call: no reads or deletes of lake objects, no CloudWatch,
-    // no STS, no ECS Exec channels.
+    // Nothing the service does not call: no deletes of lake objects, no CloudWatch, no STS, no
+    // ECS Exec channels, no Scan of anything but the lease and source tables.
     const actions = actionsOf(statements);
-    for (const never of ['s3:GetObject', 's3:DeleteObject', 'cloudwatch:PutMetricData', 'sts:AssumeRole',
+    for (const never of ['s3:DeleteObject', 'cloudwatch:PutMetricData', 'sts:AssumeRole',
       'ssmmessages:CreateControlChannel', 'kinesis:DescribeStream', 'kinesis:ListStreams', 'dynamodb:Query']) {
       expect(actions).not.toContain(never);
     }

@@ -180,6 +180,12 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public java.util.Optional<byte[]> read(String key) {
+        // Listed first: GetObject of a missing key answers 404 only to callers allowed
+        // s3:ListBucket without a prefix condition; the writer may list only its prefixes, and
+        // would get 403 for "not there yet".
+        if (!list(key).contains(key)) {
+            return java.util.Optional.empty();
+        }
         try {
             return java.util.Optional.of(s3.getObject(b -> b.bucket(settings.bucket()).key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray());
