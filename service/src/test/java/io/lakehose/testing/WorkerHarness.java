@@ -155,7 +155,14 @@ public final class WorkerHarness {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                stack.s3().client().getObject(b -> b.bucket(stack.s3().bucket()).key(o.key()), target);
+                try {
+                    stack.s3().client().getObject(b -> b.bucket(stack.s3().bucket()).key(o.key()), target);
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                    // Listed, then gone: S3Proxy's in-memory store can list an object that a
+                    // concurrent write is replacing (seen once while polling a running worker).
+                    // Lake objects are never deleted, so a later poll sees it.
+                    continue;
+                }
                 keys.add(o.key());
             }
         }
