@@ -1,7 +1,6 @@
 package io.lakehose.cli;
 
 import io.lakehose.backfill.Backfill;
-import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.metrics.HttpEndpoints;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -9,11 +8,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -78,9 +75,6 @@ final class BackfillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(config)) {
-            throw new UserError("config file " + config + " does not exist");
-        }
         if ((table == null || table.isBlank()) && fromExport == null) {
             throw new UserError("--table is required (or --from-export)");
         }
@@ -93,7 +87,7 @@ final class BackfillCommand implements Callable<Integer> {
         if (progressSeconds < 1) {
             throw new UserError("--progress-seconds must be at least 1");
         }
-        LakehoseConfig cfg = ConfigLoader.load(config, System.getenv(), Map.of());
+        LakehoseConfig cfg = ConfigFiles.load(config);
         Optional<String> rate = Optional.ofNullable(readRate);
         try {
             rate.ifPresent(io.lakehose.backfill.Backfill::checkReadRate);

@@ -2,7 +2,6 @@ package io.lakehose.cli;
 
 import io.lakehose.config.ConfigException;
 import io.lakehose.config.ConfigKeys;
-import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.FileConverter;
@@ -69,10 +68,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private LakehoseConfig loadConfig() throws ConfigException {
-        if (config != null && !Files.isRegularFile(config)) {
-            throw new UserError("config file " + config + " does not exist");
-        }
-        return ConfigLoader.load(config, System.getenv(), Map.of(ConfigKeys.LAKE_URI.path(), output));
+        return ConfigFiles.load(config, Map.of(ConfigKeys.LAKE_URI.path(), output));
     }
 
     private InputStream openInput() throws IOException {

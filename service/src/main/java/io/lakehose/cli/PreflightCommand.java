@@ -1,7 +1,5 @@
 package io.lakehose.cli;
 
-import io.lakehose.config.ConfigKeys;
-import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.preflight.CheckResult;
 import io.lakehose.preflight.Preflight;
@@ -10,10 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Checks every permission `run` needs, without writing data to the lake. */
@@ -32,14 +28,7 @@ final class PreflightCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(config)) {
-            throw new UserError("config file " + config + " does not exist");
-        }
-        LakehoseConfig cfg = ConfigLoader.load(config, System.getenv(), Map.of());
-        if (cfg.kinesis().stream().isBlank()) {
-            throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by preflight (or set "
-                    + ConfigKeys.KINESIS_STREAM.envName() + ")");
-        }
+        LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "preflight");
         List<CheckResult> results;
         try (DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build()) {
             results = Preflight.run(cfg, credentials);

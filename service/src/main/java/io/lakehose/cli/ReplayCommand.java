@@ -1,7 +1,5 @@
 package io.lakehose.cli;
 
-import io.lakehose.config.ConfigKeys;
-import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.replay.LeaseTable;
 import io.lakehose.replay.Replay;
@@ -16,13 +14,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Rewrites the checkpoints in the KCL lease table so that the next start re-reads from there. */
@@ -62,15 +58,8 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        if (!Files.isRegularFile(config)) {
-            throw new UserError("config file " + config + " does not exist");
-        }
-        LakehoseConfig cfg = ConfigLoader.load(config, System.getenv(), Map.of());
+        LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "replay");
         LakehoseConfig.KinesisSettings k = cfg.kinesis();
-        if (k.stream().isBlank()) {
-            throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by replay (or set "
-                    + ConfigKeys.KINESIS_STREAM.envName() + ")");
-        }
         KinesisAsyncClientBuilder kb = KinesisAsyncClient.builder().region(Region.of(k.region()));
         k.endpoint().ifPresent(kb::endpointOverride);
         DynamoDbAsyncClientBuilder db = DynamoDbAsyncClient.builder().region(Region.of(k.region()));

@@ -1,7 +1,5 @@
 package io.lakehose.cli;
 
-import io.lakehose.config.ConfigKeys;
-import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
@@ -18,10 +16,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The service: consume the Kinesis stream into the lake until SIGTERM. */
@@ -37,14 +33,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(config)) {
-            throw new UserError("config file " + config + " does not exist");
-        }
-        LakehoseConfig cfg = ConfigLoader.load(config, System.getenv(), Map.of());
-        if (cfg.kinesis().stream().isBlank()) {
-            throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by run (or set "
-                    + ConfigKeys.KINESIS_STREAM.envName() + ")");
-        }
+        LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "run");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PipelineStats stats = new PipelineStats(registry);
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
