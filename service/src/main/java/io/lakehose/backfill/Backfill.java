@@ -109,7 +109,7 @@ public final class Backfill {
         ProgressStore progress = progressStore(table.name());
         Optional<BackfillProgress> saved = resumable(progress, o, "scan", o.segments());
         if (saved.isPresent() && saved.get().complete()) {
-            return done(saved.get(), progress, true, true);
+            return alreadyComplete(saved.get(), progress);
         }
         BackfillProgress p = saved.orElseGet(() -> {
             Instant now = Instant.now();
@@ -122,7 +122,7 @@ public final class Backfill {
                 table.itemCount());
         BackfillContext ctx = context(table.name(), p, progress, stats);
         out.printf("backfill %s: %s %d segments at up to %.0f read units/s, snapshot time %s%n", table.name(),
-                saved.isPresent() ? "resuming" : "scanning", o.segments(), rate, Instant.EPOCH.plusNanos(p.snapshotMicros() * 1000));
+                saved.isPresent() ? "resuming" : "scanning", o.segments(), rate, p.snapshotTime());
         List<Runnable> units = new ArrayList<>();
         for (BackfillProgress.Unit u : p.units()) {
             SnapshotRows rows = new SnapshotRows(table.name(), config.backfill().region(), p.snapshotMicros(),
@@ -132,7 +132,7 @@ public final class Backfill {
             units.add(unchecked(() -> segment.run(u)));
         }
         runAll(units, o, new ProgressLine(stats, table.name(), "segments"));
-        return done(progress.current(), progress, saved.isPresent(), false, stats);
+        return finished(progress, saved.isPresent(), stats);
     }
 
     /** The saved progress to continue, if the arguments match it; fails when they contradict it. */
@@ -149,12 +149,12 @@ public final class Backfill {
             return saved;
         }
         if (!p.source().equals(source)) {
-            throw new IllegalArgumentException("an unfinished backfill of " + p.table() + " from " + p.source()
+            throw new BackfillArgumentException("an unfinished backfill of " + p.table() + " from " + p.source()
                     + " is saved in " + progress.key() + "; run it again with the same arguments to finish it, "
                     + "or pass --restart to start over");
         }
         if (p.units().size() != units) {
-            throw new IllegalArgumentException("the unfinished backfill of " + p.table() + " used "
+            throw new BackfillArgumentException("the unfinished backfill of " + p.table() + " used "
                     + p.units().size() + " " + (source.equals("scan") ? "segments" : "data files") + ", not " + units
                     + (source.equals("scan") ? "; resume it with --segments " + p.units().size() : "")
                     + ", or pass --restart to start over");
@@ -210,14 +210,14 @@ public final class Backfill {
         line.print(out);
     }
 
-    Result done(BackfillProgress p, ProgressStore progress, boolean resumed, boolean alreadyComplete) {
-        return new Result(p.table(), p.items(), 0, 0, resumed, alreadyComplete, progress.key(),
-                Instant.EPOCH.plusNanos(p.snapshotMicros() * 1000));
+    /** The same backfill had finished before: nothing was read this time. */
+    Result alreadyComplete(BackfillProgress p, ProgressStore progress) {
+        return new Result(p.table(), p.items(), 0, 0, true, true, progress.key(), p.snapshotTime());
     }
 
-    Result done(BackfillProgress p, ProgressStore progress, boolean resumed, boolean alreadyComplete, BackfillStats s) {
-        return new Result(p.table(), p.items(), s.errors(), s.files(), resumed, alreadyComplete, progress.key(),
-                Instant.EPOCH.plusNanos(p.snapshotMicros() * 1000));
+    Result finished(ProgressStore progress, boolean resumed, BackfillStats s) {
+        BackfillProgress p = progress.current();
+        return new Result(p.table(), p.items(), s.errors(), s.files(), resumed, false, progress.key(), p.snapshotTime());
     }
 
     LakehoseConfig config() {

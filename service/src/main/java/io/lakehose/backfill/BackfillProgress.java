@@ -53,6 +53,11 @@ public record BackfillProgress(int version, String table, String source, String 
         return new BackfillProgress(version, table, source, runId, snapshotMicros, List.copyOf(list));
     }
 
+    /** The rows' event_time as an instant. */
+    public java.time.Instant snapshotTime() {
+        return java.time.Instant.EPOCH.plusNanos(snapshotMicros * 1000);
+    }
+
     public long items() {
         return units.stream().mapToLong(Unit::items).sum();
     }

@@ -38,7 +38,7 @@ final class ExportBackfill {
             Optional<BackfillProgress> saved = backfill.resumable(progress, o, location.toString(),
                     manifest.dataFiles().size());
             if (saved.isPresent() && saved.get().complete() && saved.get().runId().equals(manifest.exportId())) {
-                return backfill.done(saved.get(), progress, true, true);
+                return backfill.alreadyComplete(saved.get(), progress);
             }
             BackfillProgress p = saved.filter(s -> !s.complete()).orElseGet(() -> BackfillProgress.start(table,
                     location.toString(), manifest.exportId(), Backfill.micros(manifest.exportTime()),
@@ -59,7 +59,7 @@ final class ExportBackfill {
                 units.add(Backfill.unchecked(() -> file.run(u)));
             }
             backfill.runAll(units, o, new ProgressLine(stats, table, "data files"));
-            return backfill.done(progress.current(), progress, saved.isPresent(), false, stats);
+            return backfill.finished(progress, saved.isPresent(), stats);
         }
     }
 
@@ -68,7 +68,7 @@ final class ExportBackfill {
         try {
             return SourceTable.describe(ddb, reference).keyNames();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("cannot describe " + reference + " to learn its key attributes ("
+            throw new BackfillArgumentException("cannot describe " + reference + " to learn its key attributes ("
                     + rootMessage(e) + "); name them with --keys, e.g. --keys pk,sk");
         }
     }

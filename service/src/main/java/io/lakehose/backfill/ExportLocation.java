@@ -27,7 +27,7 @@ sealed interface ExportLocation permits ExportLocation.S3, ExportLocation.Local 
     static ExportLocation parse(String uri, S3AsyncClient s3) {
         String u = uri.endsWith("/") ? uri : uri + "/";
         if (!u.contains("/AWSDynamoDB/")) {
-            throw new IllegalArgumentException("--from-export " + uri + " is not an export folder: expected "
+            throw new BackfillArgumentException("--from-export " + uri + " is not an export folder: expected "
                     + "s3://bucket/prefix/AWSDynamoDB/<export-id>/");
         }
         if (u.startsWith("s3://")) {

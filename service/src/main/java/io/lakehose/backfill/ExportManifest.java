@@ -34,7 +34,7 @@ record ExportManifest(String exportArn, String exportId, String tableArn, Instan
         }
         String format = text(summary, "outputFormat", location);
         if (!"DYNAMODB_JSON".equals(format)) {
-            throw new IllegalArgumentException("export " + location + " is in " + format
+            throw new BackfillArgumentException("export " + location + " is in " + format
                     + " format; backfill reads DYNAMODB_JSON exports (ION is not supported)");
         }
         String arn = text(summary, "exportArn", location);
@@ -58,7 +58,7 @@ record ExportManifest(String exportArn, String exportId, String tableArn, Instan
     private static String text(JsonNode node, String field, ExportLocation location) {
         JsonNode v = node.get(field);
         if (v == null || !v.isTextual() || v.asText().isBlank()) {
-            throw new IllegalArgumentException("export manifest of " + location + " has no " + field
+            throw new BackfillArgumentException("export manifest of " + location + " has no " + field
                     + "; is this the AWSDynamoDB/<export-id>/ folder of a DynamoDB export?");
         }
         return v.asText();

@@ -18,11 +18,11 @@ record ReadRate(double value, boolean percent) {
         try {
             v = Double.parseDouble(pct ? t.substring(0, t.length() - 1) : t);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--read-rate '" + text + "' is neither a number of read capacity "
+            throw new BackfillArgumentException("--read-rate '" + text + "' is neither a number of read capacity "
                     + "units per second (500) nor a share of the table's capacity (25%)");
         }
         if (!(v > 0) || (pct && v > 100)) {
-            throw new IllegalArgumentException("--read-rate '" + text + "' must be above 0" + (pct ? " and at most 100%" : ""));
+            throw new BackfillArgumentException("--read-rate '" + text + "' must be above 0" + (pct ? " and at most 100%" : ""));
         }
         return new ReadRate(v, pct);
     }
@@ -37,7 +37,7 @@ record ReadRate(double value, boolean percent) {
             return value;
         }
         if (provisionedRcu <= 0) {
-            throw new IllegalArgumentException("--read-rate " + java.math.BigDecimal.valueOf(value).stripTrailingZeros()
+            throw new BackfillArgumentException("--read-rate " + java.math.BigDecimal.valueOf(value).stripTrailingZeros()
                     .toPlainString() + "% needs a provisioned table, but " + table
                     + " is on-demand: give read capacity units per second instead, e.g. --read-rate 1000");
         }

@@ -56,8 +56,11 @@ final class ScanSegment {
         try {
             while (true) {
                 ScanResponse page = scan(startKey);
+                long pageBytes = 0;
                 for (Map<String, AttributeValue> item : page.items()) {
-                    SourceRecord source = rows.source(typed.typed(item), "snapshot-" + unitName, ++position);
+                    byte[] itemJson = typed.typed(item);
+                    pageBytes += itemJson.length;
+                    SourceRecord source = rows.source(itemJson, "snapshot-" + unitName, ++position);
                     try {
                         files.append(rows.row(source));
                     } catch (DecodeException e) {
@@ -65,6 +68,7 @@ final class ScanSegment {
                         ctx.stats().error();
                     }
                 }
+                pay(page, pageBytes);
                 boolean end = !page.hasLastEvaluatedKey() || page.lastEvaluatedKey().isEmpty();
                 if (end || files.full()) {
                     long stored = files.store(unit.nextFile());
@@ -84,25 +88,28 @@ final class ScanSegment {
     }
 
     private ScanResponse scan(Map<String, AttributeValue> startKey) {
-        ScanResponse page = ddb.scan(b -> b.tableName(table.reference())
+        return ddb.scan(b -> b.tableName(table.reference())
                 .limit(pageItems > 0 ? pageItems : null)
                 .segment(segment).totalSegments(totalSegments)
                 .exclusiveStartKey(startKey)
                 .consistentRead(consistentRead)
                 .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)).join();
-        double units = page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null
-                ? page.consumedCapacity().capacityUnits()
-                : estimateUnits(page);
-        ctx.stats().capacity(units);
-        // Paid after the read: the next page of any segment waits until the rate allows it.
-        limiter.acquire((int) Math.max(1, Math.ceil(units)));
-        return page;
     }
 
-    /** When the endpoint reports no consumed capacity: 4 KB per unit, half for eventual consistency. */
-    private double estimateUnits(ScanResponse page) {
-        long bytes = page.items().stream().mapToLong(i -> typed.typed(i).length).sum();
-        double units = Math.ceil(bytes / 4096.0);
-        return consistentRead ? units : units / 2;
+    /**
+     * Pays a page's read units to the shared limiter, after the read: the next page of any segment
+     * waits until the rate allows it. When the endpoint reports no consumed capacity, the units are
+     * estimated from the page's item bytes: 4 KB per unit, half for eventual consistency.
+     */
+    private void pay(ScanResponse page, long pageBytes) {
+        double units;
+        if (page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null) {
+            units = page.consumedCapacity().capacityUnits();
+        } else {
+            units = Math.ceil(pageBytes / 4096.0);
+            units = consistentRead ? units : units / 2;
+        }
+        ctx.stats().capacity(units);
+        limiter.acquire((int) Math.max(1, Math.ceil(units)));
     }
 }

@@ -91,7 +91,7 @@ final class BackfillCommand implements Callable<Integer> {
         Optional<String> rate = Optional.ofNullable(readRate);
         try {
             rate.ifPresent(io.lakehose.backfill.Backfill::checkReadRate);
-        } catch (IllegalArgumentException e) {
+        } catch (io.lakehose.backfill.BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         }
         int port = httpPort != null ? httpPort : cfg.httpPort();
@@ -114,7 +114,7 @@ final class BackfillCommand implements Callable<Integer> {
             return 0;
         } catch (java.net.BindException e) {
             throw new UserError("http port " + port + " is in use (--http-port, or 0 to turn /metrics off)");
-        } catch (IllegalArgumentException e) {
+        } catch (io.lakehose.backfill.BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         } finally {
             setup.cleanUp();
