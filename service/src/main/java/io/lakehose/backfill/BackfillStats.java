@@ -44,10 +44,13 @@ final class BackfillStats {
                 .description("Segments or data files completely written").register(registry);
     }
 
+    /** A unit stored a file of {@code n} rows; 0 when it ended with nothing left to store. */
     void itemsStored(long n) {
         items.addAndGet(n);
         itemsCounter.increment(n);
-        files.incrementAndGet();
+        if (n > 0) {
+            files.incrementAndGet();
+        }
     }
 
     void error() {
