@@ -1,8 +1,8 @@
 package io.lakehose.local;
 
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.cli.Main;
 import io.lakehose.testing.DynamoStreamsBridge;
-import io.lakehose.testing.KinesisLocal;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -45,8 +45,8 @@ public final class LocalStackMain {
 
     static int run(boolean demo, int bufferSeconds) throws Exception {
         // Dummy credentials for the emulators only (letters and digits: DynamoDB Local rejects others).
-        System.setProperty("aws.accessKeyId", KinesisLocal.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", KinesisLocal.SECRET_KEY);
+        System.setProperty("aws.accessKeyId", EmulatorAccess.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", EmulatorAccess.SECRET_KEY);
         System.setProperty("aws.region", REGION);
         try (LocalAwsStack stack = LocalAwsStack.start()) {
             String streamArn = createTable(stack);
@@ -124,8 +124,8 @@ public final class LocalStackMain {
                   aws dynamodb put-item --endpoint-url %s --table-name %s --item '{"id":{"S":"1"},"name":{"S":"Adam"}}'
                   aws s3 ls --endpoint-url %s s3://%s/lake/ --recursive
                 New objects in the bucket are listed below as they appear. Ctrl-C stops everything cleanly.
-                """.formatted(KinesisLocal.ACCESS_KEY, KinesisLocal.SECRET_KEY, ddb, TABLE, stack.kinesis().endpoint(), STREAM,
-                s3, stack.s3().bucket(), config, bufferSeconds, KinesisLocal.ACCESS_KEY, KinesisLocal.SECRET_KEY, ddb, TABLE,
+                """.formatted(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, ddb, TABLE, stack.kinesis().endpoint(), STREAM,
+                s3, stack.s3().bucket(), config, bufferSeconds, EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, ddb, TABLE,
                 s3, stack.s3().bucket()));
     }
 

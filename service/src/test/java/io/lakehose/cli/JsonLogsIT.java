@@ -1,8 +1,8 @@
 package io.lakehose.cli;
 
+import io.lakehose.testing.EmulatorAccess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lakehose.testing.KinesisLocal;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
@@ -83,7 +83,7 @@ class JsonLogsIT {
                 assertThat(events).as("the stop summary is a log line too")
                         .anyMatch(e -> e.get("message").asText().startsWith("lakehose stopped: records=22 "));
                 assertThat(log).as("payload in the log").doesNotContain(sentinel);
-                assertThat(log).as("credentials in the log").doesNotContain(KinesisLocal.SECRET_KEY);
+                assertThat(log).as("credentials in the log").doesNotContain(EmulatorAccess.SECRET_KEY);
             }
         }
     }

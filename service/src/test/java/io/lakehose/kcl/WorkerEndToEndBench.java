@@ -1,5 +1,6 @@
 package io.lakehose.kcl;
 
+import io.lakehose.testing.EmulatorAccess;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
@@ -9,7 +10,6 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
-import io.lakehose.testing.KinesisLocal;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
@@ -35,7 +35,6 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,7 +166,7 @@ class WorkerEndToEndBench {
         try (KinesisAsyncClient kinesis = likeKcl
                 ? KinesisClientUtil.createKinesisAsyncClient(KinesisAsyncClient.builder()
                         .endpointOverride(stack.kinesis().endpoint()).region(Region.US_EAST_1)
-                        .credentialsProvider(KinesisLocal.credentials()))
+                        .credentialsProvider(EmulatorAccess.credentials()))
                 : stack.kinesis().newClient()) {
             long start = System.nanoTime();
             List<Future<Long>> perShard = new ArrayList<>();

@@ -1,13 +1,12 @@
 package io.lakehose.preflight;
 
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.preflight.CheckResult.Status;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3Settings;
-import io.lakehose.testing.DynamoDbLocal;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
-import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.WorkerHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +28,6 @@ import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,7 +56,7 @@ class PreflightChecksTest {
         harness = new WorkerHarness(aws, "preflight", 2);
         kinesis = aws.kinesis().newSyncClient();
         dynamo = DynamoDbClient.builder().endpointOverride(aws.dynamoDb().endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(DynamoDbLocal.credentials()).build();
+                .credentialsProvider(EmulatorAccess.credentials()).build();
     }
 
     @AfterAll
@@ -123,7 +121,7 @@ class PreflightChecksTest {
 
     @Test
     void missingBucketFails() {
-        try (S3Client s3 = s3(S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY, null)) {
+        try (S3Client s3 = s3(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, null)) {
             CheckResult r = new LakeBucketCheck(s3, settings("no-such-bucket", "pf-missing"), layout("pf-missing"),
                     Policies.TASK_ROLE).run();
 
@@ -137,7 +135,7 @@ class PreflightChecksTest {
 
     @Test
     void refusedCredentialsFailOnTheFirstCallWithAwsCode() {
-        try (S3Client s3 = s3(S3Emulator.ACCESS_KEY, "not-the-secret", null)) {
+        try (S3Client s3 = s3(EmulatorAccess.ACCESS_KEY, "not-the-secret", null)) {
             CheckResult r = new LakeBucketCheck(s3, settings(aws.s3().bucket(), "pf-denied"), layout("pf-denied"),
                     Policies.TASK_ROLE).run();
 
@@ -176,7 +174,7 @@ class PreflightChecksTest {
     @Test
     void goodBucketProbeSendsTheWorkersSseKmsHeadersAndLeavesNothing() {
         List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
-        try (S3Client s3 = s3(S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY, sent)) {
+        try (S3Client s3 = s3(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, sent)) {
             CheckResult r = new LakeBucketCheck(s3, settings(aws.s3().bucket(), "pf-good"), layout("pf-good"),
                     Policies.TASK_ROLE).run();
 
@@ -198,7 +196,7 @@ class PreflightChecksTest {
 
     @Test
     void refusedPutExplainsTheKeyPolicyOfACrossAccountKey() {
-        try (S3Client good = s3(S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY, null)) {
+        try (S3Client good = s3(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, null)) {
             // Listing allowed, puts refused as AWS refuses them when the key policy lacks the writer.
             S3Client s3 = denying(good, Set.of("createMultipartUpload"));
             CheckResult r = new LakeBucketCheck(s3, settings(aws.s3().bucket(), "pf-cross"), layout("pf-cross"),
@@ -224,7 +222,7 @@ class PreflightChecksTest {
 
     @Test
     void refusedPartNamesKmsDecryptAndTheUploadIsStillAborted() {
-        try (S3Client good = s3(S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY, null)) {
+        try (S3Client good = s3(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, null)) {
             S3Client s3 = denying(good, Set.of("uploadPart"));
             CheckResult r = new LakeBucketCheck(s3, settings(aws.s3().bucket(), "pf-part"), layout("pf-part"),
                     WRITER_ROLE).run();

@@ -1,5 +1,6 @@
 package io.lakehose.preflight;
 
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.S3Emulator;
@@ -41,7 +42,7 @@ class PreflightCommandTest {
         harness = new WorkerHarness(aws, "preflight-cli", 1);
         kms = FakeKms.start(Map.of(WorkerHarness.KMS_KEY, FakeKms.Access.ALLOWED, DENIED_KEY, FakeKms.Access.DENIED));
         // The role's credentials are the emulators' dummy identity (plus a session token), so S3Proxy accepts them.
-        sts = FakeSts.start(Map.of(WRITER_ROLE, Optional.empty()), S3Emulator.ACCESS_KEY, S3Emulator.SECRET_KEY);
+        sts = FakeSts.start(Map.of(WRITER_ROLE, Optional.empty()), EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.lakehose.sink;
 
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
@@ -83,7 +84,7 @@ class ConvertToS3Test {
         FaultPlan plan = a -> a.invocation() < 40 && a.attempt() <= (a.invocation() % 3 == 0 ? 2 : 1)
                 ? Optional.of(a.attempt() == 1 ? Fault.SLOW_DOWN : Fault.INTERNAL_ERROR) : Optional.empty();
         S3Settings base = cfg.s3Settings(s3.bucket());
-        S3Settings settings = new S3Settings(base.bucket(), S3Emulator.REGION, Optional.of(s3.endpoint()), true,
+        S3Settings settings = new S3Settings(base.bucket(), EmulatorAccess.REGION, Optional.of(s3.endpoint()), true,
                 base.kmsKey(), base.multipartThresholdBytes(), base.partSizeBytes(), 5, false);
         FaultInjectingHttpClient http = new FaultInjectingHttpClient(S3ObjectStore.httpClientBuilder().build(), plan);
         PipelineStats stats = new PipelineStats();

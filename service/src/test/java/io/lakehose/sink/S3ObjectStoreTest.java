@@ -1,5 +1,6 @@
 package io.lakehose.sink;
 
+import io.lakehose.testing.EmulatorAccess;
 import static io.lakehose.sink.FaultInjectingHttpClient.Fault.INTERNAL_ERROR;
 import static io.lakehose.sink.FaultInjectingHttpClient.Fault.SLOW_DOWN;
 import static io.lakehose.sink.FaultInjectingHttpClient.Operation.ABORT_MULTIPART_UPLOAD;
@@ -128,7 +129,7 @@ class S3ObjectStoreTest {
 
     @Test
     void multipartThresholdIsInclusive() throws Exception {
-        S3Settings settings = new S3Settings(s3.bucket(), S3Emulator.REGION, Optional.of(s3.endpoint()), true,
+        S3Settings settings = new S3Settings(s3.bucket(), EmulatorAccess.REGION, Optional.of(s3.endpoint()), true,
                 Optional.of(KEY), 5 * MIB, 5 * MIB, 3, false);
         Path below = randomFile("below.bin", 5 * MIB - 1, 3);
         Path at = randomFile("at.bin", 5 * MIB, 4);
@@ -226,7 +227,7 @@ class S3ObjectStoreTest {
             files.put(String.format("storm/file-%02d.parquet", i), randomFile("storm-" + i, size, 100 + i));
         }
 
-        S3Settings settings = new S3Settings(s3.bucket(), S3Emulator.REGION, Optional.of(s3.endpoint()), true,
+        S3Settings settings = new S3Settings(s3.bucket(), EmulatorAccess.REGION, Optional.of(s3.endpoint()), true,
                 Optional.of(KEY), 5 * MIB, 5 * MIB, 5, false);
         try (Harness h = Harness.open(settings, plan)) {
             Map<String, CompletableFuture<StoredObject>> puts = new TreeMap<>();
@@ -317,7 +318,7 @@ class S3ObjectStoreTest {
 
     @Test
     void missingBucketFailsWithoutRetrying() throws Exception {
-        S3Settings settings = new S3Settings("no-such-bucket", S3Emulator.REGION, Optional.of(s3.endpoint()), true,
+        S3Settings settings = new S3Settings("no-such-bucket", EmulatorAccess.REGION, Optional.of(s3.endpoint()), true,
                 Optional.of(KEY), 8 * MIB, 5 * MIB, 4, false);
         Path file = randomFile("f.bin", KIB, 11);
 

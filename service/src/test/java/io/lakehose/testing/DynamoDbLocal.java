@@ -5,11 +5,8 @@ import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.net.BindException;
 import java.net.URI;
 import java.time.Duration;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
@@ -44,13 +41,6 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  */
 public final class DynamoDbLocal implements AutoCloseable {
 
-    /**
-     * Dummy identity. DynamoDB Local 2.x refuses access key ids with anything but letters and
-     * digits ("The Access Key ID or security token is invalid"), so no hyphen here.
-     */
-    public static final String ACCESS_KEY = "lakehosetest";
-    public static final String SECRET_KEY = "lakehosetestsecret";
-    public static final String REGION = "us-east-1";
     private static final int START_ATTEMPTS = 3;
 
     private final DynamoDBProxyServer server;
@@ -99,10 +89,7 @@ public final class DynamoDbLocal implements AutoCloseable {
 
     /** A new async client with its own HTTP client; the caller closes it. */
     public DynamoDbAsyncClient newAsyncClient() {
-        return DynamoDbAsyncClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
+        return EmulatorAccess.configure(DynamoDbAsyncClient.builder(), endpoint)
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .protocol(Protocol.HTTP1_1)
                         .connectionTimeout(Duration.ofSeconds(2)))
@@ -114,17 +101,9 @@ public final class DynamoDbLocal implements AutoCloseable {
      * the caller closes it.
      */
     public DynamoDbStreamsClient newStreamsClient() {
-        return DynamoDbStreamsClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
-                .build();
+        return EmulatorAccess.configure(DynamoDbStreamsClient.builder(), endpoint).build();
     }
 
-    /** The dummy static credentials the clients use (any would do with {@code -sharedDb}). */
-    public static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
-    }
 
     @Override
     public void close() {

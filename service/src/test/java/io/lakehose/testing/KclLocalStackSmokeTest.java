@@ -147,7 +147,7 @@ class KclLocalStackSmokeTest {
         CloudWatchAsyncClient cloudWatch = CloudWatchAsyncClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:9"))
                 .region(Region.US_EAST_1)
-                .credentialsProvider(KinesisLocal.credentials())
+                .credentialsProvider(EmulatorAccess.credentials())
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder())
                 .build();
         Collector collector = new Collector();

@@ -16,12 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -50,7 +47,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  *       /healthcheck} answers 200. Each instance is a separate process with its own ports and
  *       streams; nothing is persisted.</li>
  *   <li>Requests must be signed (any credentials): unsigned requests are refused. A 12-digit
- *       access key id would select that AWS account; {@link #ACCESS_KEY} is not one, so every
+ *       access key id would select that AWS account; {@link EmulatorAccess#ACCESS_KEY} is not one, so every
  *       stream lives in the default account {@code 000000000000}, region us-east-1.</li>
  *   <li>The stream-state transitions (create, delete, split, merge, update shard count) take
  *       {@link #TRANSITION} here instead of kinesis-mock's 500 ms default.</li>
@@ -66,10 +63,6 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  */
 public final class KinesisLocal implements AutoCloseable {
 
-    /** Dummy identity: kinesis-mock checks that requests are signed, not by whom. */
-    public static final String ACCESS_KEY = "lakehosetest";
-    public static final String SECRET_KEY = "lakehosetestsecret";
-    public static final String REGION = "us-east-1";
     /** How long kinesis-mock keeps a stream CREATING/UPDATING/DELETING. */
     public static final Duration TRANSITION = Duration.ofMillis(20);
 
@@ -145,7 +138,7 @@ public final class KinesisLocal implements AutoCloseable {
             env.put(op + "_DURATION", transition);
         }
         env.put("SHARD_LIMIT", "1000");
-        env.put("AWS_REGION", REGION);
+        env.put("AWS_REGION", EmulatorAccess.REGION);
         env.put("SHOULD_PERSIST_DATA", "false");
         env.put("LOAD_DATA_IF_EXISTS", "false");
         env.put("LOG_LEVEL", System.getenv().getOrDefault("KINESIS_LOCAL_LOG_LEVEL", "WARN"));
@@ -189,10 +182,7 @@ public final class KinesisLocal implements AutoCloseable {
      * it (closing the SDK client closes its HTTP client too).
      */
     public KinesisAsyncClient newClient() {
-        return KinesisAsyncClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
+        return EmulatorAccess.configure(KinesisAsyncClient.builder(), endpoint)
                 .httpClientBuilder(httpClientBuilder())
                 .build();
     }
@@ -202,17 +192,9 @@ public final class KinesisLocal implements AutoCloseable {
      * {@link #client()}; the caller closes it.
      */
     public KinesisClient newSyncClient() {
-        return KinesisClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
-                .build();
+        return EmulatorAccess.configure(KinesisClient.builder(), endpoint).build();
     }
 
-    /** The dummy static credentials every client of this emulator uses. */
-    public static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
-    }
 
     /**
      * Creates a provisioned stream and returns once it is ACTIVE. Polls DescribeStreamSummary

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * / {@code aws.secretAccessKey} system properties to its identity ({@code lakehose-test}), which
  * kinesis-local accepts (it only checks that requests are signed) but DynamoDB Local 2.x refuses
  * (access key ids must be letters and digits only). Code that builds its DynamoDB client from the
- * default chain must be given explicit credentials, e.g. {@link DynamoDbLocal#credentials()}.
+ * default chain must be given explicit credentials, e.g. {@link EmulatorAccess#credentials()}.
  */
 public final class LocalAwsStack implements AutoCloseable {
 

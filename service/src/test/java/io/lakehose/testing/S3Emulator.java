@@ -8,9 +8,6 @@ import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -40,10 +37,6 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class S3Emulator implements AutoCloseable {
 
-    /** Dummy identity the emulator accepts; never a real credential. */
-    public static final String ACCESS_KEY = "lakehosetest"; // letters and digits only: DynamoDB Local 2.x rejects others
-    public static final String SECRET_KEY = "lakehosetestsecret";
-    public static final String REGION = "us-east-1";
     private static final String BUCKET = "lakehose-test";
 
     private final S3Proxy proxy;
@@ -58,12 +51,12 @@ public final class S3Emulator implements AutoCloseable {
 
     /** Starts the emulator (about 50 ms) and creates {@link #bucket()}. */
     public static S3Emulator start() {
-        System.setProperty("aws.accessKeyId", ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", SECRET_KEY);
+        System.setProperty("aws.accessKeyId", EmulatorAccess.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", EmulatorAccess.SECRET_KEY);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(BlobStores.create("transient", new Properties()))
                 .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY)
                 .build();
         S3Client client = null;
         try {
@@ -75,13 +68,7 @@ public final class S3Emulator implements AutoCloseable {
                 Thread.sleep(5);
             }
             URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
-            client = S3Client.builder()
-                    .endpointOverride(endpoint)
-                    .forcePathStyle(true)
-                    .region(Region.of(REGION))
-                    .credentialsProvider(StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                    .build();
+            client = EmulatorAccess.configure(S3Client.builder(), endpoint).forcePathStyle(true).build();
             client.createBucket(b -> b.bucket(BUCKET));
             return new S3Emulator(proxy, endpoint, client);
         } catch (Exception e) {
@@ -117,7 +104,7 @@ public final class S3Emulator implements AutoCloseable {
      * 8 MiB in 5 MiB parts (S3's minimum), 4 attempts per request, SDK default checksums.
      */
     public S3Settings settings(Optional<KmsKeyId> kmsKey) {
-        return new S3Settings(BUCKET, REGION, Optional.of(endpoint), true, kmsKey,
+        return new S3Settings(BUCKET, EmulatorAccess.REGION, Optional.of(endpoint), true, kmsKey,
                 8L << 20, 5L << 20, 4, false);
     }
 

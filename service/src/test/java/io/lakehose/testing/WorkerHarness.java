@@ -102,7 +102,7 @@ public final class WorkerHarness {
 
     /** Environment for a worker process: the emulators' dummy credentials, nothing real. */
     public static Map<String, String> processEnvironment() {
-        return Map.of("AWS_ACCESS_KEY_ID", KinesisLocal.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", KinesisLocal.SECRET_KEY,
+        return Map.of("AWS_ACCESS_KEY_ID", EmulatorAccess.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmulatorAccess.SECRET_KEY,
                 "AWS_REGION", "us-east-1", "LAKEHOSE_LOG_LEVEL", "INFO");
     }
 
