@@ -8,11 +8,9 @@ import io.lakehose.replay.ReplayTarget;
 import io.lakehose.replay.StreamShards;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
+import io.lakehose.kcl.StreamClientBuilders;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -60,11 +58,8 @@ final class ReplayCommand implements Callable<Integer> {
         }
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "replay");
         LakehoseConfig.KinesisSettings k = cfg.kinesis();
-        KinesisAsyncClientBuilder kb = KinesisAsyncClient.builder().region(Region.of(k.region()));
-        k.endpoint().ifPresent(kb::endpointOverride);
-        DynamoDbAsyncClientBuilder db = DynamoDbAsyncClient.builder().region(Region.of(k.region()));
-        k.leaseTableEndpoint().ifPresent(db::endpointOverride);
-        try (KinesisAsyncClient kinesis = kb.build(); DynamoDbAsyncClient dynamo = db.build()) {
+        try (KinesisAsyncClient kinesis = StreamClientBuilders.kinesis(k).build();
+             DynamoDbAsyncClient dynamo = StreamClientBuilders.leaseTable(k).build()) {
             Replay replay = new Replay(new LeaseTable(dynamo, k.applicationName()), new StreamShards(kinesis, k.stream()),
                     Duration.ofMillis(k.failoverTimeMillis()), Clock.systemUTC(), System.out, System.err);
             replay.run(new Replay.Request(target, List.copyOf(shards), dryRun, force));

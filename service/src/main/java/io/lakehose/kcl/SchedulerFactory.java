@@ -6,10 +6,8 @@ import software.amazon.awssdk.arns.Arn;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
 import software.amazon.kinesis.common.ConfigsBuilder;
 import software.amazon.kinesis.common.InitialPositionInStream;
 import software.amazon.kinesis.common.InitialPositionInStreamExtended;
@@ -46,11 +44,8 @@ final class SchedulerFactory {
     record Clients(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamo, CloudWatchAsyncClient cloudWatch)
             implements AutoCloseable {
         static Clients create(KinesisSettings k) {
-            KinesisAsyncClientBuilder kb = KinesisAsyncClient.builder().region(Region.of(k.region()));
-            k.endpoint().ifPresent(kb::endpointOverride);
-            DynamoDbAsyncClientBuilder db = DynamoDbAsyncClient.builder().region(Region.of(k.region()));
-            k.leaseTableEndpoint().ifPresent(db::endpointOverride);
-            return new Clients(KinesisClientUtil.createKinesisAsyncClient(kb), db.build(),
+            return new Clients(KinesisClientUtil.createKinesisAsyncClient(StreamClientBuilders.kinesis(k)),
+                    StreamClientBuilders.leaseTable(k).build(),
                     CloudWatchAsyncClient.builder().region(Region.of(k.region())).build());
         }
 
