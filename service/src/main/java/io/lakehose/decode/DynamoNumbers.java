@@ -19,18 +19,13 @@ final class DynamoNumbers {
         if (b[i] == '0') {
             i++;
         } else if (b[i] >= '1' && b[i] <= '9') {
-            while (i < end && isDigit(b[i])) {
-                i++;
-            }
+            i = skipDigits(b, i, end);
         } else {
             return false;
         }
         if (i < end && b[i] == '.') {
-            i++;
-            int start = i;
-            while (i < end && isDigit(b[i])) {
-                i++;
-            }
+            int start = i + 1;
+            i = skipDigits(b, start, end);
             if (i == start) {
                 return false;
             }
@@ -41,9 +36,7 @@ final class DynamoNumbers {
                 i++;
             }
             int start = i;
-            while (i < end && isDigit(b[i])) {
-                i++;
-            }
+            i = skipDigits(b, start, end);
             if (i == start) {
                 return false;
             }
@@ -74,6 +67,14 @@ final class DynamoNumbers {
 
     private static boolean isBase64Char(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    }
+
+    /** The index of the first non-digit at or after {@code i}. */
+    private static int skipDigits(char[] b, int i, int end) {
+        while (i < end && isDigit(b[i])) {
+            i++;
+        }
+        return i;
     }
 
     private static boolean isDigit(char c) {
