@@ -11,18 +11,17 @@ ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-noble
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
-# The reactor needs every module's pom, but only the service is built (-pl service -am): the
-# local demo stack and its emulators never reach the image. .dockerignore lets in nothing else.
+# The service is the repository root (pom.xml, src/) with its parent pom in build/; only the
+# service is built: the local demo stack and its emulators never reach the image.
+# .dockerignore lets in nothing else.
 COPY pom.xml ./
-COPY local-stack/pom.xml local-stack/
-COPY deploy/pom.xml deploy/
-COPY service/pom.xml service/
-COPY service/src/main service/src/main
+COPY build/pom.xml build/
+COPY src/main src/main
 # -Dmaven.test.skip also skips compiling the tests (and the test-jar only local-stack uses);
 # -DskipTests is still needed because it switches off the emulator install (exec plugin).
 # The Maven repository is a cache mount: it speeds up rebuilds and never becomes a layer.
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -pl service -am package -DskipTests -Dmaven.test.skip=true \
+    mvn -B -q package -DskipTests -Dmaven.test.skip=true \
     && test -s target/lakehose.jar
 
 FROM ${RUNTIME_IMAGE}

@@ -59,16 +59,17 @@ function runtimeCommand(text: string): { entrypoint: string[]; cmd: string[] } {
 }
 
 describe('Dockerfile', () => {
-  test('is multi-stage: a Maven build of the service module only, then a JRE', () => {
+  test('is multi-stage: a Maven build of the service only, then a JRE', () => {
     expect(ALL.filter(i => i.keyword === 'FROM').map(i => i.args)).toEqual(['${BUILD_IMAGE} AS build', '${RUNTIME_IMAGE}']);
     expect(ALL.find(i => i.keyword === 'ARG' && i.args.startsWith('BUILD_IMAGE='))?.args).toMatch(/^BUILD_IMAGE=maven:3\.9-eclipse-temurin-17/);
     expect(ALL.find(i => i.keyword === 'ARG' && i.args.startsWith('RUNTIME_IMAGE='))?.args).toMatch(/^RUNTIME_IMAGE=eclipse-temurin:17-jre/);
     const build = BUILD_STAGE.filter(i => i.keyword === 'RUN').map(i => i.args).join('\n');
-    expect(build).toMatch(/mvn -B -q -pl service -am package -DskipTests/);
-    // the local demo stack (emulators) is neither built nor copied: only its pom, for the reactor
+    expect(build).toMatch(/mvn -B -q package -DskipTests/);
+    // the service is the repository root (its parent pom in build/); the local demo stack
+    // (emulators) is neither built nor copied, nor are the tests
     const copied = BUILD_STAGE.filter(i => i.keyword === 'COPY').map(i => i.args);
-    expect(copied.filter(c => c.includes('local-stack'))).toEqual(['local-stack/pom.xml local-stack/']);
-    expect(copied.join('\n')).not.toMatch(/src\/test/);
+    expect(copied).toEqual(['pom.xml ./', 'build/pom.xml build/', 'src/main src/main']);
+    expect(copied.join('\n')).not.toMatch(/src\/test|local-stack/);
   });
 
   test('final stage: JRE only, the jar and the config, no build tools and no credentials', () => {
@@ -149,12 +150,11 @@ describe('image asset (fromAsset of the repository root)', () => {
     const { dir, platform } = stagedImageAsset(app);
     expect(platform).toBe('linux/amd64');
     const files = filesUnder(dir);
-    expect(files.filter(f => !f.startsWith('service/src/main/')).sort()).toEqual([
-      '.dockerignore', 'Dockerfile', 'deploy/docker/lakehose.yaml', 'deploy/pom.xml', 'local-stack/pom.xml', 'pom.xml',
-      'service/pom.xml',
+    expect(files.filter(f => !f.startsWith('src/main/')).sort()).toEqual([
+      '.dockerignore', 'Dockerfile', 'build/pom.xml', 'deploy/docker/lakehose.yaml', 'pom.xml',
     ]);
     expect(files.filter(f => /node_modules|(^|\/)target\/|\/src\/test\//.test(f))).toEqual([]);
-    expect(files.some(f => f.startsWith('service/src/main/java/'))).toBe(true);
+    expect(files.some(f => f.startsWith('src/main/java/'))).toBe(true);
     // every file the Dockerfile copies from the context is there
     for (const c of ALL.filter(i => i.keyword === 'COPY' && !i.args.startsWith('--from'))) {
       const sources = c.args.split(/\s+/).slice(0, -1);

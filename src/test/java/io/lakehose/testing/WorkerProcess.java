@@ -72,7 +72,7 @@ public final class WorkerProcess implements AutoCloseable {
     public static WorkerProcess startCommand(Path jar, Path dir, String name, String... args) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no worker jar at " + jar.toAbsolutePath()
-                    + "; build it (mvn -pl service package) or pass -Dlakehose.jar");
+                    + "; build it (mvn package) or pass -Dlakehose.jar");
         }
         Path home = dir.resolve(name);
         Path spool = home.resolve("spool");

@@ -64,7 +64,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * name matches none of Surefire's default includes, so CI never runs it. Run it with:
  *
  * <pre>
- * cd /work/main &amp;&amp; mvn -B -pl service test -Dlakehose.buildDir=/tmp/bench -Dtest=WorkerEndToEndBench \
+ * cd /work/main &amp;&amp; mvn -B test -Dlakehose.buildDir=/tmp/bench -Dtest=WorkerEndToEndBench \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dlakehose.bench=true
  * </pre>
  *
