@@ -180,9 +180,11 @@ class BackfillHandOffTest {
             }
         }
 
+        /** Changes items for {@code duration}, and on until 150 changes were made (a loaded machine is slower). */
         void run(Duration duration) {
             long end = System.nanoTime() + duration.toNanos();
-            while (System.nanoTime() < end) {
+            long cap = end + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end || (operations < 150 && System.nanoTime() < cap)) {
                 int op = random.nextInt(10);
                 if (op < 5) {
                     long id = present.get(random.nextInt(present.size()));
