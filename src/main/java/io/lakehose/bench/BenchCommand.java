@@ -302,7 +302,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Thread w = new Thread(() -> {
                     try {
                         String shardId = String.format("shardId-%012d", index);
-                        ShardPipeline shard = new ShardPipeline(shardId, ctx);
+                        ShardPipeline shard = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, false));
                         KinesisSequence seq = new KinesisSequence(index);
                         go.await();
                         long w0 = threadCpuNanos();

@@ -1,7 +1,6 @@
 package io.lakehose.kcl;
 
 import io.lakehose.config.LakehoseConfig;
-import io.lakehose.pipeline.LakeHighWaterMarks;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.pipeline.ShardSession;
@@ -125,11 +124,7 @@ public final class KinesisWorker {
             return java.util.Optional.of(t == null ? "starting: the KCL scheduler is not running yet"
                     : "the KCL scheduler stopped");
         }
-        long stuck = pipeline.uploader().oldestUploadAgeMillis();
-        if (stuck > config.uploadStuckAfter().toMillis()) {
-            return java.util.Optional.of("an upload has been in flight for " + stuck / 1000 + " s");
-        }
-        return java.util.Optional.empty();
+        return pipeline.committer().health();
     }
 
     /** Ready: healthy and holding a lease, or healthy and idle (no shard to take yet). */
@@ -142,7 +137,7 @@ public final class KinesisWorker {
     }
 
     private ShardSession session(String shardId) {
-        ShardPipeline shard = new ShardPipeline(shardId, pipeline, new LakeHighWaterMarks(pipeline.uploader().store(), shardId));
+        ShardPipeline shard = new ShardPipeline(shardId, pipeline, pipeline.committer().openShard(shardId, true));
         return new ShardSession(shard, clock, config.kinesis().checkpointInterval(), this::fatal);
     }
 

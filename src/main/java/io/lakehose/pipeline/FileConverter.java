@@ -46,7 +46,7 @@ public final class FileConverter {
         for (int i = 0; i < threads; i++) {
             BlockingQueue<LineBatchReader.Batch> q = new ArrayBlockingQueue<>(2);
             queues.add(q);
-            ShardPipeline pipeline = new ShardPipeline(shardId, ctx);
+            ShardPipeline pipeline = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, false));
             CompletableFuture<Void> done = new CompletableFuture<>();
             Thread t = new Thread(() -> work(q, pipeline, done), "convert-" + i);
             t.setDaemon(true);

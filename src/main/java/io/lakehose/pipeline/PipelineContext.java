@@ -3,6 +3,7 @@ package io.lakehose.pipeline;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.buffer.MemoryBudget;
 import io.lakehose.buffer.SpoolWriter;
+import io.lakehose.commit.LakeCommitter;
 import io.lakehose.decode.ChangeRecord;
 import io.lakehose.errorout.ErrorRecord;
 import io.lakehose.partition.LakeLayout;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * What all shard pipelines of one process share: layout, limits, the global memory budget, the
- * uploader and the counters. {@code arrivalFromEventTime}: the input has no arrival time
+ * committer (where finished files go) and the counters. {@code arrivalFromEventTime}: the input has no arrival time
  * ({@code convert}), so a record's event time stands in for it (DESIGN section 4). {@code dataWriters} is called once per shard, since row encoders
  * are per thread.
  */
@@ -21,7 +22,7 @@ public record PipelineContext(
         SpoolWriter.Factory<ErrorRecord> errorWriters,
         BufferLimits limits,
         MemoryBudget memory,
-        Uploader uploader,
+        LakeCommitter committer,
         Path spoolDir,
         PipelineStats stats,
         boolean arrivalFromEventTime) {

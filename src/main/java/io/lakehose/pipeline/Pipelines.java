@@ -1,6 +1,7 @@
 package io.lakehose.pipeline;
 
 import io.lakehose.buffer.MemoryBudget;
+import io.lakehose.commit.folders.FolderCommitter;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.RowEncoders;
@@ -24,7 +25,7 @@ public final class Pipelines {
                 ErrorLineWriter.factory(config.errorGzip()),
                 config.limits(),
                 new MemoryBudget(config.memoryCapBytes()),
-                new Uploader(store, config.maxUploadBytesInFlight()),
+                new FolderCommitter(store, config.maxUploadBytesInFlight(), config.uploadStuckAfter()),
                 spoolDir,
                 stats,
                 arrivalFromEventTime);

@@ -3,6 +3,7 @@ package io.lakehose.pipeline;
 import io.lakehose.buffer.BufferSet;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.checkpoint.CheckpointTracker;
+import io.lakehose.commit.ShardCommitter;
 import io.lakehose.decode.ChangeRecord;
 import io.lakehose.decode.ChangeRecordDecoder;
 import io.lakehose.decode.DecodeException;
@@ -16,50 +17,41 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One shard's path through the stages: decode -> partition -> buffer (encode) -> upload, and the
+ * One shard's path through the stages: decode -> partition -> buffer (encode) -> commit, and the
  * checkpoint arithmetic over it. The KCL record processor and {@code convert} both drive this
- * class; it knows nothing of either.
+ * class; it knows nothing of either, nor of which lake layout the {@link ShardCommitter} writes.
  *
  * <p>Contract: call from one thread, records in shard order. {@link #safeCheckpoint()} never
- * returns a record that is not inside a completed upload. A bad record goes to the error output
- * and never stops the shard; a failed upload does (see {@link UploadFailedException}).
+ * returns a record that is not inside a committed file. A bad record goes to the error output
+ * and never stops the shard; a failed commit does (see {@link UploadFailedException}).
  */
 public final class ShardPipeline {
 
     private final String shardId;
     private final PipelineContext ctx;
     private final ChangeRecordDecoder decoder;
-    private final LakeHighWaterMarks storedMarks;
+    private final ShardCommitter committer;
     private final Partitioner partitioner;
     private final CheckpointTracker tracker = new CheckpointTracker();
     private final ShardCounts counts;
     private final BufferSet<ChangeRecord> data;
     private final BufferSet<ErrorRecord> errors;
-    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
-    /** The last upload started per directory: the next file of that directory waits for it. */
-    private final java.util.Map<String, CompletableFuture<?>> lastUploadByDirectory = new ConcurrentHashMap<>();
     private final List<SealedFile> sealed = new ArrayList<>();
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private volatile Throwable uploadFailure;
     private long streamTimeMicros = Long.MIN_VALUE;
 
-    public ShardPipeline(String shardId, PipelineContext ctx) {
-        this(shardId, ctx, null);
-    }
-
     /**
-     * @param storedMarks if not null, records that objects in the lake already hold are skipped
-     *                    (the worker's effectively-once guard; {@code convert} passes null)
+     * @param committer where finished files go; records it reports as already committed are
+     *                  skipped (the exactly-once guard of a re-read)
      */
-    public ShardPipeline(String shardId, PipelineContext ctx, LakeHighWaterMarks storedMarks) {
+    public ShardPipeline(String shardId, PipelineContext ctx, ShardCommitter committer) {
         this.shardId = shardId;
-        this.storedMarks = storedMarks;
+        this.committer = committer;
         this.ctx = ctx;
         this.partitioner = new Partitioner(ctx.layout());
         this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
@@ -95,7 +87,7 @@ public final class ShardPipeline {
             recordFlushTime(sealStart);
             String dir = change != null ? partitioner.directoryOf(change)
                     : ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
-            if (storedMarks != null && storedMarks.isStored(dir, record.sequence())) {
+            if (committer.isCommitted(dir, record.sequence())) {
                 ctx.stats().skipped.increment();
             } else if (change != null) {
                 data.append(dir, change, record.sequence(), change.source().arrivalMicros(), sealed);
@@ -112,7 +104,7 @@ public final class ShardPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
-        uploadSealed();
+        commitSealed();
     }
 
     /**
@@ -128,13 +120,13 @@ public final class ShardPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
-        uploadSealed();
+        commitSealed();
     }
 
     /**
-     * Finishes and uploads every buffer. The future completes when every upload of this shard
-     * has completed (then {@link #safeCheckpoint()} covers every accepted record), or fails with
-     * the first upload failure.
+     * Finishes and commits every buffer. The future completes when every file of this shard is
+     * committed (then {@link #safeCheckpoint()} covers every accepted record), or fails with the
+     * first commit failure.
      */
     public CompletableFuture<Void> flush() throws InterruptedException {
         try {
@@ -145,8 +137,8 @@ public final class ShardPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
-        uploadSealed();
-        return CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+        commitSealed();
+        return committer.flush()
                 .handle((ok, err) -> {
                     Throwable failure = uploadFailure != null ? uploadFailure : err;
                     if (failure != null) {
@@ -156,11 +148,12 @@ public final class ShardPipeline {
                 });
     }
 
-    /** Lease lost: drop every buffer without uploading; the new owner re-reads these records. */
+    /** Lease lost: drop every buffer without committing; the new owner re-reads these records. */
     public void discard() {
         ctx.stats().bufferedRecords.add(-bufferedRecords());
         data.discardAll();
         errors.discardAll();
+        committer.abandon();
     }
 
     /** The lease is over: this shard's counts leave the metrics (uploads still finishing count nowhere). */
@@ -168,7 +161,7 @@ public final class ShardPipeline {
         ctx.stats().shardReleased(shardId, counts);
     }
 
-    /** The highest sequence number whose records are all in completed uploads, if any. */
+    /** The highest sequence number whose records are all in committed files, if any. */
     public Optional<SequenceNumber> safeCheckpoint() {
         return tracker.safeCheckpoint();
     }
@@ -185,14 +178,13 @@ public final class ShardPipeline {
         return data.bufferedRecords() + errors.bufferedRecords();
     }
 
-    private void uploadSealed() throws InterruptedException {
+    private void commitSealed() throws InterruptedException {
         for (SealedFile f : sealed) {
             ctx.stats().bufferedRecords.add(-f.records());
             long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
-            CompletableFuture<?> previous = lastUploadByDirectory.getOrDefault(f.directory(), DONE);
-            CompletableFuture<?> put = ctx.uploader().upload(f, previous).whenComplete((ok, err) -> {
-                ctx.stats().uploadTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            committer.commit(f).whenComplete((ok, err) -> {
+                ctx.stats().uploadTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 if (err == null) {
                     tracker.completed(f.trackerId());
                     (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
@@ -201,15 +193,7 @@ public final class ShardPipeline {
                     ctx.stats().storedObjects.put(f.objectKey(), f.records());
                 } else if (uploadFailure == null) {
                     ctx.stats().uploadFailures.increment();
-                    uploadFailure = new UploadFailedException("upload of " + f.objectKey() + " failed", unwrap(err));
-                }
-            });
-            inFlight.add(put);
-            lastUploadByDirectory.put(f.directory(), put);
-            put.whenComplete((ok, err) -> {
-                inFlight.remove(put);
-                if (err == null) {
-                    lastUploadByDirectory.remove(f.directory(), put); // keep the map small; runs on completion threads
+                    uploadFailure = new UploadFailedException("commit of " + f.objectKey() + " failed", unwrap(err));
                 }
             });
         }
@@ -221,7 +205,7 @@ public final class ShardPipeline {
         if (!sealed.isEmpty()) {
             long each = (System.nanoTime() - start) / sealed.size();
             for (int i = 0; i < sealed.size(); i++) {
-                ctx.stats().flushTimer.record(each, java.util.concurrent.TimeUnit.NANOSECONDS);
+                ctx.stats().flushTimer.record(each, TimeUnit.NANOSECONDS);
             }
         }
     }

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * forced), plan the new checkpoints, print them, and write them (unless a dry run).
  *
  * <p>Why this cannot duplicate rows: the worker skips, per shard and partition, every record an
- * object of the lake already holds ({@code pipeline.LakeHighWaterMarks}), so re-reading a range
+ * object of the lake already holds (the committer's recovery, {@code commit.ShardCommitter#isCommitted}), so re-reading a range
  * that is in the lake writes nothing new, whatever the new checkpoint.
  */
 public final class Replay {

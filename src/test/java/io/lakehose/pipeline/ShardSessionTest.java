@@ -2,6 +2,7 @@ package io.lakehose.pipeline;
 
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.buffer.MemoryBudget;
+import io.lakehose.commit.folders.FolderCommitter;
 import io.lakehose.checkpoint.CheckpointException;
 import io.lakehose.checkpoint.Checkpointer;
 import io.lakehose.decode.SequenceNumber;
@@ -96,13 +97,13 @@ class ShardSessionTest {
     private PipelineContext context(ObjectStore store, BufferLimits limits) {
         return new PipelineContext(LakeLayout.defaults(),
                 ParquetSpoolWriter.factory(RowEncoders.envelopeOnly()::forTable, ParquetSettings.defaults()),
-                ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new Uploader(store, 1 << 30), spool,
+                ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, 1 << 30, Duration.ofMinutes(5)), spool,
                 new PipelineStats(), false);
     }
 
     private ShardSession session(PipelineContext ctx) {
         ShardPipeline pipeline = new ShardPipeline("shardId-000000000001", ctx,
-                new LakeHighWaterMarks(ctx.uploader().store(), "shardId-000000000001"));
+                ctx.committer().openShard("shardId-000000000001", true));
         return new ShardSession(pipeline, clock, Duration.ZERO, (shard, e) -> fatal.add(e));
     }
 

@@ -1,4 +1,4 @@
-package io.lakehose.pipeline;
+package io.lakehose.commit.folders;
 
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.partition.LakeLayout;
@@ -22,13 +22,13 @@ import java.util.Optional;
  * (the uploader chains them), so every record up to the highest {@code last} is stored.
  * Not thread-safe: one per shard pipeline.
  */
-public final class LakeHighWaterMarks {
+final class LakeHighWaterMarks {
 
     private final ObjectStore store;
     private final String shardId;
     private final Map<String, Optional<SequenceNumber>> byDirectory = new HashMap<>();
 
-    public LakeHighWaterMarks(ObjectStore store, String shardId) {
+    LakeHighWaterMarks(ObjectStore store, String shardId) {
         this.store = store;
         this.shardId = shardId;
     }

@@ -1,4 +1,4 @@
-package io.lakehose.pipeline;
+package io.lakehose.commit.folders;
 
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.decode.SequenceNumber;

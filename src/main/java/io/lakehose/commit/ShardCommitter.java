@@ -1,0 +1,44 @@
+package io.lakehose.commit;
+
+import io.lakehose.buffer.SealedFile;
+import io.lakehose.decode.SequenceNumber;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One shard's side of the commit protocol ({@link LakeCommitter}). Called from the shard's
+ * thread; futures complete on other threads.
+ */
+public interface ShardCommitter {
+
+    /**
+     * True if the lake already holds the shard's record {@code sequence} of {@code directory}
+     * (a re-read after a crash, a lease move or a replay): the caller skips it, so it is not
+     * written twice. Records of one shard must be asked in shard order.
+     */
+    boolean isCommitted(String directory, SequenceNumber sequence);
+
+    /**
+     * Hands over a finished file. The future completes once the file is visible in the lake
+     * (then its records may be checkpointed) and fails if it never will be through this shard
+     * committer. The spool file is the committer's from then on: it deletes it when done.
+     *
+     * @throws InterruptedException while blocked because too much is on its way to the lake
+     *                              (backpressure keeps heap and spool disk bounded)
+     */
+    CompletableFuture<Void> commit(SealedFile file) throws InterruptedException;
+
+    /**
+     * Makes everything handed over so far visible as soon as possible (shutdown, shard end, end
+     * of input). The future completes when every file handed over has been committed, or fails
+     * with the first failure.
+     */
+    CompletableFuture<Void> flush();
+
+    /**
+     * The lease is gone: work not yet started for this shard is dropped, and nothing it hands over
+     * afterwards becomes visible. Files already on their way may still land; the adapter's fence
+     * is what keeps them from duplicating the new owner's rows.
+     */
+    void abandon();
+}
