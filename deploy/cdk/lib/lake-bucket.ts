@@ -103,10 +103,12 @@ export class LakeBucket extends Construct {
 
   /**
    * The statements a lakehose writer needs, and no more: put and abort objects under the
-   * given prefixes, list those prefixes (lease start reads the lake's high-water marks), and
-   * use the key only through S3 (GenerateDataKey for new objects and multipart uploads,
-   * Decrypt for the parts of a multipart upload). No reads or deletes of lake objects; the one
-   * read is a backfill's progress file under the first prefix's _lakehose/.
+   * given prefixes, list and read those prefixes, and use the key only through S3
+   * (GenerateDataKey for new objects and multipart uploads, Decrypt for the parts of a multipart
+   * upload). Reads: the fence (docs/design.md, "The fence for folders") learns where an object
+   * ends from its metadata, by HeadObject of the shard's newest object at lease start and of a key
+   * another writer won; S3 authorizes HeadObject as s3:GetObject, so the writer can read what it
+   * writes. A backfill reads its progress file under the first prefix's _lakehose/. No deletes.
    * `lakehose preflight` calls KMS directly too (GenerateDataKey, then Decrypt of that data key),
    * which kms:ViaService does not allow: LakeKeyPreflightProbe allows it only for data keys with
    * preflight's encryption context, so it cannot decrypt the data keys of lake objects (S3's
@@ -127,11 +129,11 @@ export class LakeBucket extends Construct {
         conditions: { StringLike: { 's3:prefix': prefixes.map(p => `${p}/*`) } },
       }),
       new iam.PolicyStatement({
-        sid: 'LakeBackfillProgress',
-        // `backfill` reads back its own progress file, <lake prefix>/_lakehose/backfill/<table>.json;
-        // lake data stays unreadable to the writer.
+        sid: 'LakeReadObjects',
+        // HeadObject (authorized as s3:GetObject): the fence reads where an object ends
+        // (lakehose-last); `backfill` reads back <lake prefix>/_lakehose/backfill/<table>.json.
         actions: ['s3:GetObject'],
-        resources: [`${bucketArn}/${prefixes[0]}/_lakehose/*`],
+        resources: prefixes.map(p => `${bucketArn}/${p}/*`),
       }),
       new iam.PolicyStatement({
         sid: 'LakeKeyThroughS3',

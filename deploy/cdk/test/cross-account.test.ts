@@ -136,16 +136,18 @@ describe('lake account', () => {
     });
   });
 
-  test('writer role: put, abort and list under the lake prefixes, the key through S3; no wildcards, no lake reads', () => {
+  test('writer role: put, abort, list and read under the lake prefixes only, the key through S3; no wildcards', () => {
     const { bucket, key, writer } = ids();
     const statements = statementsOfRole(lake, writer);
     expect(wildcardFindings(statements)).toEqual([]);
     // kms twice: through S3 (LakeKeyThroughS3) and preflight's probe (LakeKeyPreflightProbe)
     expect(actionsOf(statements)).toEqual(['kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
       's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    // The one read: a backfill's own progress file, never lake data.
-    expect(statementWithSid(statements, 'LakeBackfillProgress').Resource).toEqual(
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/_lakehose/*']] });
+    // Reads (the fence's HeadObject, a backfill's progress file) under the lake's prefixes only.
+    expect(statementWithSid(statements, 'LakeReadObjects').Resource).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/*']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/errors/*']] },
+    ]);
     expect(statementWithSid(statements, 'LakePutObjects').Resource).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/cdc/*']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/errors/*']] },

@@ -89,16 +89,16 @@ describe('task role permissions, resource by resource', () => {
     const { statements } = synthesized[name];
     const id = ids(name);
     expect(statements.map(s => s.Sid).sort()).toEqual(
-      ['BackfillScanSourceTable', 'DecryptStreamRecords', 'LakeBackfillProgress', 'LakeKeyPreflightProbe',
-        'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects', 'LeaseTable', 'ReadStream']);
+      ['BackfillScanSourceTable', 'DecryptStreamRecords', 'LakeKeyPreflightProbe',
+        'LakeKeyThroughS3', 'LakeListPrefixes', 'LakePutObjects', 'LakeReadObjects', 'LeaseTable', 'ReadStream']);
     expect(statementWithSid(statements, 'BackfillScanSourceTable')).toEqual(expect.objectContaining({
       Action: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
       Resource: arn(id.sourceTable),
     }));
-    // The one S3 read: a backfill's own progress file under the lake prefix, never lake data.
-    expect(statementWithSid(statements, 'LakeBackfillProgress')).toEqual(expect.objectContaining({
+    // S3 reads only under the lake's prefixes: the fence's HeadObject and a backfill's progress file.
+    expect(statementWithSid(statements, 'LakeReadObjects')).toEqual(expect.objectContaining({
       Action: 's3:GetObject',
-      Resource: { 'Fn::Join': ['', [arn(id.bucket), '/cdc/_lakehose/*']] },
+      Resource: expect.arrayContaining([{ 'Fn::Join': ['', [arn(id.bucket), '/cdc/*']] }]),
     }));
     expect(statementWithSid(statements, 'ReadStream')).toEqual(expect.objectContaining({
       Action: ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],

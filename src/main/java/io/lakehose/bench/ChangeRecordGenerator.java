@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 
 /**
  * Deterministic generator of realistic change records as DynamoDB's "Kinesis Data Streams for
- * DynamoDB" integration writes them (DESIGN section 1): compact JSON, the fields in the order
+ * DynamoDB" integration writes them (docs/design.md, "Input"): compact JSON, the fields in the order
  * AWS writes them, typed attribute values, a NEW_AND_OLD_IMAGES stream view.
  *
  * <p>What it produces: an INSERT / MODIFY / REMOVE mix of about 30 / 60 / 10 %, a third of the

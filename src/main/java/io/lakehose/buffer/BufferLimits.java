@@ -1,9 +1,10 @@
 package io.lakehose.buffer;
 
 /**
- * When a file is finished. All three limits depend only on the records themselves (the age is
- * measured in record arrival time, not wall-clock time), so a replay of the same records cuts
- * the same files: the basis of deterministic object names (DESIGN section 3).
+ * When a file is finished. The limits depend on the records themselves (the age is measured in
+ * record arrival time), but a quiet shard's wall-clock flush, memory pressure and shutdown cut
+ * files too, so two writers of a shard may cut its records differently; the fence, not the
+ * boundaries, keeps them from duplicating rows (docs/design.md, "The fence for folders").
  *
  * @param maxBytes      encoded bytes per file (default 128 MiB)
  * @param maxRecords    records per file

@@ -2,7 +2,6 @@ package io.lakehose.buffer;
 
 import io.lakehose.checkpoint.CheckpointTracker;
 import io.lakehose.decode.SequenceNumber;
-import io.lakehose.partition.LakeLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -148,9 +147,9 @@ public final class BufferSet<T> {
         } finally {
             budget.release(f.handle);
         }
-        String key = LakeLayout.objectKey(f.directory, shardId, f.first, f.last, f.writer.extension());
         long bytes = java.nio.file.Files.size(f.writer.path());
-        return new SealedFile(f.writer.path(), f.directory, key, f.writer.contentType(), bytes, f.records, f.first, f.last,
+        return new SealedFile(f.writer.path(), f.directory, f.writer.extension(), f.writer.contentType(), bytes, f.records,
+                f.first, f.last,
                 f.trackerId);
     }
 

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The checkpoint rule of DESIGN section 3 for one shard: the shard may be checkpointed at S only
+ * The checkpoint rule (docs/design.md, "Delivery guarantee") for one shard: the shard may be checkpointed at S only
  * when every record up to S is inside an object whose upload has completed.
  *
  * <p>How: records reach buffers in shard order, so every open or uploading file is fully

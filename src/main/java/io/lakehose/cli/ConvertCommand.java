@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Files of change records in, a lake out: the service's pipeline without Kinesis (DESIGN section 4). */
+/** Files of change records in, a lake out: the service's pipeline without Kinesis (docs/design.md, "Interfaces"). */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Convert a file of DynamoDB change records (one JSON record per line, the format of "
                 + "DynamoDB's Kinesis integration) into the partitioned Parquet lake.",

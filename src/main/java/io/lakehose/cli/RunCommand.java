@@ -41,6 +41,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            ctx.committer().bindTo(registry);
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
                  AutoCloseable http = cfg.httpPort() == 0 ? () -> { }

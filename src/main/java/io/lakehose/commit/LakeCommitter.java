@@ -1,5 +1,7 @@
 package io.lakehose.commit;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 import java.util.Optional;
 
 /**
@@ -18,8 +20,11 @@ import java.util.Optional;
  *   <li>Recovery ({@link ShardCommitter#isCommitted}) reads only what the adapter's fence protects,
  *       so a record reported committed is in the lake exactly once.</li>
  * </ul>
+ *
+ * <p>As a {@link MeterBinder} it registers the metrics of its own protocol (the folder fence's
+ * races, for example).
  */
-public interface LakeCommitter extends AutoCloseable {
+public interface LakeCommitter extends AutoCloseable, MeterBinder {
 
     /**
      * The committer of one shard, for one lease (or one {@code convert} worker).

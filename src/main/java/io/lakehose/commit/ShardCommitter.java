@@ -19,14 +19,15 @@ public interface ShardCommitter {
     boolean isCommitted(String directory, SequenceNumber sequence);
 
     /**
-     * Hands over a finished file. The future completes once the file is visible in the lake
-     * (then its records may be checkpointed) and fails if it never will be through this shard
-     * committer. The spool file is the committer's from then on: it deletes it when done.
+     * Hands over a finished file. The future completes once the file's records are visible in the
+     * lake (then they may be checkpointed): in this file's own object, or, where another writer of
+     * the shard won the race for them, in that writer's. It fails if they never will be through
+     * this shard committer. The spool file is the committer's from then on: it deletes it when done.
      *
      * @throws InterruptedException while blocked because too much is on its way to the lake
      *                              (backpressure keeps heap and spool disk bounded)
      */
-    CompletableFuture<Void> commit(SealedFile file) throws InterruptedException;
+    CompletableFuture<Committed> commit(SealedFile file) throws InterruptedException;
 
     /**
      * Makes everything handed over so far visible as soon as possible (shutdown, shard end, end

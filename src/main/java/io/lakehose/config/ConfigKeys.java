@@ -50,6 +50,12 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> S3_MAX_ATTEMPTS = new ConfigKey<>("s3.maxAttempts", "10", intIn(1, 100),
             "Attempts per S3 request (first included) under the SDK's standard retry strategy with "
                     + "exponential backoff and jitter; throttling (503 SlowDown) and 5xx are retried.");
+    public static final ConfigKey<Long> S3_ATTEMPT_TIMEOUT = new ConfigKey<>("s3.attemptTimeoutSeconds", "120",
+            longIn(1, 3_600), "Longest one attempt of an S3 request may take (one PutObject or UploadPart); then it is "
+            + "retried.");
+    public static final ConfigKey<Long> S3_CALL_TIMEOUT = new ConfigKey<>("s3.callTimeoutSeconds", "600",
+            longIn(1, 86_400), "Longest one S3 request may take, retries included; then the upload fails (and the "
+            + "shard stops without checkpointing it). Nothing waits forever on a stuck connection.");
     public static final ConfigKey<Boolean> S3_CHECKSUM_WHEN_REQUIRED = new ConfigKey<>("s3.checksumWhenRequired",
             "false", bool(), "Send request checksums only when S3 requires them (for emulators that reject the "
             + "SDK's default trailing checksums).");
@@ -147,7 +153,7 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(
             LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
-            S3_MAX_ATTEMPTS, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,
+            S3_MAX_ATTEMPTS, S3_ATTEMPT_TIMEOUT, S3_CALL_TIMEOUT, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,
             BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
             BUFFER_UPLOAD_IN_FLIGHT, BUFFER_SPOOL_DIR,
             PARQUET_COMPRESSION, PARQUET_ZSTD_LEVEL, PARQUET_ROW_GROUP, PARQUET_PAGE,

@@ -7,6 +7,7 @@ import io.lakehose.buffer.BufferLimits;
 import io.lakehose.encode.Compression;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
+import io.lakehose.sink.S3Settings;
 import io.lakehose.sink.KmsKeyId;
 
 import java.io.IOException;
@@ -143,7 +144,10 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.S3_PATH_STYLE),
                 kms.isBlank() ? Optional.empty() : Optional.of(new KmsKeyId(kms.trim())),
                 get(v, ConfigKeys.S3_MULTIPART_THRESHOLD), get(v, ConfigKeys.S3_PART_SIZE),
-                get(v, ConfigKeys.S3_MAX_ATTEMPTS), get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
+                get(v, ConfigKeys.S3_MAX_ATTEMPTS),
+                new S3Settings.Timeouts(java.time.Duration.ofSeconds(get(v, ConfigKeys.S3_ATTEMPT_TIMEOUT)),
+                        java.time.Duration.ofSeconds(get(v, ConfigKeys.S3_CALL_TIMEOUT))),
+                get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
                 limits, get(v, ConfigKeys.BUFFER_MEMORY_CAP), get(v, ConfigKeys.BUFFER_UPLOAD_IN_FLIGHT),
                 Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v),
                 get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),

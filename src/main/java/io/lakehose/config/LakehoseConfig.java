@@ -23,6 +23,7 @@ public record LakehoseConfig(
         long multipartThresholdBytes,
         long partSizeBytes,
         int s3MaxAttempts,
+        S3Settings.Timeouts s3Timeouts,
         boolean s3ChecksumWhenRequired,
         BufferLimits limits,
         long memoryCapBytes,
@@ -62,7 +63,7 @@ public record LakehoseConfig(
     /** S3 settings for a bucket (the lake's, unless another is given). */
     public S3Settings s3Settings(String bucket) {
         return new S3Settings(bucket, s3Region, s3Endpoint, s3PathStyle, kmsKey, multipartThresholdBytes,
-                partSizeBytes, s3MaxAttempts, s3ChecksumWhenRequired, s3Role);
+                partSizeBytes, s3MaxAttempts, s3ChecksumWhenRequired, s3Role, s3Timeouts);
     }
 
     /** Where the lake is: an S3 bucket and prefix, or a local directory. */

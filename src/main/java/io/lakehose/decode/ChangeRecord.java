@@ -1,7 +1,7 @@
 package io.lakehose.decode;
 
 /**
- * A decoded DynamoDB change: the envelope fields of DESIGN section 2, with the item images
+ * A decoded DynamoDB change: the envelope fields of docs/design.md, "Envelope schema", with the item images
  * already converted to plain JSON (UTF-8 bytes).
  *
  * <p>{@code newImageOffset/newImageLength} point at the NewImage object in the source record's

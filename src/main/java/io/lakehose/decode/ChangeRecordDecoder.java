@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns the JSON of one "Kinesis Data Streams for DynamoDB" record (DESIGN section 1) into a
+ * Turns the JSON of one "Kinesis Data Streams for DynamoDB" record (docs/design.md, "Input") into a
  * {@link ChangeRecord}, or explains with a {@link DecodeException} why it cannot.
  *
  * <p>One pass with a streaming parser: images are copied token by token into plain JSON, unknown

@@ -9,7 +9,7 @@ import java.math.BigDecimal;
 
 /**
  * Streams a DynamoDB typed value ({@code {"S": "x"}}, {@code {"M": {...}}}, ...) from a parser
- * straight into a generator as "plain JSON" (DESIGN section 2), validating as it goes.
+ * straight into a generator as "plain JSON" (docs/design.md, "Envelope schema"), validating as it goes.
  *
  * <p>Why streaming: building a tree per record and walking it again roughly doubled the cost of
  * decoding in measurements; token-to-token copying keeps the work close to a bare parse. Numbers

@@ -5,7 +5,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 
 /**
- * The lake's default row schema (DESIGN section 2): one row per change, snake_case columns.
+ * The lake's default row schema (docs/design.md, "Envelope schema"): one row per change, snake_case columns.
  * Typed schemas keep the metadata columns ({@link #METADATA_FIELDS}) with the same names and types.
  */
 public final class EnvelopeSchema {

@@ -1,22 +1,25 @@
 package io.lakehose.encode;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.xerial.snappy.Snappy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Page compressors that call zstd-jni, snappy-java and java.util.zip directly.
  *
  * <p>Why: parquet-hadoop's default CodecFactory instantiates Hadoop codec classes for SNAPPY and
- * ZSTD, which would drag the Hadoop client (about 50 MB) into the jar. Writing needs only
- * compressors; decompression is never asked for on the write path. One instance per file writer
- * (the writer releases it on close); not thread-safe, like the writer itself.
+ * ZSTD, which would drag the Hadoop client (about 50 MB) into the jar. One instance per file
+ * writer or reader (which releases it on close); not thread-safe, like the writer itself.
  */
 public final class LibraryCodecFactory implements CompressionCodecFactory {
 
@@ -45,9 +48,47 @@ public final class LibraryCodecFactory implements CompressionCodecFactory {
         return compressor;
     }
 
+    /**
+     * Decompressors for reading back a spool file of our own (the folder fence trims a file whose
+     * first rows another writer already stored): the codecs we write, through the same libraries.
+     */
     @Override
     public BytesInputDecompressor getDecompressor(CompressionCodecName codecName) {
-        throw new UnsupportedOperationException("lakehose only writes Parquet; no decompressor for " + codecName);
+        return switch (codecName) {
+            case ZSTD -> new Decompressor((in, size) -> Zstd.decompress(in, size));
+            case SNAPPY -> new Decompressor((in, size) -> Snappy.uncompress(in));
+            case GZIP -> new Decompressor((in, size) -> {
+                try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(in))) {
+                    return gz.readNBytes(size);
+                }
+            });
+            case UNCOMPRESSED -> new Decompressor((in, size) -> in);
+            default -> throw new IllegalArgumentException("unsupported Parquet codec " + codecName
+                    + " (supported: ZSTD, SNAPPY, GZIP, UNCOMPRESSED)");
+        };
+    }
+
+    private interface ByteArrayCodec {
+        byte[] decompress(byte[] in, int uncompressedSize) throws IOException;
+    }
+
+    private record Decompressor(ByteArrayCodec codec) implements BytesInputDecompressor {
+        @Override
+        public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
+            return BytesInput.from(codec.decompress(bytes.toByteArray(), uncompressedSize));
+        }
+
+        @Override
+        public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize)
+                throws IOException {
+            byte[] in = new byte[compressedSize];
+            input.get(in);
+            output.put(codec.decompress(in, uncompressedSize));
+        }
+
+        @Override
+        public void release() {
+        }
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Writes a DynamoDB typed value, already parsed into a Jackson tree, as "plain JSON" (DESIGN
- * section 2) with the same output as the decoder's streaming writer for {@code new_image}:
+ * Writes a DynamoDB typed value, already parsed into a Jackson tree, as "plain JSON" (docs/design.md,
+ * "Envelope schema") with the same output as the decoder's streaming writer for {@code new_image}:
  * S to string, N to a JSON number with its digits kept as written (only forms that are not
  * JSON numbers, like ".5" or "+5", are normalised through BigDecimal, never through a double),
  * B to its base64 string, BOOL, NULL, M to an object, L to an array, SS/NS/BS to arrays.

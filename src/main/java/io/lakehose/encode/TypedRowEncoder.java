@@ -29,7 +29,7 @@ import java.util.Objects;
  *       {@link AttributeConverter}) goes to its column. An attribute the item lacks, or whose
  *       value is NULL, leaves its column null.</li>
  *   <li>Each NewImage attribute that is not in the schema, or whose value does not convert,
- *       goes <em>whole</em> into {@code drift_attributes}, a plain-JSON object (DESIGN section 2:
+ *       goes <em>whole</em> into {@code drift_attributes}, a plain-JSON object (docs/design.md, "Envelope schema":
  *       N digits kept exactly) keyed by attribute name in NewImage order, and is reported once
  *       per record to {@link DriftListener#drift(String, String)} with the record's table name.
  *       A nested record with one unknown or mistyped nested attribute, or a list with one bad

@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes error records as newline-delimited JSON with the fields DESIGN section 2 names:
+ * Writes error records as newline-delimited JSON with the fields docs/design.md, "Lake layout" names:
  * error_code, error_message, raw_data (base64 of the payload), shard_id, sequence_number,
  * sub_sequence_number, arrival_time (ISO-8601). Optionally gzip-compressed.
  */

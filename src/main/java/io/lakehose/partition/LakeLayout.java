@@ -9,13 +9,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where objects go (DESIGN section 2). Data:
- * {@code <prefix>/<template>/<shard>-<first sequence>.parquet} with the default template
- * {@code table={table}/dt={date}/hour={hour}}; errors:
- * {@code <errorPrefix>/reason=<code>/dt=<date>/<shard>-<first sequence>.jsonl[.gz]}.
- *
- * <p>Object names come from the shard and the first sequence number a file holds, so a re-run
- * that rebuilds the same file writes the same key and overwrites instead of duplicating.
+ * Which directory a record goes to (docs/design.md, "Lake layout"). Data:
+ * {@code <prefix>/<template>} with the default template {@code table={table}/dt={date}/hour={hour}};
+ * errors: {@code <errorPrefix>/reason=<code>/dt=<date>}. The names of objects inside a directory
+ * are the commit adapter's ({@code commit.folders.ObjectNames}); {@link #objectKey} and
+ * {@link #rangeOf} are the names of the release before the fence, still read on recovery.
  */
 public final class LakeLayout {
 
@@ -99,9 +97,9 @@ public final class LakeLayout {
     }
 
     /**
-     * Object key of the file holding records {@code first..last} of a shard in {@code directory}:
-     * {@code <dir>/<shard>-<first>-<last><ext>}. The range in the name lets a worker learn, from a
-     * listing alone, how far a shard's records of a partition are already in the lake.
+     * The key that the release before the fence gave the file holding records
+     * {@code first..last} of a shard in {@code directory}: {@code <dir>/<shard>-<first>-<last><ext>}.
+     * Lakes it wrote still hold such objects; recovery reads their ranges ({@link #rangeOf}).
      */
     public static String objectKey(String directory, String shardId, SequenceNumber first, SequenceNumber last,
                                    String extension) {

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /**
  * What all shard pipelines of one process share: layout, limits, the global memory budget, the
  * committer (where finished files go) and the counters. {@code arrivalFromEventTime}: the input has no arrival time
- * ({@code convert}), so a record's event time stands in for it (DESIGN section 4). {@code dataWriters} is called once per shard, since row encoders
+ * ({@code convert}), so a record's event time stands in for it (docs/design.md, "Interfaces"). {@code dataWriters} is called once per shard, since row encoders
  * are per thread.
  */
 public record PipelineContext(

@@ -3,6 +3,7 @@ package io.lakehose.pipeline;
 import io.lakehose.buffer.BufferSet;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.checkpoint.CheckpointTracker;
+import io.lakehose.commit.LeaseLostException;
 import io.lakehose.commit.ShardCommitter;
 import io.lakehose.decode.ChangeRecord;
 import io.lakehose.decode.ChangeRecordDecoder;
@@ -17,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -109,7 +111,8 @@ public final class ShardPipeline {
 
     /**
      * Finishes files older than {@code maxAge} by the wall clock, for quiet shards where no new
-     * record advances the stream time. The only clock-driven file boundary: see DESIGN section 3.
+     * record advances the stream time. The only clock-driven file boundary: see docs/design.md, "The fence for folders"
+     * for why boundaries may differ between writers.
      */
     public void sealExpired(long nowMicros) throws InterruptedException {
         try {
@@ -183,17 +186,22 @@ public final class ShardPipeline {
             ctx.stats().bufferedRecords.add(-f.records());
             long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
-            committer.commit(f).whenComplete((ok, err) -> {
+            committer.commit(f).whenComplete((done, err) -> {
                 ctx.stats().uploadTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 if (err == null) {
                     tracker.completed(f.trackerId());
-                    (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
-                    ctx.stats().outputBytes.add(f.bytes());
+                    done.location().ifPresent(location -> {
+                        (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
+                        ctx.stats().storedObjects.put(location, done.rows());
+                    });
+                    ctx.stats().outputBytes.add(done.bytes());
                     counts.written.add(f.records());
-                    ctx.stats().storedObjects.put(f.objectKey(), f.records());
+                } else if (leaseLost(err)) {
+                    // not a failure: the new owner re-reads these records
                 } else if (uploadFailure == null) {
                     ctx.stats().uploadFailures.increment();
-                    uploadFailure = new UploadFailedException("commit of " + f.objectKey() + " failed", unwrap(err));
+                    uploadFailure = new UploadFailedException("commit of " + f.records() + " records of " + f.directory()
+                            + " failed", unwrap(err));
                 }
             });
         }
@@ -215,6 +223,11 @@ public final class ShardPipeline {
         if (failure != null) {
             throw failure instanceof UploadFailedException u ? u : new UploadFailedException("upload failed", failure);
         }
+    }
+
+    private static boolean leaseLost(Throwable t) {
+        Throwable cause = unwrap(t);
+        return cause instanceof LeaseLostException || cause instanceof CancellationException;
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One lease on one shard, from initialize to leaseLost/shardEnded/shutdownRequested: drives a
- * {@link ShardPipeline} and checkpoints what it makes safe (DESIGN section 3). Free of KCL
+ * {@link ShardPipeline} and checkpoints what it makes safe (docs/design.md, "Shard lifecycle"). Free of KCL
  * types so that the lifecycle rules are testable on their own; the KCL record processor only
  * translates its callbacks into these calls.
  *

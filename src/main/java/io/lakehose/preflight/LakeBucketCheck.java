@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The lake bucket: ListObjectsV2 on the prefix (a worker lists its partitions at lease start), then
- * a put with the SSE-KMS headers exactly as {@link S3ObjectStore} sends them, which leaves nothing.
+ * The lake bucket: ListObjectsV2 on the prefix (a worker lists its partitions at lease start),
+ * HeadObject of a key that does not exist (the fence reads objects' metadata), then a put with the
+ * SSE-KMS headers exactly as {@link S3ObjectStore} sends them, which leaves nothing.
  *
  * <p>Why a multipart upload that is aborted, not a zero-byte PutObject that is deleted: the task
  * role has no s3:DeleteObject (deploy/cdk grants put and abort only, so a bug can never delete lake
@@ -64,6 +66,24 @@ final class LakeBucketCheck {
         } catch (Refused r) {
             return CheckResult.fail(NAME, explainList(r, partition));
         }
+        try {
+            // The fence reads where an object ends from its metadata (HeadObject, authorized as
+            // s3:GetObject). Of a key that does not exist, S3 answers 404 to a caller that may
+            // read and list, 403 to one that may not read.
+            Refused.call("s3:GetObject", objectArn, () -> {
+                try {
+                    return s3.headObject(b -> b.bucket(bucket).key(key));
+                } catch (NoSuchKeyException absent) {
+                    return null;
+                }
+            });
+        } catch (Refused r) {
+            return CheckResult.fail(NAME, r.failure(principalName() + " may not read object metadata under s3://"
+                            + bucket + "/" + prefix + "; the worker reads where an object ends (HeadObject) when it takes a "
+                            + "lease and when another writer of its shard stored a range first.",
+                    List.of(new Fix(iamPolicyOf(), Policies.lakeReadObjects(partition, bucket, prefixes()))),
+                    this::notAPermission));
+        }
         CreateMultipartUploadRequest create = S3ObjectStore.createRequest(settings, key, "application/octet-stream");
         boolean partChecksums = !settings.checksumWhenRequired(); // as S3MultipartUpload
         if (partChecksums) {
@@ -103,7 +123,7 @@ final class LakeBucketCheck {
             return CheckResult.fail(NAME, explainPut(partRefused, partition, true));
         }
         String sse = settings.kmsKey().map(k -> "SSE-KMS with " + k.value()).orElse("no SSE headers (bucket default)");
-        return CheckResult.pass(NAME, "s3://" + bucket + "/" + prefix + ": ListObjectsV2, then CreateMultipartUpload ("
+        return CheckResult.pass(NAME, "s3://" + bucket + "/" + prefix + ": ListObjectsV2, HeadObject, then CreateMultipartUpload ("
                 + sse + "), UploadPart and AbortMultipartUpload of " + key + " (no object left)");
     }
 

@@ -50,6 +50,12 @@ final class Policies {
                 null);
     }
 
+    static String lakeReadObjects(String partition, String bucket, List<String> prefixes) {
+        return allow("LakeReadObjects", List.of("s3:GetObject"),
+                prefixes.stream().map(p -> s3Arn(partition, bucket) + "/" + (p.isEmpty() ? "" : p + "/") + "*").toList(),
+                null);
+    }
+
     static String lakeListPrefixes(String partition, String bucket, List<String> prefixes) {
         // A lake at the bucket root cannot be narrowed by s3:prefix.
         Map<String, Object> condition = prefixes.stream().anyMatch(String::isEmpty) ? null

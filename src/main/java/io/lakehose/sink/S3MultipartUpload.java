@@ -64,6 +64,16 @@ final class S3MultipartUpload {
 
     CompletableFuture<CompleteMultipartUploadResponse> upload(
             CreateMultipartUploadRequest create, Path file, long size) {
+        return upload(create, file, size, false);
+    }
+
+    /**
+     * @param ifAbsent complete only if the key has no object yet ({@code If-None-Match: *} on
+     *                 CompleteMultipartUpload); a refused completion is aborted like any failure,
+     *                 and the returned future fails with S3's 412
+     */
+    CompletableFuture<CompleteMultipartUploadResponse> upload(
+            CreateMultipartUploadRequest create, Path file, long size, boolean ifAbsent) {
         CreateMultipartUploadRequest request = partChecksums
                 ? create.toBuilder().checksumAlgorithm(ChecksumAlgorithm.CRC32).build()
                 : create;
@@ -72,7 +82,7 @@ final class S3MultipartUpload {
         // reclaim it; it is never visible as an object.)
         return s3.createMultipartUpload(request)
                 .thenCompose(created -> new Run(create.bucket(), create.key(), created.uploadId(),
-                        file, size).start());
+                        file, size, ifAbsent).start());
     }
 
     /** The state of one upload after CreateMultipartUpload succeeded. */
@@ -86,8 +96,10 @@ final class S3MultipartUpload {
         private final CompletedPart[] parts;
         private final AtomicInteger nextPart = new AtomicInteger();
         private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        private final boolean ifAbsent;
 
-        Run(String bucket, String key, String uploadId, Path file, long size) {
+        Run(String bucket, String key, String uploadId, Path file, long size, boolean ifAbsent) {
+            this.ifAbsent = ifAbsent;
             this.bucket = bucket;
             this.key = key;
             this.uploadId = uploadId;
@@ -159,8 +171,12 @@ final class S3MultipartUpload {
             // If Complete succeeded on the server but every answer was lost, the object exists
             // while we report failure: harmless, since the caller does not checkpoint and rewrites
             // the same deterministic key.
-            return s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(Arrays.asList(parts))));
+            return s3.completeMultipartUpload(b -> {
+                b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(Arrays.asList(parts)));
+                if (ifAbsent) {
+                    b.ifNoneMatch("*");
+                }
+            });
         }
 
         private CompletableFuture<CompleteMultipartUploadResponse> abortAndFail(Throwable error) {

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -12,6 +14,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import io.lakehose.aws.AwsCredentials;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -21,7 +25,9 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
@@ -44,6 +50,9 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  */
 public final class S3ObjectStore implements ObjectStore {
 
+    /** Tries of a conditional put that S3 answered with 409 (a concurrent conditional write of the key). */
+    private static final int CONFLICT_ATTEMPTS = 5;
+
     private final S3Settings settings;
     private final AwsCredentialsProvider credentials;
     private final SdkAsyncHttpClient http;
@@ -55,8 +64,8 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /** @param metrics receives the SDK's per-call metrics (retry counts) */
-    public S3ObjectStore(S3Settings settings, software.amazon.awssdk.metrics.MetricPublisher metrics) {
-        this(settings, httpClientBuilder().build(), java.util.Optional.of(metrics));
+    public S3ObjectStore(S3Settings settings, MetricPublisher metrics) {
+        this(settings, httpClientBuilder().build(), Optional.of(metrics));
     }
 
     /**
@@ -64,11 +73,11 @@ public final class S3ObjectStore implements ObjectStore {
      * error responses below the SDK's retry layer. The store closes it.
      */
     S3ObjectStore(S3Settings settings, SdkAsyncHttpClient http) {
-        this(settings, http, java.util.Optional.empty());
+        this(settings, http, Optional.empty());
     }
 
     private S3ObjectStore(S3Settings settings, SdkAsyncHttpClient http,
-                          java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
+                          Optional<MetricPublisher> metrics) {
         this.settings = settings;
         this.credentials = AwsCredentials.provider(settings.role());
         this.http = http;
@@ -85,7 +94,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private static S3AsyncClient client(S3Settings settings, AwsCredentialsProvider credentials,
-            SdkAsyncHttpClient http, java.util.Optional<software.amazon.awssdk.metrics.MetricPublisher> metrics) {
+            SdkAsyncHttpClient http, Optional<MetricPublisher> metrics) {
         // Standard mode, set explicitly because the SDK's default is still legacy unless
         // AWS_RETRY_MODE says otherwise: full-jitter exponential backoff (100 ms base, 1 s for
         // throttling, 20 s cap). maxAttempts counts the first attempt.
@@ -102,6 +111,8 @@ public final class S3ObjectStore implements ObjectStore {
                 .forcePathStyle(settings.pathStyleAccess())
                 .overrideConfiguration(o -> {
                     o.retryStrategy(retries);
+                    o.apiCallAttemptTimeout(settings.timeouts().attempt());
+                    o.apiCallTimeout(settings.timeouts().call());
                     metrics.ifPresent(o::addMetricPublisher);
                 });
         settings.endpoint().ifPresent(builder::endpointOverride);
@@ -114,23 +125,80 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
-        String location = "s3://" + settings.bucket() + "/" + key;
+        return upload(file, key, contentType, Map.of(), false).handle((stored, error) -> {
+            if (error != null) {
+                throw new CompletionException(failure(key, S3MultipartUpload.unwrap(error)));
+            }
+            return stored;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
+                                                                 Map<String, String> metadata) {
+        return putIfAbsent(file, key, contentType, metadata, 1);
+    }
+
+    private CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
+                                                                  Map<String, String> metadata, int attempt) {
+        return upload(file, key, contentType, metadata, true).handle((stored, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(Optional.of(stored));
+            }
+            Throwable cause = S3MultipartUpload.unwrap(error);
+            int status = cause instanceof S3Exception e ? e.statusCode() : 0;
+            if (status == 412) {
+                return CompletableFuture.completedFuture(Optional.<StoredObject>empty());
+            }
+            // 409 ConditionalRequestConflict: another conditional write of this key was in
+            // progress. Which one wins is decided once it ends: ask again.
+            if (status == 409 && attempt < CONFLICT_ATTEMPTS) {
+                return putIfAbsent(file, key, contentType, metadata, attempt + 1);
+            }
+            return CompletableFuture.<Optional<StoredObject>>failedFuture(failure(key, cause));
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * One PutObject, or a multipart upload from {@link S3Settings#multipartThresholdBytes()} on;
+     * with {@code ifAbsent}, {@code If-None-Match: *} on the call that makes the object visible.
+     * Fails with the SDK's exception (S3's 412 when the key existed).
+     */
+    private CompletableFuture<StoredObject> upload(Path file, String key, String contentType, Map<String, String> metadata,
+                                                   boolean ifAbsent) {
         long size;
         CompletableFuture<?> upload;
         try {
             size = Files.size(file);
-            upload = size >= settings.multipartThresholdBytes()
-                    ? multipart.upload(createRequest(key, contentType), file, size)
-                    : s3.putObject(putRequest(key, contentType, size), AsyncRequestBody.fromFile(file));
-        } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(failure(key, e));
-        }
-        return upload.handle((ok, error) -> {
-            if (error != null) {
-                throw new CompletionException(failure(key, S3MultipartUpload.unwrap(error)));
+            if (size >= settings.multipartThresholdBytes()) {
+                CreateMultipartUploadRequest create = createRequest(key, contentType).toBuilder().metadata(metadata).build();
+                upload = multipart.upload(create, file, size, ifAbsent);
+            } else {
+                PutObjectRequest.Builder put = putRequest(key, contentType, size).toBuilder().metadata(metadata);
+                if (ifAbsent) {
+                    put.ifNoneMatch("*");
+                }
+                upload = s3.putObject(put.build(), AsyncRequestBody.fromFile(file));
             }
-            return new StoredObject(location, size);
-        });
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String location = "s3://" + settings.bucket() + "/" + key;
+        return upload.thenApply(ok -> new StoredObject(location, size));
+    }
+
+    @Override
+    public Optional<Map<String, String>> metadata(String key) {
+        try {
+            return Optional.of(s3.headObject(b -> b.bucket(settings.bucket()).key(key)).join().metadata());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof NoSuchKeyException
+                    || (e.getCause() instanceof S3Exception s && s.statusCode() == 404)) {
+                return Optional.empty();
+            }
+            throw new IllegalStateException("cannot read the metadata of s3://" + settings.bucket() + "/" + key + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private PutObjectRequest putRequest(String key, String contentType, long size) {
@@ -179,19 +247,19 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public java.util.Optional<byte[]> read(String key) {
+    public Optional<byte[]> read(String key) {
         // Listed first: GetObject of a missing key answers 404 only to callers allowed
         // s3:ListBucket without a prefix condition; the writer may list only its prefixes, and
         // would get 403 for "not there yet".
         if (!list(key).contains(key)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            return java.util.Optional.of(s3.getObject(b -> b.bucket(settings.bucket()).key(key),
-                    software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray());
+            return Optional.of(s3.getObject(b -> b.bucket(settings.bucket()).key(key),
+                    AsyncResponseTransformer.toBytes()).join().asByteArray());
         } catch (CompletionException e) {
-            if (e.getCause() instanceof software.amazon.awssdk.services.s3.model.NoSuchKeyException) {
-                return java.util.Optional.empty();
+            if (e.getCause() instanceof NoSuchKeyException) {
+                return Optional.empty();
             }
             throw new IllegalStateException("cannot read s3://" + settings.bucket() + "/" + key + ": "
                     + e.getCause().getMessage(), e.getCause());

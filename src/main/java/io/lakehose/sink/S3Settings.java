@@ -1,6 +1,9 @@
 package io.lakehose.sink;
 
+import io.lakehose.aws.AssumedRole;
+
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -18,6 +21,7 @@ import java.util.Optional;
  *                                emulators reject the SDK's default trailing checksums)
  * @param role                    role to assume for every call (cross-account lake); empty: the
  *                                default credential chain
+ * @param timeouts                per-attempt and per-call limits of every S3 call
  */
 public record S3Settings(
         String bucket,
@@ -29,13 +33,28 @@ public record S3Settings(
         long partSizeBytes,
         int maxAttempts,
         boolean checksumWhenRequired,
-        Optional<io.lakehose.aws.AssumedRole> role) {
+        Optional<AssumedRole> role,
+        Timeouts timeouts) {
 
-    /** Settings with the default credential chain (no role to assume). */
+    /**
+     * Every S3 call ends: one attempt within {@code attempt}, the whole call (retries included)
+     * within {@code call}. A stuck connection then fails the upload instead of wedging the shard.
+     */
+    public record Timeouts(Duration attempt, Duration call) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(120), Duration.ofSeconds(600));
+    }
+
+    /** Settings with the default credential chain (no role to assume) and the default timeouts. */
     public S3Settings(String bucket, String region, Optional<URI> endpoint, boolean pathStyleAccess,
                       Optional<KmsKeyId> kmsKey, long multipartThresholdBytes, long partSizeBytes, int maxAttempts,
                       boolean checksumWhenRequired) {
         this(bucket, region, endpoint, pathStyleAccess, kmsKey, multipartThresholdBytes, partSizeBytes, maxAttempts,
-                checksumWhenRequired, Optional.empty());
+                checksumWhenRequired, Optional.empty(), Timeouts.DEFAULT);
+    }
+
+    /** The same settings with other timeouts. */
+    public S3Settings withTimeouts(Timeouts other) {
+        return new S3Settings(bucket, region, endpoint, pathStyleAccess, kmsKey, multipartThresholdBytes, partSizeBytes,
+                maxAttempts, checksumWhenRequired, role, other);
     }
 }

@@ -1,5 +1,6 @@
 package io.lakehose.backfill;
 
+import io.lakehose.testing.ForwardingStore;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.sink.LocalDirectoryStore;
@@ -221,33 +222,20 @@ class BackfillScanTest {
     }
 
     /** Fails the puts {@code fails} selects, after doing them when the key is a progress file (stored, then lost). */
-    record FailingStore(ObjectStore delegate, java.util.function.Predicate<String> fails) implements ObjectStore {
+    static final class FailingStore extends ForwardingStore {
+        private final java.util.function.Predicate<String> fails;
+
+        FailingStore(ObjectStore delegate, java.util.function.Predicate<String> fails) {
+            super(delegate);
+            this.fails = fails;
+        }
+
         @Override
         public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
             if (fails.test(key)) {
                 return CompletableFuture.failedFuture(new IllegalStateException("injected failure storing " + key));
             }
             return delegate.put(file, key, contentType);
-        }
-
-        @Override
-        public List<String> list(String keyPrefix) {
-            return delegate.list(keyPrefix);
-        }
-
-        @Override
-        public Optional<byte[]> read(String key) {
-            return delegate.read(key);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -43,7 +43,7 @@ class BufferSetTest {
         return new BufferSet<>("shard-1", spool, (path, first) -> new LineWriter(path), limits, budget, tracker);
     }
 
-    /** Feeds records (partition, arrival seconds) and returns the object keys in the order they were sealed. */
+    /** Feeds records (partition, arrival seconds) and returns the files (directory, range) in the order they were sealed. */
     private List<String> run(BufferLimits limits, String[][] records) throws IOException {
         CheckpointTracker tracker = new CheckpointTracker();
         BufferSet<String> set = set(limits, MemoryBudget.unlimited(), tracker);
@@ -59,7 +59,7 @@ class BufferSetTest {
         set.sealAll(sealed);
         List<String> keys = new ArrayList<>();
         for (SealedFile f : sealed) {
-            keys.add(f.objectKey() + ":" + f.records() + ":" + Files.readString(f.spoolFile()).lines().count());
+            keys.add(f.directory() + "/" + f.first() + "-" + f.last() + f.extension() + ":" + f.records() + ":" + Files.readString(f.spoolFile()).lines().count());
         }
         return keys;
     }
@@ -72,11 +72,11 @@ class BufferSetTest {
                 {"p=a", "401"}};
         List<String> keys = run(new BufferLimits(1 << 20, 3, 300_000_000L), records);
         assertThat(keys).containsExactly(
-                "p=a/shard-1-1-4.txt:3:3",
-                "p=b/shard-1-2-2.txt:1:1",
-                "p=a/shard-1-5-5.txt:1:1",
-                "p=b/shard-1-6-6.txt:1:1",
-                "p=a/shard-1-7-7.txt:1:1");
+                "p=a/1-4.txt:3:3",
+                "p=b/2-2.txt:1:1",
+                "p=a/5-5.txt:1:1",
+                "p=b/6-6.txt:1:1",
+                "p=a/7-7.txt:1:1");
     }
 
     @Test
@@ -120,7 +120,7 @@ class BufferSetTest {
             tracker.accepted(SequenceNumber.of(seq++));
         }
         assertThat(sealed).isNotEmpty();
-        assertThat(sealed).allSatisfy(f -> assertThat(f.objectKey()).startsWith("big/"));
+        assertThat(sealed).allSatisfy(f -> assertThat(f.directory()).isEqualTo("big"));
         assertThat(budget.usedBytes()).isLessThanOrEqualTo(100 + 9 * 21);
     }
 

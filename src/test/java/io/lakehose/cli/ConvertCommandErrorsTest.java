@@ -15,7 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code convert}'s failure paths as a user sees them (DESIGN section 4): a non-zero exit and one
+ * {@code convert}'s failure paths as a user sees them (docs/design.md, "Interfaces"): a non-zero exit and one
  * line on stderr that names what to fix, never a stack trace; and the Parquet codec chosen in the
  * configuration file, checked in the footers by DuckDB.
  */

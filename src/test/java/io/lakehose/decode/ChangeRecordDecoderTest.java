@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The decoder on hand-written records (DESIGN sections 1 and 2): every attribute type to plain
+ * The decoder on hand-written records (docs/design.md, "Input" and "Envelope schema"): every attribute type to plain
  * JSON, exact digits, unicode, the three event names, TTL deletes, keys-only records, time
  * precision, multi-MiB records, and one test per class of bad input with its error code.
  */

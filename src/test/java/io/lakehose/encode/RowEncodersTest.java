@@ -139,7 +139,7 @@ class RowEncodersTest {
         assertThat(schema.getFields().stream().map(Schema.Field::name)).containsExactlyElementsOf(columns);
     }
 
-    /** The shipped example loads and types DESIGN's example record. */
+    /** The shipped example loads and types the example record of docs/design.md, "Input". */
     @Test
     void exampleSchemaTypesTheDesignExample() throws Exception {
         Path example = Path.of("config/schemas/example-ddb-table.avsc");

@@ -103,8 +103,8 @@ class KinesisWorkerTest {
             assertThat(head.serverSideEncryption()).as(key).isEqualTo(ServerSideEncryption.AWS_KMS);
             assertThat(head.ssekmsKeyId()).as(key).isEqualTo(WorkerHarness.KMS_KEY);
         }
-        assertThat(keys).anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=07/shardId-"))
-                .anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=09/shardId-"));
+        assertThat(keys).anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=07/e2e~shardId-"))
+                .anyMatch(k -> k.startsWith("e2e/table=orders/dt=2024-11-25/hour=09/e2e~shardId-"));
     }
 
     @Test

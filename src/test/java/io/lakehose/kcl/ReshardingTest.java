@@ -48,8 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Resharding under load with one in-process worker: a shard is split (or the stream scaled from
  * 2 to 4 shards) while a producer keeps putting records, and the worker must end the parents and
- * carry on with the children without losing or repeating a record (DESIGN section 3: "On shard
- * end: flush everything, then checkpoint at SHARD_END").
+ * carry on with the children without losing or repeating a record (docs/design.md, "Shard lifecycle":
+ * on shard end, flush and commit everything, then checkpoint SHARD_END).
  *
  * <p>The checkpoint rule is checked at the moment it matters: as soon as a parent's lease shows
  * SHARD_END, every record put to that parent must already be in the lake, because KCL starts the

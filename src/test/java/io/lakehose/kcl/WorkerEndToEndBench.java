@@ -1,11 +1,11 @@
 package io.lakehose.kcl;
 
+import io.lakehose.commit.folders.ObjectNames;
 import io.lakehose.testing.EmulatorAccess;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.encode.RowEncoders;
-import io.lakehose.partition.LakeLayout;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
@@ -44,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -395,8 +396,12 @@ class WorkerEndToEndBench {
                         }
                         for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket())
                                 .prefix(h.stream() + "/")).contents()) {
-                            SequenceNumber[] range = LakeLayout.rangeOf(o.key(), r.shardId());
-                            if (range != null && range[0].compareTo(seq) <= 0 && seq.compareTo(range[1]) <= 0) {
+                            // A name gives the first record of an object; its metadata the last.
+                            String dir = o.key().substring(0, o.key().lastIndexOf('/'));
+                            Optional<SequenceNumber> start = new ObjectNames(h.stream(), r.shardId()).startOf(dir, o.key());
+                            if (start.isPresent() && start.get().compareTo(seq) <= 0 && seq.compareTo(SequenceNumber.parse(
+                                    stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(o.key()))
+                                            .metadata().get("lakehose-last"))) <= 0) {
                                 tVisible = System.nanoTime();
                                 break;
                             }

@@ -1,5 +1,6 @@
 package io.lakehose.kcl;
 
+import io.lakehose.decode.SequenceNumber;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakehose.testing.DuckDbLake;
@@ -54,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
  * The shipped jar as worker processes against the local stack, treated the way production
  * treats it: kill -9 at random moments (also right after an upload, before its checkpoint),
  * SIGTERM mid-stream, two workers sharing the shards and one of them dying. After each, the
- * lake must hold every stream record exactly once (DESIGN section 3) and the lease table's
+ * lake must hold every stream record exactly once (docs/design.md, "Delivery guarantee") and the lease table's
  * checkpoints must end at the last sequence numbers.
  *
  * <p>Timing on KCL 2.x: a killed (or stopped) worker's leases stay owned until they expire, so a
@@ -75,11 +76,11 @@ class WorkerProcessesIT {
     private static final long SEED = 20241125L;
 
     /**
-     * {@code <shard>-<first>[.<sub>]-<last>[.<sub>].<ext>}: groups shard and last. S3Proxy lists a
+     * {@code <stream>~<shard>~<first in base 36>[_<sub>].<ext>}: groups the shard. S3Proxy lists a
      * PUT in progress under a temporary {@code <key>-<uuid>} name, which this does not match.
      */
     private static final Pattern OBJECT_NAME =
-            Pattern.compile("(shardId-\\d+)-\\d+(?:\\.\\d+)?-(\\d+)(?:\\.\\d+)?\\.(?:parquet|jsonl|jsonl\\.gz)");
+            Pattern.compile("[^~]+~(shardId-\\d+)~[0-9a-z]+(?:_[0-9a-z]+)?\\.(?:parquet|jsonl|jsonl\\.gz)");
 
     /** The lease taker names its own worker: "Worker host:uuid saw ...", "... successfully took ...". */
     private static final Pattern WORKER_ID = Pattern.compile("Worker (\\S+) (?:saw|successfully took|needed|lost lease)");
@@ -426,10 +427,15 @@ class WorkerProcessesIT {
         return found.get();
     }
 
-    /** {shard id, last sequence number} from an object key {@code .../<shard>-<first>-<last>.<ext>}, or null. */
+    /** {shard id, last sequence number} of an object: the shard from its name, the last record from its metadata. */
     private static String[] shardAndLast(String key) {
         Matcher m = OBJECT_NAME.matcher(key.substring(key.lastIndexOf('/') + 1));
-        return m.matches() ? new String[] {m.group(1), m.group(2)} : null;
+        if (!m.matches()) {
+            return null;
+        }
+        String last = stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key)).metadata()
+                .get("lakehose-last");
+        return new String[] {m.group(1), SequenceNumber.parse(last).digits()};
     }
 
     private static void awaitCheckpoints(WorkerHarness h, Map<String, String> expected, WorkerProcess w, Duration timeout) {
@@ -474,7 +480,7 @@ class WorkerProcessesIT {
     }
 
     /**
-     * The record processor must never throw into KCL (DESIGN: a bad record or a lost lease never
+     * The record processor must never throw into KCL (docs/design.md, "Input" and "Shard lifecycle": a bad record or a lost lease never
      * stops a shard; KCL skips a batch whose processRecords throws, and retries a throwing
      * leaseLost forever). KCL logs these lines when it catches one.
      */

@@ -1,5 +1,8 @@
 package io.lakehose.pipeline;
 
+import io.lakehose.commit.folders.ObjectNames;
+import io.lakehose.decode.SequenceNumber;
+import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.testing.CommandRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code convert} from a JSON-lines file to a local lake, read back by DuckDB (an independent
  * reader) and compared value by value: partitions, every column of every row, the error output,
- * and the Parquet footers as Athena/Spark see them. DESIGN sections 1, 2 and 4.
+ * and the Parquet footers as Athena/Spark see them. docs/design.md, "Input", "Lake layout", "Envelope schema"
+ * and "Interfaces".
  */
 class ConvertEndToEndTest {
 
@@ -123,13 +127,15 @@ class ConvertEndToEndTest {
                 assertThat(r.get("hour")).as(where).isEqualTo(DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC).format(t));
             }
 
-            // each object is named by its shard and the first and last sequence number it holds
-            // (deterministic names; the worker's high-water marks rely on the range being exact)
+            // each object is named by its stream scope, shard and first sequence number (a pure
+            // function of the range's start: the folder fence's names)
             for (Map<String, Object> f : duck.query("SELECT filename, min(CAST(sequence_number AS BIGINT)) AS first, "
                     + "max(CAST(sequence_number AS BIGINT)) AS last FROM read_parquet("
                     + DuckDbLake.literal(out.toAbsolutePath() + "/**/*.parquet") + ", filename = true) GROUP BY filename")) {
                 String name = Path.of((String) f.get("filename")).getFileName().toString();
-                assertThat(name).isEqualTo("local-" + f.get("first") + "-" + f.get("last") + ".parquet");
+                String expected = new ObjectNames("local", "local")
+                        .key("d", SequenceNumber.of(((Number) f.get("first")).longValue()), ".parquet");
+                assertThat(name).isEqualTo(expected.substring(2));
             }
         }
 
@@ -173,7 +179,7 @@ class ConvertEndToEndTest {
                     assertThat(schema.get(l).get("type")).as(l).isEqualTo("INT64");
                     assertThat(schema.get(l).get("logical_type")).as(l).isNull();
                 }
-                // nullability as DESIGN's table says
+                // nullability as docs/design.md, "Envelope schema" says
                 for (String required : List.of("event_id", "event_name", "table_name", "keys", "shard_id",
                         "sequence_number", "sub_sequence_number")) {
                     assertThat(schema.get(required).get("repetition_type")).as(required).isEqualTo("REQUIRED");
@@ -335,7 +341,9 @@ class ConvertEndToEndTest {
         if (!Files.isDirectory(errors)) {
             return bySeq;
         }
-        Pattern layout = Pattern.compile("errors/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local-(\\d+)-(\\d+)\\.jsonl");
+        Pattern layout = Pattern.compile("errors/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local~local~[0-9a-z]+\\.jsonl");
+        ObjectNames names = new ObjectNames("local", "local");
+        LocalDirectoryStore store = new LocalDirectoryStore(out);
         for (Path f : DuckDbLake.files(errors, "")) {
             String rel = out.relativize(f).toString().replace('\\', '/');
             Matcher m = layout.matcher(rel);
@@ -361,8 +369,11 @@ class ConvertEndToEndTest {
                 firstInFile = Math.min(firstInFile, seq);
                 lastInFile = Math.max(lastInFile, seq);
             }
-            assertThat(Long.parseLong(m.group(3))).as(rel + ": named by its first sequence number").isEqualTo(firstInFile);
-            assertThat(Long.parseLong(m.group(4))).as(rel + ": and its last").isEqualTo(lastInFile);
+            String dir = rel.substring(0, rel.lastIndexOf('/'));
+            assertThat(names.startOf(dir, rel)).as(rel + ": named by its first sequence number")
+                    .contains(SequenceNumber.of(firstInFile));
+            assertThat(store.metadata(rel).orElseThrow().get("lakehose-last")).as(rel + ": its last is in its metadata")
+                    .isEqualTo(Long.toString(lastInFile));
         }
         return bySeq;
     }

@@ -1,5 +1,6 @@
 package io.lakehose.pipeline;
 
+import io.lakehose.testing.ForwardingStore;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.buffer.MemoryBudget;
 import io.lakehose.commit.folders.FolderCommitter;
@@ -9,8 +10,10 @@ import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.encode.ParquetSpoolWriter;
+import io.lakehose.encode.ParquetTrimmer;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.errorout.ErrorLineWriter;
+import io.lakehose.errorout.ErrorLinesTrimmer;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
@@ -33,6 +36,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -97,7 +102,9 @@ class ShardSessionTest {
     private PipelineContext context(ObjectStore store, BufferLimits limits) {
         return new PipelineContext(LakeLayout.defaults(),
                 ParquetSpoolWriter.factory(RowEncoders.envelopeOnly()::forTable, ParquetSettings.defaults()),
-                ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, 1 << 30, Duration.ofMinutes(5)), spool,
+                ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, "stream-1",
+                        Map.of(".parquet", new ParquetTrimmer(ParquetSettings.defaults()), ".jsonl", new ErrorLinesTrimmer()),
+                        1 << 30, Duration.ofMinutes(5)), spool,
                 new PipelineStats(), false);
     }
 
@@ -218,7 +225,14 @@ class ShardSessionTest {
     }
 
     /** Our own ObjectStore interface with puts failing for chosen keys (S3 failures are tested against S3Proxy). */
-    private record FailingStore(ObjectStore delegate, Predicate<String> fails) implements ObjectStore {
+    private static final class FailingStore extends ForwardingStore {
+        private final Predicate<String> fails;
+
+        FailingStore(ObjectStore delegate, Predicate<String> fails) {
+            super(delegate);
+            this.fails = fails;
+        }
+
         @Override
         public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
             return fails.test(key) ? CompletableFuture.failedFuture(new IOException("injected failure for " + key))
@@ -226,18 +240,10 @@ class ShardSessionTest {
         }
 
         @Override
-        public List<String> list(String keyPrefix) {
-            return delegate.list(keyPrefix);
-        }
-
-        @Override
-        public java.util.Optional<byte[]> read(String key) {
-            return delegate.read(key);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
+        public CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
+                                                                     Map<String, String> metadata) {
+            return fails.test(key) ? CompletableFuture.failedFuture(new IOException("injected failure for " + key))
+                    : delegate.putIfAbsent(file, key, contentType, metadata);
         }
 
         @Override

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Plays the part of DynamoDB's "Kinesis Data Streams for DynamoDB" integration on the local
  * stack: reads a DynamoDB Local table's stream and puts every change on a Kinesis stream as the
- * JSON the real integration writes (DESIGN section 1). Test and demo infrastructure only.
+ * JSON the real integration writes (docs/design.md, "Input"). Test and demo infrastructure only.
  */
 public final class DynamoStreamsBridge implements AutoCloseable {
 

@@ -30,7 +30,7 @@ class LocalStackDemoTest {
         assertThat(code).as(out).isZero();
         assertThat(out).contains("lakehose local stack is up")
                 .contains("aws dynamodb put-item --endpoint-url http://127.0.0.1:")
-                .containsPattern("new object: s3://[^ ]+/lake/table=example-ddb-table/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/shardId-[^ ]+\\.parquet")
+                .containsPattern("new object: s3://[^ ]+/lake/table=example-ddb-table/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[^~ ]+~shardId-[^ ]+\\.parquet")
                 .contains("Parquet object(s) in the lake");
     }
 

@@ -1,34 +1,75 @@
 package io.lakehose.commit.folders;
 
+import io.lakehose.commit.FileTrimmer;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.ShardCommitter;
 import io.lakehose.sink.ObjectStore;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The folder adapter of the commit port: every finished file becomes one object of the
- * Hive-style layout, visible (committed) as soon as its put completes (docs/design.md, "Commit
- * protocol"). Recovery reads a shard's high-water mark per partition from its object names.
+ * Hive-style layout, visible (committed) as soon as its conditional put succeeds, and fenced
+ * against a stale writer of the same shard by S3's {@code If-None-Match: *} (docs/design.md,
+ * "The fence for folders"; the protocol is on {@link FolderShardCommitter}). Recovery reads a
+ * shard's marks from its own objects, scoped by stream.
  */
 public final class FolderCommitter implements LakeCommitter {
 
     private final Uploader uploader;
+    private final String stream;
+    private final Map<String, FileTrimmer> trimmers;
     private final Duration uploadStuckAfter;
+    private final FenceCounters counters = new FenceCounters();
+    private final ExecutorService resolver = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fence-resolver");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
+     * @param stream           the stream whose shards this process writes: scopes every object name
+     * @param trimmers         cut a file to its rows after a mark, by file extension
      * @param maxInFlightBytes bytes uploading at once, over all shards (backpressure)
      * @param uploadStuckAfter how long one upload may run before {@link #health()} reports it
      */
-    public FolderCommitter(ObjectStore store, long maxInFlightBytes, Duration uploadStuckAfter) {
+    public FolderCommitter(ObjectStore store, String stream, Map<String, FileTrimmer> trimmers, long maxInFlightBytes,
+                           Duration uploadStuckAfter) {
         this.uploader = new Uploader(store, maxInFlightBytes);
+        this.stream = stream;
+        this.trimmers = Map.copyOf(trimmers);
         this.uploadStuckAfter = uploadStuckAfter;
     }
 
     @Override
     public ShardCommitter openShard(String shardId, boolean recover) {
-        return new FolderShardCommitter(uploader, recover ? new LakeHighWaterMarks(uploader.store(), shardId) : null);
+        return new FolderShardCommitter(uploader, new ObjectNames(stream, shardId), recover, trimmers, resolver,
+                counters);
+    }
+
+    public FenceCounters fenceCounters() {
+        return counters;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Tags tags = Tags.of("stream", stream);
+        FunctionCounter.builder("lakehose.fence.races.lost", counters, c -> c.racesLost.sum()).tags(tags)
+                .description("Objects another writer of the same shard stored first (a stale or a new owner); "
+                        + "this writer went on from where that object ended")
+                .register(registry);
+        FunctionCounter.builder("lakehose.fence.files.trimmed", counters, c -> c.filesTrimmed.sum()).tags(tags)
+                .description("Files cut to the rows after another writer's object").register(registry);
+        FunctionCounter.builder("lakehose.fence.files.already.stored", counters, c -> c.filesAlreadyStored.sum())
+                .tags(tags).description("Files whose rows were all in the lake already").register(registry);
     }
 
     @Override
@@ -46,6 +87,7 @@ public final class FolderCommitter implements LakeCommitter {
 
     @Override
     public void close() {
+        resolver.shutdownNow();
         uploader.store().close();
     }
 }

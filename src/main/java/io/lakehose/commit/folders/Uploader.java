@@ -2,12 +2,14 @@ package io.lakehose.commit.folders;
 
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.sink.ObjectStore;
-import io.lakehose.sink.StoredObject;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 
 /**
  * Hands finished files to the object store with backpressure: at most {@code maxInFlightBytes}
@@ -21,8 +23,8 @@ public final class Uploader {
     private final ObjectStore store;
     private final Semaphore inFlight;
     private final int maxPermits;
-    /** Start time (nanos) of every put in flight, to tell a stuck upload from a slow stream. */
-    private final java.util.Map<String, Long> startedNanos = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Start time (nanos) of every upload in flight, to tell a stuck upload from a slow stream. */
+    private final Map<Object, Long> startedNanos = new ConcurrentHashMap<>();
 
     public Uploader(ObjectStore store, long maxInFlightBytes) {
         this.store = store;
@@ -31,24 +33,26 @@ public final class Uploader {
     }
 
     /**
-     * Uploads {@code file} once {@code after} has completed successfully (blocking the caller
-     * while too much is in flight). If {@code after} fails, this file is not uploaded and the
-     * returned future fails too: a shard's files of one partition reach the store in order and
-     * without gaps, which lets a restarted worker trust the highest range it finds there.
+     * Runs {@code upload} for {@code file} once {@code after} has completed successfully (blocking
+     * the caller while too much is in flight), then deletes the spool file. If {@code after}
+     * fails, {@code upload} never runs and the returned future fails too: a shard's files of one
+     * partition reach the store in order and without gaps.
      */
-    public CompletableFuture<StoredObject> upload(SealedFile file, CompletableFuture<?> after) throws InterruptedException {
+    public <T> CompletableFuture<T> upload(SealedFile file, CompletableFuture<?> after,
+                                           Supplier<CompletableFuture<T>> upload) throws InterruptedException {
         int permits = (int) Math.min(maxPermits, Math.max(1, file.bytes() / PERMIT_BYTES));
         inFlight.acquire(permits);
-        CompletableFuture<StoredObject> put = after.thenCompose(previous -> {
-            startedNanos.put(file.objectKey(), System.nanoTime());
+        Object token = new Object();
+        CompletableFuture<T> put = after.thenCompose(previous -> {
+            startedNanos.put(token, System.nanoTime());
             try {
-                return store.put(file.spoolFile(), file.objectKey(), file.contentType());
+                return upload.get();
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
         });
         return put.whenComplete((ok, err) -> {
-            startedNanos.remove(file.objectKey());
+            startedNanos.remove(token);
             inFlight.release(permits);
             try {
                 Files.deleteIfExists(file.spoolFile());
@@ -58,7 +62,7 @@ public final class Uploader {
         });
     }
 
-    /** Age of the oldest put still in flight, in milliseconds; 0 when none is. */
+    /** Age of the oldest upload still in flight, in milliseconds; 0 when none is. */
     public long oldestUploadAgeMillis() {
         long now = System.nanoTime();
         return startedNanos.values().stream().mapToLong(t -> (now - t) / 1_000_000L).max().orElse(0);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +42,24 @@ class UploaderTest {
         }
 
         @Override
+        public CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
+                                                                     Map<String, String> metadata) {
+            return put(file, key, contentType).thenApply(Optional::of);
+        }
+
+        @Override
+        public Optional<Map<String, String>> metadata(String key) {
+            return Optional.empty();
+        }
+
+        @Override
         public List<String> list(String keyPrefix) {
             return List.of();
         }
 
         @Override
-        public java.util.Optional<byte[]> read(String key) {
-            return java.util.Optional.empty();
+        public Optional<byte[]> read(String key) {
+            return Optional.empty();
         }
 
         @Override
@@ -62,20 +74,27 @@ class UploaderTest {
 
     private SealedFile file(String key, int bytes) throws IOException {
         Path p = Files.write(dir.resolve(key.replace('/', '_')), new byte[bytes]);
-        return new SealedFile(p, key.substring(0, key.indexOf('/')), key, "x", bytes, 1, SequenceNumber.of(1),
+        return new SealedFile(p, key.substring(0, key.indexOf('/')), ".x", "x", bytes, 1, SequenceNumber.of(1),
                 SequenceNumber.of(1), 0);
+    }
+
+    /** Uploads a new file of {@code bytes} bytes to {@code key} once {@code after} is done. */
+    private CompletableFuture<StoredObject> upload(Uploader uploader, String key, int bytes, CompletableFuture<?> after)
+            throws IOException, InterruptedException {
+        SealedFile f = file(key, bytes);
+        return uploader.upload(f, after, () -> uploader.store().put(f.spoolFile(), key, f.contentType()));
     }
 
     @Test
     void aShardWaitsWhenTooManyBytesAreUploadingInsteadOfBufferingMore() throws Exception {
         ManualStore store = new ManualStore();
         Uploader uploader = new Uploader(store, 256 * 1024); // room for two 128 KiB files
-        uploader.upload(file("a/1", 128 * 1024), CompletableFuture.completedFuture(null));
-        uploader.upload(file("b/1", 128 * 1024), CompletableFuture.completedFuture(null));
+        upload(uploader, "a/1", 128 * 1024, CompletableFuture.completedFuture(null));
+        upload(uploader, "b/1", 128 * 1024, CompletableFuture.completedFuture(null));
 
         CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
             try {
-                uploader.upload(file("c/1", 128 * 1024), CompletableFuture.completedFuture(null));
+                upload(uploader, "c/1", 128 * 1024, CompletableFuture.completedFuture(null));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -93,8 +112,8 @@ class UploaderTest {
     void aFileWaitsForThePreviousFileOfItsPartitionAndIsNotUploadedIfThatFails() throws Exception {
         ManualStore store = new ManualStore();
         Uploader uploader = new Uploader(store, 1 << 30);
-        CompletableFuture<StoredObject> first = uploader.upload(file("p/1", 10), CompletableFuture.completedFuture(null));
-        CompletableFuture<StoredObject> second = uploader.upload(file("p/2", 10), first);
+        CompletableFuture<StoredObject> first = upload(uploader, "p/1", 10, CompletableFuture.completedFuture(null));
+        CompletableFuture<StoredObject> second = upload(uploader, "p/2", 10, first);
         assertThat(store.started).as("second waits for first").hasValue(1);
         store.puts.get("p/1").completeExceptionally(new IOException("boom"));
         assertThat(second).failsWithin(5, TimeUnit.SECONDS);
