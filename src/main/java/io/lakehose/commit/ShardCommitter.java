@@ -30,6 +30,20 @@ public interface ShardCommitter {
     CompletableFuture<Committed> commit(SealedFile file) throws InterruptedException;
 
     /**
+     * True when the committer wants every open data file of the shard finished now: a table
+     * commit is due, and a table's watermark can only cover a position up to which every record
+     * of the shard is in finished files. The pipeline then finishes them, hands them over and
+     * calls {@link #sealed}. Polled once per batch; always false where commits need no barrier.
+     */
+    boolean sealDue();
+
+    /**
+     * Every data record of the shard up to {@code position} that was not skipped has been handed
+     * over in finished files (a barrier: after {@link #sealDue}, and before {@link #flush}).
+     */
+    void sealed(SequenceNumber position);
+
+    /**
      * Makes everything handed over so far visible as soon as possible (shutdown, shard end, end
      * of input). The future completes when every file handed over has been committed, or fails
      * with the first failure.

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 
 import static io.lakehose.config.Parsers.bool;
 import static io.lakehose.config.Parsers.bytesIn;
+import static io.lakehose.config.Parsers.choice;
 import static io.lakehose.config.Parsers.intIn;
 import static io.lakehose.config.Parsers.longIn;
 import static io.lakehose.config.Parsers.oneOf;
@@ -33,6 +34,20 @@ public final class ConfigKeys {
                     + "<errorPrefix>/reason=<code>/dt=<date>/...jsonl");
     public static final ConfigKey<Boolean> LAKE_ERROR_GZIP = new ConfigKey<>("lake.errorGzip", "false", bool(),
             "Gzip the error output (.jsonl.gz).");
+    public static final ConfigKey<LakeFormat> LAKE_FORMAT = new ConfigKey<>("lake.format", "folders", oneOf(LakeFormat.class),
+            "folders: Hive-style Parquet objects under lake.uri; iceberg: change-log tables <iceberg.namespace>."
+                    + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket).");
+
+    public static final ConfigKey<String> ICEBERG_CATALOG_NAME = new ConfigKey<>("iceberg.catalogName", "lakehose",
+            string(), "The Iceberg catalog's name. A JDBC catalog keeps its tables under this name: readers of the "
+                    + "same database must use it too.");
+    public static final ConfigKey<String> ICEBERG_NAMESPACE = new ConfigKey<>("iceberg.namespace", "lakehose", string(),
+            "Namespace (Glue: database) of the change-log tables; created when missing.");
+    public static final ConfigKey<Long> ICEBERG_COMMIT_SECONDS = new ConfigKey<>("iceberg.commitIntervalSeconds", "60",
+            longIn(1, 3_600), "How often each worker commits what its shards finished: one snapshot per table. Records "
+                    + "are visible (and checkpointed) within about this long.");
+    public static final ConfigKey<String> ICEBERG_PARTITION_BY = new ConfigKey<>("iceberg.partitionBy", "day",
+            choice("day", "hour"), "Partition of new change-log tables: day or hour of event_time.");
 
     public static final ConfigKey<String> S3_REGION = new ConfigKey<>("s3.region", "us-east-1", string(),
             "AWS region of the bucket.");
@@ -151,7 +166,8 @@ public final class ConfigKeys {
 
     /** Every key above; the loader rejects YAML keys not listed here (typos fail at start). */
     public static final List<ConfigKey<?>> ALL = List.of(
-            LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP,
+            LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP, LAKE_FORMAT,
+            ICEBERG_CATALOG_NAME, ICEBERG_NAMESPACE, ICEBERG_COMMIT_SECONDS, ICEBERG_PARTITION_BY,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
             S3_MAX_ATTEMPTS, S3_ATTEMPT_TIMEOUT, S3_CALL_TIMEOUT, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,
             BUFFER_MAX_BYTES, BUFFER_MAX_RECORDS, BUFFER_MAX_AGE_SECONDS, BUFFER_MEMORY_CAP,
@@ -165,6 +181,17 @@ public final class ConfigKeys {
 
     /** How the worker reads shards. */
     public enum Retrieval { POLLING, FANOUT }
+
+    /** Which adapter of the commit port writes the data (docs/design.md, "Commit protocol"). */
+    public enum LakeFormat { FOLDERS, ICEBERG }
+
+    /**
+     * Iceberg catalog properties, passed to Iceberg's CatalogUtil unchanged: the YAML mapping
+     * {@code iceberg.catalog: {type: jdbc, uri: ..., warehouse: ...}}, or in the environment
+     * {@value #ICEBERG_CATALOG_ENV} as comma-separated {@code key=value} pairs.
+     */
+    public static final String ICEBERG_CATALOG_SECTION = "iceberg.catalog";
+    public static final String ICEBERG_CATALOG_ENV = "LAKEHOSE_ICEBERG_CATALOG";
 
     /** Per-table typed schemas: {@code tables.<tableName>.schema: path/to/schema.avsc}. */
     public static final String TABLES_SECTION = "tables";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lakehose.buffer.BufferLimits;
+import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.encode.Compression;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
@@ -43,6 +44,7 @@ public final class ConfigLoader {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> source = new LinkedHashMap<>();
         Map<String, Path> tableSchemas = new LinkedHashMap<>();
+        Map<String, String> catalog = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         Path baseDir = Path.of("");
         if (file != null) {
@@ -60,7 +62,7 @@ public final class ConfigLoader {
                 if (!root.isObject()) {
                     throw new ConfigException("config file " + file + " must be a YAML mapping of sections");
                 }
-                flatten(root, "", values, tableSchemas, problems, file);
+                flatten(root, "", values, new Sections(tableSchemas, catalog), problems, file);
                 values.keySet().forEach(k -> source.put(k, file.toString()));
             }
         }
@@ -82,7 +84,22 @@ public final class ConfigLoader {
                 }
             }
         }
+        String envCatalog = env.get(ConfigKeys.ICEBERG_CATALOG_ENV);
+        if (envCatalog != null && !envCatalog.isBlank()) {
+            for (String pair : envCatalog.split(",")) {
+                String[] kv = pair.split("=", 2);
+                if (kv.length != 2 || kv[0].isBlank()) {
+                    problems.add(ConfigKeys.ICEBERG_CATALOG_ENV + ": '" + pair + "' is not key=value");
+                } else {
+                    catalog.put(kv[0].trim(), kv[1].trim());
+                }
+            }
+        }
         overrides.forEach((k, v) -> {
+            if (k.startsWith(ConfigKeys.ICEBERG_CATALOG_SECTION + ".")) {
+                catalog.put(k.substring(ConfigKeys.ICEBERG_CATALOG_SECTION.length() + 1), v);
+                return;
+            }
             values.put(k, v);
             source.put(k, "command line");
         });
@@ -109,6 +126,12 @@ public final class ConfigLoader {
             }
             resolvedSchemas.put(e.getKey(), p);
         }
+        if (parsed.get(ConfigKeys.LAKE_FORMAT) == ConfigKeys.LakeFormat.ICEBERG
+                && !catalog.containsKey("type") && !catalog.containsKey("catalog-impl")) {
+            problems.add(ConfigKeys.ICEBERG_CATALOG_SECTION + ".type: lake.format is iceberg but no catalog is configured "
+                    + "(iceberg.catalog: {type: glue|rest|jdbc, warehouse: ..., ...}; environment "
+                    + ConfigKeys.ICEBERG_CATALOG_ENV + "=type=jdbc,uri=...)");
+        }
         if (problems.isEmpty()) {
             long part = get(parsed, ConfigKeys.S3_PART_SIZE);
             long threshold = get(parsed, ConfigKeys.S3_MULTIPART_THRESHOLD);
@@ -119,7 +142,11 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return build(parsed, resolvedSchemas);
+        return build(parsed, resolvedSchemas, catalog);
+    }
+
+    /** The free-form sections of the file: typed schemas per table, and Iceberg catalog properties. */
+    private record Sections(Map<String, Path> schemas, Map<String, String> catalog) {
     }
 
     private static Path resolveRelative(Path baseDir, Path p) {
@@ -127,7 +154,8 @@ public final class ConfigLoader {
         return Files.exists(p) ? p.toAbsolutePath() : baseDir.resolve(p);
     }
 
-    private static LakehoseConfig build(Map<ConfigKey<?>, Object> v, Map<String, Path> schemas) {
+    private static LakehoseConfig build(Map<ConfigKey<?>, Object> v, Map<String, Path> schemas,
+                                        Map<String, String> catalog) {
         LakehoseConfig.LakeTarget target = LakehoseConfig.LakeTarget.parse(get(v, ConfigKeys.LAKE_URI));
         LakeLayout layout = new LakeLayout(target.prefix(), get(v, ConfigKeys.LAKE_PATH_TEMPLATE),
                 get(v, ConfigKeys.LAKE_ERROR_PREFIX));
@@ -153,7 +181,11 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
                 role(get(v, ConfigKeys.S3_ROLE_ARN), get(v, ConfigKeys.S3_ROLE_EXTERNAL_ID), get(v, ConfigKeys.S3_REGION),
                         uri(get(v, ConfigKeys.STS_ENDPOINT))),
-                uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v), uri(get(v, ConfigKeys.KMS_ENDPOINT)));
+                uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v), uri(get(v, ConfigKeys.KMS_ENDPOINT)),
+                get(v, ConfigKeys.LAKE_FORMAT),
+                new IcebergSettings(get(v, ConfigKeys.ICEBERG_CATALOG_NAME), catalog, get(v, ConfigKeys.ICEBERG_NAMESPACE),
+                        java.time.Duration.ofSeconds(get(v, ConfigKeys.ICEBERG_COMMIT_SECONDS)),
+                        get(v, ConfigKeys.ICEBERG_PARTITION_BY), Map.of()));
     }
 
     private static LakehoseConfig.BackfillSource backfill(Map<ConfigKey<?>, Object> v) {
@@ -204,16 +236,18 @@ public final class ConfigLoader {
         return (T) v.get(key);
     }
 
-    private static void flatten(JsonNode node, String path, Map<String, String> out, Map<String, Path> schemas,
+    private static void flatten(JsonNode node, String path, Map<String, String> out, Sections sections,
                                 List<String> problems, Path file) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             JsonNode value = e.getValue();
             if (p.equals(ConfigKeys.TABLES_SECTION)) {
-                tables(value, schemas, problems);
+                tables(value, sections.schemas(), problems);
+            } else if (p.equals(ConfigKeys.ICEBERG_CATALOG_SECTION)) {
+                catalog(value, sections.catalog(), problems);
             } else if (value.isObject()) {
-                flatten(value, p, out, schemas, problems, file);
+                flatten(value, p, out, sections, problems, file);
             } else if (ConfigKeys.BY_PATH.containsKey(p)) {
                 if (value.isContainerNode()) {
                     problems.add(p + ": must be a single value, not a list");
@@ -224,6 +258,23 @@ public final class ConfigLoader {
                 problems.add(p + ": unknown key in " + file + " (known keys: see config/lakehose.example.yaml)");
             }
         }
+    }
+
+    private static void catalog(JsonNode catalog, Map<String, String> properties, List<String> problems) {
+        if (catalog.isNull()) {
+            return;
+        }
+        if (!catalog.isObject()) {
+            problems.add(ConfigKeys.ICEBERG_CATALOG_SECTION + ": must map Iceberg catalog properties to values");
+            return;
+        }
+        catalog.fields().forEachRemaining(e -> {
+            if (e.getValue().isContainerNode()) {
+                problems.add(ConfigKeys.ICEBERG_CATALOG_SECTION + "." + e.getKey() + ": must be a single value");
+            } else if (!e.getValue().isNull()) {
+                properties.put(e.getKey(), e.getValue().asText());
+            }
+        });
     }
 
     private static void tables(JsonNode tables, Map<String, Path> schemas, List<String> problems) {

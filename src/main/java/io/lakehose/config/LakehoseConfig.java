@@ -1,6 +1,7 @@
 package io.lakehose.config;
 
 import io.lakehose.buffer.BufferLimits;
+import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.KmsKeyId;
@@ -37,7 +38,9 @@ public record LakehoseConfig(
         Optional<io.lakehose.aws.AssumedRole> s3Role,
         Optional<URI> stsEndpoint,
         BackfillSource backfill,
-        Optional<URI> kmsEndpoint) {
+        Optional<URI> kmsEndpoint,
+        ConfigKeys.LakeFormat format,
+        IcebergSettings iceberg) {
 
     /**
      * Where `backfill` reads from (see the backfill.* keys).

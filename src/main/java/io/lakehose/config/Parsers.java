@@ -63,6 +63,16 @@ final class Parsers {
         };
     }
 
+    static Function<String, String> choice(String... allowed) {
+        return s -> {
+            String v = s.trim().toLowerCase(Locale.ROOT);
+            if (!Arrays.asList(allowed).contains(v)) {
+                throw new IllegalArgumentException("'" + s + "' is not one of: " + String.join(", ", allowed));
+            }
+            return v;
+        };
+    }
+
     static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
         return s -> {
             try {

@@ -24,6 +24,7 @@ public final class LakeLayout {
     private final String prefix;
     private final String template;
     private final String errorPrefix;
+    private final Pattern directoryPattern;
 
     public LakeLayout(String prefix, String template, String errorPrefix) {
         this.prefix = normalize(prefix);
@@ -33,6 +34,27 @@ public final class LakeLayout {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
+        this.directoryPattern = directoryPattern(this.prefix, template);
+    }
+
+    /** The template as a pattern: literal text quoted, {table} captured, other placeholders one path segment. */
+    private static Pattern directoryPattern(String prefix, String template) {
+        StringBuilder regex = new StringBuilder(prefix.isEmpty() ? "" : Pattern.quote(prefix + "/"));
+        Matcher m = PLACEHOLDER.matcher(template);
+        int at = 0;
+        boolean tableSeen = false;
+        while (m.find()) {
+            regex.append(Pattern.quote(template.substring(at, m.start())));
+            if (m.group(1).equals("table") && !tableSeen) {
+                regex.append("(?<table>[^/]+)");
+                tableSeen = true;
+            } else {
+                regex.append("[^/]+");
+            }
+            at = m.end();
+        }
+        regex.append(Pattern.quote(template.substring(at)));
+        return Pattern.compile(regex.toString());
     }
 
     public static LakeLayout defaults() {
@@ -56,6 +78,15 @@ public final class LakeLayout {
             hasTable |= m.group(1).equals("table");
         }
         return hasTable ? null : "must contain {table}, or rows of different tables (and schemas) would share files";
+    }
+
+    /**
+     * The table a partition directory of this layout belongs to, or empty for a directory the
+     * layout does not make (an error directory, a control key).
+     */
+    public java.util.Optional<String> tableOf(String directory) {
+        Matcher m = directoryPattern.matcher(directory);
+        return m.matches() ? java.util.Optional.of(m.group("table")) : java.util.Optional.empty();
     }
 
     /** The lake prefix (no leading or trailing slash; empty at the bucket root). */

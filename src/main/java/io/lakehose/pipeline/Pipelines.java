@@ -2,7 +2,13 @@ package io.lakehose.pipeline;
 
 import io.lakehose.buffer.MemoryBudget;
 import io.lakehose.commit.FileTrimmer;
+import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.folders.FolderCommitter;
+import io.lakehose.commit.iceberg.IcebergCatalogs;
+import io.lakehose.commit.iceberg.IcebergCommitter;
+import io.lakehose.commit.iceberg.IcebergSettings;
+import io.lakehose.config.ConfigException;
+import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.ParquetTrimmer;
@@ -10,6 +16,8 @@ import io.lakehose.encode.RowEncoders;
 import io.lakehose.errorout.ErrorLineWriter;
 import io.lakehose.errorout.ErrorLinesTrimmer;
 import io.lakehose.sink.ObjectStore;
+
+import org.apache.iceberg.catalog.Catalog;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,13 +44,42 @@ public final class Pipelines {
     }
 
     /** How a finished file of each kind is cut to its rows after a mark (the folder fence's rare path). */
-    static Map<String, FileTrimmer> trimmers(LakehoseConfig config) {
+    public static Map<String, FileTrimmer> trimmers(LakehoseConfig config) {
         ErrorLinesTrimmer lines = new ErrorLinesTrimmer();
         return Map.of(".parquet", new ParquetTrimmer(config.parquet()), ".jsonl", lines, ".jsonl.gz", lines);
     }
 
+    /** The folder layout's committer on {@code store}. */
+    public static FolderCommitter folders(LakehoseConfig config, ObjectStore store) {
+        return new FolderCommitter(store, streamScope(config), trimmers(config), config.maxUploadBytesInFlight(),
+                config.uploadStuckAfter());
+    }
+
+    /**
+     * The committer {@code lake.format} chooses: the folder layout on {@code store}, or Iceberg
+     * tables (whose error output is still the folder layout's on {@code store}).
+     */
+    public static LakeCommitter committer(LakehoseConfig config, ObjectStore store) throws ConfigException {
+        if (config.format() == ConfigKeys.LakeFormat.FOLDERS) {
+            return folders(config, store);
+        }
+        String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
+        IcebergSettings iceberg = config.iceberg();
+        Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),
+                IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
+        return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope(config), folders(config, store),
+                new ParquetTrimmer(config.parquet()));
+    }
+
     /** @param encoders row encoder per table (typed schemas, else the envelope); shared by all shards */
     public static PipelineContext context(LakehoseConfig config, ObjectStore store, Path spoolDir,
+                                          RowEncoders encoders, PipelineStats stats, boolean arrivalFromEventTime)
+            throws ConfigException {
+        return context(config, committer(config, store), spoolDir, encoders, stats, arrivalFromEventTime);
+    }
+
+    /** The same with any adapter of the commit port. */
+    public static PipelineContext context(LakehoseConfig config, LakeCommitter committer, Path spoolDir,
                                           RowEncoders encoders, PipelineStats stats, boolean arrivalFromEventTime) {
         return new PipelineContext(
                 config.layout(),
@@ -50,8 +87,7 @@ public final class Pipelines {
                 ErrorLineWriter.factory(config.errorGzip()),
                 config.limits(),
                 new MemoryBudget(config.memoryCapBytes()),
-                new FolderCommitter(store, streamScope(config), trimmers(config), config.maxUploadBytesInFlight(),
-                        config.uploadStuckAfter()),
+                committer,
                 spoolDir,
                 stats,
                 arrivalFromEventTime);

@@ -127,6 +127,25 @@ public final class ShardPipeline {
     }
 
     /**
+     * Finishes every data file when the committer asks for a barrier (a table commit is due), so
+     * that the position handed to it covers every data record accepted so far.
+     */
+    public void sealIfCommitDue() throws InterruptedException {
+        if (!committer.sealDue()) {
+            return;
+        }
+        try {
+            long sealStart = System.nanoTime();
+            data.sealAll(sealed);
+            recordFlushTime(sealStart);
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        commitSealed();
+        tracker.lastAccepted().ifPresent(committer::sealed);
+    }
+
+    /**
      * Finishes and commits every buffer. The future completes when every file of this shard is
      * committed (then {@link #safeCheckpoint()} covers every accepted record), or fails with the
      * first commit failure.
@@ -141,6 +160,7 @@ public final class ShardPipeline {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
         commitSealed();
+        tracker.lastAccepted().ifPresent(committer::sealed);
         return committer.flush()
                 .handle((ok, err) -> {
                     Throwable failure = uploadFailure != null ? uploadFailure : err;

@@ -64,6 +64,7 @@ public final class ShardSession {
                 pipeline.accept(r);
             }
             pipeline.sealExpired(clock.millis() * 1000L);
+            pipeline.sealIfCommitDue();
             if (clock.millis() - lastCheckpointMillis >= checkpointInterval.toMillis()) {
                 checkpointSafe(checkpointer);
             }

@@ -1,0 +1,118 @@
+package io.lakehose.commit.iceberg;
+
+import io.lakehose.buffer.SealedFile;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.Metrics;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionData;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.mapping.NameMapping;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Types;
+import org.apache.parquet.format.Util;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Puts one of the pipeline's Parquet files into a table's data location (through the table's
+ * FileIO: S3FileIO with SSE-KMS in production) and describes it as an Iceberg {@link DataFile}:
+ * its partition and column metrics come from its own footer, read from the local spool file
+ * without Hadoop (parquet's readers would load it).
+ */
+final class DataFileUpload {
+
+    private static final int EVENT_TIME_ID = ChangeLogTables.SCHEMA.findField("event_time").fieldId();
+    private static final long MICROS_PER_HOUR = 3_600_000_000L;
+
+    private DataFileUpload() {
+    }
+
+    /** Uploads {@code file} under a new name in {@code table}'s data location and describes it. */
+    static DataFile upload(Table table, SealedFile file, String namePrefix) throws IOException {
+        ParquetMetadata footer = footer(file);
+        String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+        NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
+        Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
+        PartitionData partition = partition(table, metrics, file);
+        String location = table.locationProvider().newDataLocation(table.spec(), partition,
+                namePrefix + "-" + UUID.randomUUID() + ".parquet");
+        OutputFile out = table.io().newOutputFile(location);
+        try (InputStream in = Files.newInputStream(file.spoolFile()); OutputStream os = out.createOrOverwrite()) {
+            in.transferTo(os);
+        }
+        return DataFiles.builder(table.spec())
+                .withPath(location)
+                .withFileSizeInBytes(file.bytes())
+                .withFormat(FileFormat.PARQUET)
+                .withPartition(partition)
+                .withMetrics(metrics)
+                .withSplitOffsets(footer.getBlocks().stream().map(BlockMetaData::getStartingPos).sorted().toList())
+                .build();
+    }
+
+    /**
+     * The partition of the file's rows: day or hour of {@code event_time}, from the footer's
+     * bounds. A file's rows are one hour of one table (the folder layout's partition), so one
+     * partition; a layout without {date} or {hour} could mix them, which is refused here.
+     */
+    private static PartitionData partition(Table table, Metrics metrics, SealedFile file) {
+        Long low = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.lowerBounds().get(EVENT_TIME_ID));
+        Long high = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.upperBounds().get(EVENT_TIME_ID));
+        boolean hourly = table.spec().fields().get(0).transform().toString().equals("hour");
+        long unit = hourly ? MICROS_PER_HOUR : 24 * MICROS_PER_HOUR;
+        int first = (int) Math.floorDiv(low, unit);
+        int last = (int) Math.floorDiv(high, unit);
+        if (first != last) {
+            throw new IllegalStateException("file of " + file.directory() + " holds event times of two "
+                    + (hourly ? "hours" : "days") + "; for Iceberg, lake.pathTemplate must contain {hour} or {date}");
+        }
+        PartitionData partition = new PartitionData(table.spec().partitionType());
+        partition.set(0, first);
+        return partition;
+    }
+
+    /** The footer of a Parquet file: {@code ... | footer | footer length (4 bytes, LE) | "PAR1"}. */
+    private static ParquetMetadata footer(SealedFile file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file.spoolFile(), StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, tail, size - 8);
+            if (tail.get(4) != 'P' || tail.get(5) != 'A' || tail.get(6) != 'R' || tail.get(7) != '1') {
+                throw new IOException("not a Parquet file: " + file.spoolFile());
+            }
+            int length = tail.getInt(0);
+            ByteBuffer footer = ByteBuffer.allocate(length);
+            readFully(ch, footer, size - 8 - length);
+            return new ParquetMetadataConverter().fromParquetMetadata(
+                    Util.readFileMetaData(new ByteArrayInputStream(footer.array())));
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
+        while (into.hasRemaining()) {
+            int n = ch.read(into, position + into.position());
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.lakehose.commit.iceberg;
+
+import io.lakehose.config.ConfigException;
+import io.lakehose.sink.S3Settings;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The catalog of {@code iceberg.catalog}, through Iceberg's own CatalogUtil, with the defaults a
+ * lakehose lake needs added where the properties do not say otherwise: S3FileIO for an s3://
+ * warehouse with the SDK's URL-connection client (Iceberg's default client is not on our SDK line),
+ * SSE-KMS with {@code s3.kmsKeyId} (no object without it when a key is configured), and the
+ * endpoint, path style and region of the {@code s3.*} settings. Checked at start: a catalog that
+ * cannot be built or reached fails with the key to fix.
+ */
+public final class IcebergCatalogs {
+
+    private IcebergCatalogs() {
+    }
+
+    /** The properties given to CatalogUtil: the configured ones plus lakehose's defaults. */
+    public static Map<String, String> properties(Map<String, String> configured, S3Settings s3) {
+        Map<String, String> p = new LinkedHashMap<>(configured);
+        String warehouse = p.getOrDefault("warehouse", "");
+        if (warehouse.startsWith("s3://") || warehouse.startsWith("s3a://")) {
+            p.putIfAbsent("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+        }
+        p.putIfAbsent("http-client.type", "urlconnection");
+        s3.kmsKey().ifPresent(key -> {
+            p.putIfAbsent("s3.sse.type", "kms");
+            p.putIfAbsent("s3.sse.key", key.value());
+        });
+        s3.endpoint().ifPresent(endpoint -> p.putIfAbsent("s3.endpoint", endpoint.toString()));
+        if (s3.pathStyleAccess()) {
+            p.putIfAbsent("s3.path-style-access", "true");
+        }
+        p.putIfAbsent("client.region", s3.region());
+        if (p.getOrDefault("uri", "").startsWith("jdbc:sqlite:")) {
+            p.putIfAbsent("jdbc.schema-version", "V1");
+        }
+        return p;
+    }
+
+    /** Builds the catalog and lists its namespaces once, so that a wrong setting fails now. */
+    public static Catalog open(String name, Map<String, String> properties) throws ConfigException {
+        Catalog catalog;
+        try {
+            catalog = CatalogUtil.buildIcebergCatalog(name, properties, null);
+        } catch (RuntimeException e) {
+            String key = keyToBlame(e, properties);
+            throw new ConfigException("iceberg.catalog." + key + ": cannot build the Iceberg catalog ("
+                    + properties.getOrDefault(key, "not set") + "): " + rootMessage(e));
+        }
+        if (catalog instanceof SupportsNamespaces namespaces) {
+            try {
+                namespaces.listNamespaces();
+            } catch (RuntimeException e) {
+                throw new ConfigException("iceberg.catalog.uri: cannot reach the Iceberg catalog at "
+                        + properties.getOrDefault("uri", "(no uri)") + ": " + rootMessage(e));
+            }
+        }
+        return catalog;
+    }
+
+    /** Which setting a failure to build the catalog points at: where it connects, the warehouse, or the type. */
+    private static String keyToBlame(RuntimeException e, Map<String, String> properties) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (t instanceof java.sql.SQLException || message.contains("connect")) {
+                return "uri";
+            }
+            if (message.contains("warehouse")) {
+                return "warehouse";
+            }
+        }
+        return properties.containsKey("catalog-impl") ? "catalog-impl" : "type";
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+}

@@ -1,0 +1,112 @@
+package io.lakehose.commit.iceberg;
+
+import io.lakehose.decode.SequenceNumber;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotAncestryValidator;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.exceptions.ValidationException;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One fenced append to a change-log table (docs/design.md, "Tables").
+ *
+ * <p>Every snapshot lakehose commits carries, in its summary, the watermark of every shard of the
+ * stream ({@value #PREFIX}{@code <shard>} = the position up to which the table holds every record
+ * of that shard): this commit's shards' new values, and every other shard's value carried over
+ * from the base, so the newest snapshot alone says where each shard stands.
+ *
+ * <p>The fence: Iceberg re-applies an append on a refreshed base after a concurrent commit, so a
+ * stale writer's append would otherwise succeed and move a watermark backwards. A
+ * {@link SnapshotAncestryValidator} runs on every attempt, after the refresh, and refuses unless
+ * each shard's watermark in the base is the one this writer last saw (where it resumed, or its
+ * own previous commit). The catalog's compare-and-swap then makes a commit that raced past the
+ * check fail and retry, and the check runs again.
+ */
+final class WatermarkFence {
+
+    static final String PREFIX = "lakehose.watermark.";
+
+    /** One shard's step: the watermark this writer last saw for it, and the new one. */
+    record Advance(String shardId, Optional<SequenceNumber> from, SequenceNumber to) {
+    }
+
+    /** The result: committed, or refused with the base's watermarks of the shards that did not match. */
+    record Outcome(boolean committed, Map<String, Optional<SequenceNumber>> refused) {
+    }
+
+    private WatermarkFence() {
+    }
+
+    /** The watermarks of the newest snapshot that has any (maintenance commits may carry none). */
+    static Map<String, SequenceNumber> watermarks(Iterable<Snapshot> newestFirst) {
+        for (Snapshot s : newestFirst) {
+            Map<String, SequenceNumber> found = new HashMap<>();
+            s.summary().forEach((key, value) -> {
+                if (key.startsWith(PREFIX)) {
+                    found.put(key.substring(PREFIX.length()), SequenceNumber.parse(value));
+                }
+            });
+            if (!found.isEmpty()) {
+                return found;
+            }
+        }
+        return Map.of();
+    }
+
+    /** The table's current watermarks (from its newest snapshot that carries them). */
+    static Map<String, SequenceNumber> current(Table table) {
+        return watermarks(org.apache.iceberg.util.SnapshotUtil.currentAncestors(table));
+    }
+
+    /**
+     * Appends {@code files} and moves the watermarks of {@code advances}, or is refused (and
+     * appends nothing) when a shard's watermark in the base is not the one this writer saw.
+     */
+    static Outcome append(Table table, List<DataFile> files, List<Advance> advances) {
+        AppendFiles append = table.newFastAppend();
+        files.forEach(append::appendFile);
+        Map<String, Optional<SequenceNumber>> refused = new HashMap<>();
+        append.validateWith(new SnapshotAncestryValidator() {
+            @Override
+            public boolean validate(Iterable<Snapshot> ancestry) {
+                Map<String, SequenceNumber> base = watermarks(ancestry);
+                refused.clear();
+                for (Advance a : advances) {
+                    Optional<SequenceNumber> actual = Optional.ofNullable(base.get(a.shardId()));
+                    if (!Objects.equals(actual, a.from())) {
+                        refused.put(a.shardId(), actual);
+                    }
+                }
+                if (!refused.isEmpty()) {
+                    return false;
+                }
+                // Carry every shard forward; summary() is built after this validator runs (on every
+                // attempt), and set() replaces a key.
+                base.forEach((shard, mark) -> append.set(PREFIX + shard, mark.toString()));
+                advances.forEach(a -> append.set(PREFIX + a.shardId(), a.to().toString()));
+                return true;
+            }
+
+            @Override
+            public String errorMessage() {
+                return "another writer committed these shards since this one saw them (lease lost): " + refused;
+            }
+        });
+        try {
+            append.commit();
+            return new Outcome(true, Map.of());
+        } catch (ValidationException e) {
+            if (refused.isEmpty()) {
+                throw e;
+            }
+            return new Outcome(false, Map.copyOf(refused));
+        }
+    }
+}

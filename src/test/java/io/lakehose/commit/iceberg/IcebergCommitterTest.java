@@ -1,0 +1,277 @@
+package io.lakehose.commit.iceberg;
+
+import io.lakehose.config.ConfigLoader;
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.decode.SequenceNumber;
+import io.lakehose.decode.SourceRecord;
+import io.lakehose.encode.ParquetTrimmer;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import io.lakehose.pipeline.ShardPipeline;
+import io.lakehose.sink.KmsKeyId;
+import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.EmulatorAccess;
+import io.lakehose.testing.S3Emulator;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Iceberg adapter against real parts: Iceberg's JDBC catalog on an SQLite file, S3FileIO on
+ * S3Proxy with SSE-KMS, and Iceberg's own generic reader. Two committers on one catalog file are
+ * two workers (two processes, in production).
+ */
+class IcebergCommitterTest {
+
+    private static final String KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    private static final long T0 = Instant.parse("2024-11-25T06:00:00Z").toEpochMilli() * 1000;
+    private static S3Emulator s3;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        s3 = S3Emulator.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        s3.close();
+    }
+
+    private Map<String, String> catalogProperties() {
+        Map<String, String> p = new HashMap<>();
+        p.put("type", "jdbc");
+        p.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
+        p.put("jdbc.schema-version", "V1");
+        p.put("warehouse", "s3://" + s3.bucket() + "/" + warehouse());
+        p.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+        p.put("s3.endpoint", s3.endpoint().toString());
+        p.put("s3.path-style-access", "true");
+        p.put("s3.access-key-id", EmulatorAccess.ACCESS_KEY);
+        p.put("s3.secret-access-key", EmulatorAccess.SECRET_KEY);
+        p.put("client.region", EmulatorAccess.REGION);
+        p.put("http-client.type", "urlconnection");
+        p.put("s3.sse.type", "kms");
+        p.put("s3.sse.key", KEY);
+        return p;
+    }
+
+    /** Each test its own warehouse prefix (the emulator's bucket is shared). */
+    private String warehouse() {
+        return "warehouse-" + tmp.getFileName();
+    }
+
+    private Catalog catalog() {
+        return CatalogUtil.buildIcebergCatalog("lake", catalogProperties(), null);
+    }
+
+    /** A record of table orders or payments (every third), in one of two hours, some of them bad. */
+    private static SourceRecord record(String shard, long seq) {
+        long eventMillis = T0 / 1000 + (seq % 2) * 3_600_000L + seq;
+        String table = seq % 3 == 0 ? "Payments.v2" : "orders";
+        String json = "{\"eventID\":\"e" + shard + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"" + table + "\","
+                + "\"awsRegion\":\"us-east-1\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + eventMillis
+                + ",\"Keys\":{\"id\":{\"N\":\"" + seq + "\"}},\"NewImage\":{\"id\":{\"N\":\"" + seq + "\"}},\"SizeBytes\":"
+                + seq + "},\"eventSource\":\"aws:dynamodb\"}";
+        byte[] data = (seq % 29 == 0 ? "{\"not\":\"a change\"}" : json).getBytes(StandardCharsets.UTF_8);
+        return SourceRecord.of(shard, SequenceNumber.of(1_000_000 + seq), T0 + seq * 1000, data);
+    }
+
+    /** A worker: its own catalog and committer over the shared catalog file and bucket. */
+    private final class Worker implements AutoCloseable {
+        final IcebergCommitter committer;
+        final PipelineContext ctx;
+        final S3ObjectStore store;
+
+        Worker(String name, int maxRecords) throws Exception {
+            LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
+                    "lake.uri", "s3://" + s3.bucket() + "/lake",
+                    "kinesis.stream", "orders-cdc",
+                    "buffer.maxRecords", Integer.toString(maxRecords),
+                    "s3.kmsKeyId", KEY));
+            store = new S3ObjectStore(s3.settings(Optional.of(new KmsKeyId(KEY))));
+            IcebergSettings settings = new IcebergSettings("lake", catalogProperties(), "cdc", Duration.ofHours(1),
+                    "day", Map.of());
+            committer = new IcebergCommitter(catalog(), settings, cfg.layout(), "orders-cdc",
+                    Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()));
+            ctx = Pipelines.context(cfg, committer, Files.createDirectories(tmp.resolve(name)), RowEncoders.envelopeOnly(),
+                    new PipelineStats(), false);
+        }
+
+        ShardPipeline shard(String shardId) {
+            return new ShardPipeline(shardId, ctx, committer.openShard(shardId, true));
+        }
+
+        @Override
+        public void close() {
+            committer.close();
+        }
+    }
+
+    /** Every row of a table as "shard/sequence", read by Iceberg's generic reader (which applies the name mapping). */
+    private List<String> rows(Catalog catalog, String table) throws Exception {
+        Table t = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), table));
+        List<String> out = new ArrayList<>();
+        try (CloseableIterable<Record> records = IcebergGenerics.read(t).build()) {
+            for (Record r : records) {
+                out.add(r.getField("shard_id") + "/" + r.getField("sequence_number"));
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> expected(String shard, long from, long to, boolean payments) {
+        Set<String> out = new TreeSet<>();
+        for (long s = from; s <= to; s++) {
+            if (s % 29 != 0 && (s % 3 == 0) == payments) {
+                out.add(shard + "/" + (1_000_000 + s));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyRecordOnceInItsTableWithEveryShardsWatermarkAndSseKmsOnEveryObject() throws Exception {
+        try (Worker w = new Worker("w", 40)) {
+            ShardPipeline a = w.shard("shardId-000000000000");
+            ShardPipeline b = w.shard("shardId-000000000001");
+            for (long s = 1; s <= 300; s++) {
+                a.accept(record("shardId-000000000000", s));
+                if (s <= 120) {
+                    b.accept(record("shardId-000000000001", s));
+                }
+            }
+            a.flush().get(60, TimeUnit.SECONDS);
+            b.flush().get(60, TimeUnit.SECONDS);
+        }
+        Catalog catalog = catalog();
+        List<String> orders = rows(catalog, "orders_changes");
+        assertThat(orders).doesNotHaveDuplicates();
+        Set<String> expectedOrders = expected("shardId-000000000000", 1, 300, false);
+        expectedOrders.addAll(expected("shardId-000000000001", 1, 120, false));
+        assertThat(new TreeSet<>(orders)).isEqualTo(expectedOrders);
+        List<String> payments = rows(catalog, "payments_v2_changes");
+        assertThat(payments).doesNotHaveDuplicates().hasSize(expected("shardId-000000000000", 1, 300, true).size()
+                + expected("shardId-000000000001", 1, 120, true).size());
+
+        Snapshot newest = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes")).currentSnapshot();
+        assertThat(newest.summary()).containsEntry("lakehose.watermark.shardId-000000000000", "1000300")
+                .containsEntry("lakehose.watermark.shardId-000000000001", "1000120");
+
+        // SSE-KMS with our key on every object of the warehouse: data, manifests, manifest lists, metadata.
+        List<S3Object> objects = s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket()).prefix(warehouse() + "/"))
+                .contents().stream().toList();
+        assertThat(objects.stream().map(S3Object::key).collect(Collectors.toList()))
+                .anyMatch(k -> k.endsWith(".parquet")).anyMatch(k -> k.endsWith(".avro"))
+                .anyMatch(k -> k.endsWith(".metadata.json"));
+        for (S3Object o : objects) {
+            HeadObjectResponse head = s3.client().headObject(h -> h.bucket(s3.bucket()).key(o.key()));
+            assertThat(head.serverSideEncryption()).as(o.key()).isEqualTo(ServerSideEncryption.AWS_KMS);
+            assertThat(head.ssekmsKeyId()).as(o.key()).isEqualTo(KEY);
+        }
+        // Bad records stay files of the folder layout's error output.
+        assertThat(s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket()).prefix("errors/")).contents()
+                .stream().map(S3Object::key).toList()).isNotEmpty().allMatch(k -> k.contains("orders-cdc~shardId-"));
+    }
+
+    @Test
+    void aStaleWritersLateCommitIsRefusedAndAddsNothing() throws Exception {
+        String shard = "shardId-000000000007";
+        try (Worker stale = new Worker("stale", 23); Worker owner = new Worker("owner", 17)) {
+            ShardPipeline old = stale.shard(shard);
+            for (long s = 1; s <= 150; s++) {
+                old.accept(record(shard, s)); // frozen before its commit
+            }
+            ShardPipeline now = owner.shard(shard);
+            for (long s = 1; s <= 200; s++) {
+                now.accept(record(shard, s));
+            }
+            now.flush().get(60, TimeUnit.SECONDS);
+            old.flush().get(60, TimeUnit.SECONDS); // wakes up and commits: refused, its files deleted
+            assertThat(stale.committer.refusedCommits()).isPositive();
+        }
+        Catalog catalog = catalog();
+        assertThat(rows(catalog, "orders_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 200, false));
+        assertThat(rows(catalog, "payments_v2_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 200, true));
+        assertNoOrphans(catalog);
+    }
+
+    @Test
+    void whenTheStaleWriterCommitsFirstTheOwnerGoesOnFromItsWatermark() throws Exception {
+        String shard = "shardId-000000000009";
+        try (Worker stale = new Worker("stale", 23); Worker owner = new Worker("owner", 17)) {
+            ShardPipeline now = owner.shard(shard);
+            for (long s = 1; s <= 200; s++) {
+                now.accept(record(shard, s)); // saw the tables at nothing for this shard
+            }
+            ShardPipeline old = stale.shard(shard);
+            for (long s = 1; s <= 150; s++) {
+                old.accept(record(shard, s));
+            }
+            old.flush().get(60, TimeUnit.SECONDS); // the stale writer's commit lands first
+            now.flush().get(60, TimeUnit.SECONDS); // refused, cut to the rows after 150, committed
+            assertThat(owner.committer.refusedCommits()).isPositive();
+        }
+        Catalog catalog = catalog();
+        assertThat(rows(catalog, "orders_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 200, false));
+        assertThat(rows(catalog, "payments_v2_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 200, true));
+        Snapshot newest = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes")).currentSnapshot();
+        assertThat(newest.summary()).containsEntry("lakehose.watermark." + shard, "1000200");
+        assertNoOrphans(catalog);
+    }
+
+    /** No data file in the warehouse that no table references (refused files were deleted). */
+    private void assertNoOrphans(Catalog catalog) {
+        Set<String> referenced = new TreeSet<>();
+        for (String table : List.of("orders_changes", "payments_v2_changes")) {
+            Table t = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), table));
+            try (var tasks = t.newScan().planFiles()) {
+                tasks.forEach(task -> referenced.add(task.file().location()));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        Set<String> stored = s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket()).prefix(warehouse() + "/"))
+                .contents().stream().map(S3Object::key).filter(k -> k.endsWith(".parquet"))
+                .map(k -> "s3://" + s3.bucket() + "/" + k).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(stored).isEqualTo(referenced);
+    }
+}

@@ -1,0 +1,124 @@
+package io.lakehose.kcl;
+
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.pipeline.PipelineContext;
+import io.lakehose.pipeline.PipelineStats;
+import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The service with {@code lake.format: iceberg} on the local stack: every record of the stream
+ * once in the change-log table, every shard's watermark in the snapshot summary, the lease
+ * checkpoints at the last records, the bad record in the folder layout's error output.
+ */
+class IcebergWorkerTest {
+
+    private static LocalAwsStack stack;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalAwsStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void everyRecordOnceInTheChangeLogTableAndTheLeasesCheckpointedAfterTheCommits() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "tables", 2);
+        List<byte[]> records = new ArrayList<>();
+        Instant t0 = Instant.parse("2024-11-25T23:30:00Z");
+        for (int i = 0; i < 3000; i++) {
+            records.add(WorkerHarness.change(i, t0.plusMillis(i * 1500L))); // crosses midnight: two day partitions
+            if (i == 1500) {
+                records.add("{\"not\": \"a change record\"}".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        List<String> put = h.put(records);
+        Map<String, String> catalog = new HashMap<>();
+        catalog.put("iceberg.catalog.type", "jdbc");
+        catalog.put("iceberg.catalog.uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
+        catalog.put("iceberg.catalog.warehouse", "s3://" + stack.s3().bucket() + "/warehouse-" + tmp.getFileName());
+        Map<String, String> extra = new HashMap<>(catalog);
+        extra.put("lake.format", "iceberg");
+        extra.put("iceberg.namespace", "cdc");
+        extra.put("iceberg.commitIntervalSeconds", "2");
+        LakehoseConfig cfg = h.loadConfig(extra);
+        PipelineStats stats = new PipelineStats();
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
+                    RowEncoders.envelopeOnly(), stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
+            Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!h.checkpoints().equals(last) && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            assertThat(h.checkpoints()).as("checkpoints at the last record, after the commits").isEqualTo(last);
+            worker.shutdown();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+        }
+
+        Map<String, String> props = new HashMap<>();
+        catalog.forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
+        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+        props.put("s3.endpoint", stack.s3().endpoint().toString());
+        props.put("s3.path-style-access", "true");
+        props.put("client.region", "us-east-1");
+        props.put("http-client.type", "urlconnection");
+        props.put("jdbc.schema-version", "V1");
+        Catalog reader = CatalogUtil.buildIcebergCatalog("lakehose", props, null); // JDBC catalogs are scoped by name
+        Table table = reader.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"));
+        List<String> rows = new ArrayList<>();
+        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
+        }
+        List<String> expected = new ArrayList<>(put);
+        String bad = expected.remove(1501);
+        assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+        Map<String, String> summary = table.currentSnapshot().summary();
+        WorkerHarness.lastSequenceByShard(put).forEach((shard, sequence) -> {
+            if (!(shard + "/" + sequence).equals(bad)) {
+                assertThat(summary).containsKey("lakehose.watermark." + shard);
+            }
+        });
+        assertThat(table.spec().fields()).singleElement().satisfies(f -> assertThat(f.name()).isEqualTo("event_time_day"));
+        assertThat(stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix("tables-errors/"))
+                .contents().stream().toList()).hasSize(1);
+    }
+}
