@@ -2,6 +2,7 @@ package io.lakehose.replay;
 
 import io.lakehose.testing.CommandRun;
 import static io.lakehose.testing.Await.join;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +16,10 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,20 +34,24 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 
 /**
  * {@code lakehose replay} against kinesis-local, DynamoDB Local and S3Proxy with real in-process
  * workers: the effectively-once guarantee holds across a replay (every record once in the lake,
  * read back with DuckDB, and the re-read records counted as skipped), the refusal while a worker
- * is live, --force, --dry-run, the AT_TIMESTAMP and sequence-number targets, resharding, and the
- * one-line errors.
+ * is live, --force (also while the worker renews the leases it read), --dry-run, the AT_TIMESTAMP
+ * and sequence-number targets, resharding, and the one-line errors.
  */
 class ReplayCommandTest {
 
@@ -114,6 +123,112 @@ class ReplayCommandTest {
             assertThat(worker.stats.rows.sum()).isEqualTo(200);
         }
         assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void forceAtTimestampAgainstALiveWorkerReadsTheLeasesTheWorkerRenewedWhileThePositionsWereResolved()
+            throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-live-at", 2);
+        List<String> early = h.put(changes(0, 100));
+        Thread.sleep(1_500);
+        Instant between = Instant.now();
+        Thread.sleep(1_500);
+        List<String> late = h.put(changes(100, 100));
+        List<String> put = new ArrayList<>(early);
+        put.addAll(late);
+        Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
+        try (RunningWorker worker = new RunningWorker(h)) {
+            worker.awaitCheckpoints(atEnd, c -> { });
+
+            // AT_TIMESTAMP reads the stream to find each shard's position; against Kinesis that takes
+            // seconds, longer than the worker's renewal interval (failoverTimeMillis / 3, here 1 s).
+            // Here the first read of the stream waits until the worker has renewed its leases, so
+            // the counters read before it are stale for certain.
+            AtomicBoolean waited = new AtomicBoolean();
+            KinesisAsyncClient slowStream = beforeEachCall(KinesisAsyncClient.class, stack.kinesis().client(),
+                    "getRecords", () -> {
+                        if (waited.compareAndSet(false, true)) {
+                            Map<String, Long> seen = counters(h);
+                            awaitTrue("the worker renews its leases", () -> counters(h).entrySet().stream()
+                                    .allMatch(e -> e.getValue() > seen.get(e.getKey())));
+                        }
+                    });
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Replay replay = new Replay(new LeaseTable(stack.dynamoDb().client(), h.application()),
+                    new StreamShards(slowStream, h.stream()), java.time.Duration.ofMillis(3000), Clock.systemUTC(),
+                    new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
+
+            assertThat(waited).as("the stream was read while the worker held the leases").isTrue();
+            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(early);
+            for (String shard : atEnd.keySet()) {
+                assertThat(out.toString(UTF_8)).contains(shard + ": " + atEnd.get(shard) + " -> " + earlyEnd.get(shard));
+            }
+            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + between + ": 2 leases reset");
+            // The worker loses the leases, takes them again and re-reads the records put after the instant.
+            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == late.size());
+            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + late.size());
+            assertThat(worker.stats.rows.sum()).isEqualTo(put.size());
+        }
+        assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void aForcedWriteReadsTheLeasesAgainWhenAWorkerRenewedThemAndGivesUpWithWhatToDo() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-retry", 2);
+        String renewed = new TreeMap<>(leases(h)).firstKey();
+        Runnable renewal = () -> join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+                .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
+                .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
+
+        // A live worker renews a lease between the replay's read and its first write: read again, written.
+        AtomicInteger writes = new AtomicInteger();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Replay once = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    if (writes.incrementAndGet() == 1) {
+                        renewal.run();
+                    }
+                }), err);
+        once.run(new Replay.Request(new ReplayTarget.Latest(), List.of(), false, true));
+        assertThat(writes.get()).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("the lease of " + renewed + " changed since it was read",
+                "reading the leases again, attempt 2 of 5");
+        assertThat(h.checkpoints()).allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
+        assertThat(leases(h).values()).allSatisfy(item -> assertThat(item).doesNotContainKey("leaseOwner"));
+
+        // Without --force the same is a refusal: a worker started after the check for live workers.
+        AtomicInteger unforced = new AtomicInteger();
+        Replay refused = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    unforced.incrementAndGet();
+                    renewal.run();
+                }), new ByteArrayOutputStream());
+        assertThatThrownBy(() -> refused.run(new Replay.Request(new ReplayTarget.TrimHorizon(), List.of(), false, false)))
+                .isInstanceOf(ReplayException.class).hasMessageContaining("the lease of " + renewed + " changed")
+                .hasMessageContaining("stop the service").hasMessageContaining("--force")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(unforced.get()).isEqualTo(1);
+
+        // A worker that renews before every write: a bounded number of attempts, then what to do.
+        AtomicInteger always = new AtomicInteger();
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+        Replay givesUp = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    always.incrementAndGet();
+                    renewal.run();
+                }), new ByteArrayOutputStream());
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> givesUp.run(new Replay.Request(new ReplayTarget.TrimHorizon(), List.of(), false, true)))
+                .isInstanceOf(ReplayException.class).hasMessageContaining("--force gave up after 5 attempts")
+                .hasMessageContaining(renewed).hasMessageContaining("stop the service's workers (or wait")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(always.get()).isEqualTo(5);
+        assertThat(System.nanoTime() - start).as("backoff is short").isLessThan(TimeUnit.SECONDS.toNanos(10));
+        assertThat(h.checkpoints()).as("nothing written").allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
+        assertThat(leases(h).keySet()).isEqualTo(before.keySet());
     }
 
     @Test
@@ -286,6 +401,43 @@ class ReplayCommandTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** {@code real}, with {@code before} run before every call of the methods named {@code method}. */
+    @SuppressWarnings("unchecked")
+    private static <T> T beforeEachCall(Class<T> type, T real, String method, Runnable before) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (m.getName().equals(method)) {
+                before.run();
+            }
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    private Replay replayWith(WorkerHarness h, DynamoDbAsyncClient dynamo, ByteArrayOutputStream err) {
+        return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
+                java.time.Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, UTF_8));
+    }
+
+    private static Map<String, Long> counters(WorkerHarness h) {
+        Map<String, Long> counters = new TreeMap<>();
+        leases(h).forEach((shard, item) -> counters.put(shard, Long.parseLong(item.get("leaseCounter").n())));
+        return counters;
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            io.lakehose.testing.Await.sleep(50);
+        }
+    }
 
     private static List<byte[]> changes(int from, int count) {
         List<byte[]> records = new ArrayList<>();
