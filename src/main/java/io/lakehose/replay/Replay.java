@@ -16,7 +16,10 @@ import java.util.stream.Collectors;
  *
  * <p>Why this cannot duplicate rows: the worker skips, per shard and partition, every record an
  * object of the lake already holds (the committer's recovery, {@code commit.ShardCommitter#isCommitted}), so re-reading a range
- * that is in the lake writes nothing new, whatever the new checkpoint.
+ * that is in the lake writes nothing new, whatever the new checkpoint. The same rule decides what
+ * a replay restores: records after the mark of their shard and directory (the end of its newest
+ * object there), so a deleted newest object is written again and a deleted object below a newer
+ * one is not (docs/design.md, "Recovery").
  */
 public final class Replay {
 

@@ -6,7 +6,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lakehose.commit.folders.ObjectNames;
 import io.lakehose.config.LakehoseConfig;
+import io.lakehose.decode.SequenceNumber;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
 import io.lakehose.pipeline.PipelineContext;
@@ -37,6 +39,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,13 +49,15 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@code lakehose replay} against kinesis-local, DynamoDB Local and S3Proxy with real in-process
  * workers: the effectively-once guarantee holds across a replay (every record once in the lake,
  * read back with DuckDB, and the re-read records counted as skipped), the refusal while a worker
  * is live, --force (also while the worker renews the leases it read), --dry-run, the AT_TIMESTAMP
- * and sequence-number targets, resharding, and the one-line errors.
+ * and sequence-number targets, resharding, which deleted objects a replay writes again, and the
+ * one-line errors.
  */
 class ReplayCommandTest {
 
@@ -229,6 +235,61 @@ class ReplayCommandTest {
         assertThat(System.nanoTime() - start).as("backoff is short").isLessThan(TimeUnit.SECONDS.toNanos(10));
         assertThat(h.checkpoints()).as("nothing written").allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
         assertThat(leases(h).keySet()).isEqualTo(before.keySet());
+    }
+
+    @Test
+    void replayReWritesAShardsDeletedLastObjectButNotADeletedObjectBelowItsNewest() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-deleted", 2);
+        String hour = h.stream() + "/table=orders/dt=2024-11-25/hour=08";
+        List<String> put = new ArrayList<>();
+        // Three batches in one hour partition, each committed before the next is put: every shard's
+        // chain of objects there has at least three links.
+        try (RunningWorker worker = new RunningWorker(h)) {
+            for (int batch = 0; batch < 3; batch++) {
+                put.addAll(h.put(changes(100 + 60 * batch, 60)));
+                worker.awaitCheckpoints(WorkerHarness.lastSequenceByShard(put), c -> { });
+            }
+        }
+        // The README's layout: <directory>/<stream>~<shard>~<first record, base 36, 37 characters>.parquet
+        Pattern layout = Pattern.compile(Pattern.quote(hour + "/" + h.stream() + "~")
+                + "(shardId-\\d+)~[0-9a-z]{37}\\.parquet");
+        Map<String, List<String>> chains = new TreeMap<>();
+        for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket())
+                .prefix(hour + "/")).contents()) {
+            Matcher m = layout.matcher(o.key());
+            assertThat(m.matches()).as("layout of %s", o.key()).isTrue();
+            chains.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(o.key());
+        }
+        chains.values().forEach(java.util.Collections::sort);
+        assertThat(chains).hasSize(2).allSatisfy((shard, keys) -> assertThat(keys).hasSizeGreaterThanOrEqualTo(3));
+        String middleShard = chains.keySet().stream().findFirst().orElseThrow();
+        String lastShard = chains.keySet().stream().skip(1).findFirst().orElseThrow();
+        String middle = chains.get(middleShard).get(1);
+        String last = chains.get(lastShard).get(chains.get(lastShard).size() - 1);
+        List<String> inMiddle = recordsOf(h, hour, middleShard, middle, put);
+        List<String> inLast = recordsOf(h, hour, lastShard, last, put);
+        assertThat(inMiddle).isNotEmpty();
+        assertThat(inLast).isNotEmpty();
+        Map<String, String> lastMetadata = metadata(last);
+        for (String key : List.of(middle, last)) {
+            stack.s3().client().deleteObject(b -> b.bucket(stack.s3().bucket()).key(key));
+        }
+
+        CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
+        assertThat(replay.exit).as(replay.err).isZero();
+        PipelineStats again = runToCheckpoints(h, WorkerHarness.lastSequenceByShard(put));
+
+        assertThat(again.rows.sum()).as("rows written again: the deleted last object's").isEqualTo(inLast.size());
+        assertThat(again.skipped.sum()).isEqualTo(put.size() - inLast.size());
+        assertThat(metadata(last)).as("the last object is back under its key, with its range")
+                .containsEntry("lakehose-last", lastMetadata.get("lakehose-last"));
+        assertThat(stack.s3().client().listObjectsV2(b -> b.bucket(stack.s3().bucket()).prefix(middle)).contents())
+                .as("a deleted object below the shard's newest in its directory is not restored").isEmpty();
+        List<String> expected = new ArrayList<>(put);
+        expected.removeAll(inMiddle);
+        List<String> rows = h.rowsNow();
+        assertThat(rows).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(expected));
     }
 
     @Test
@@ -421,6 +482,20 @@ class ReplayCommandTest {
         return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
                 java.time.Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, UTF_8));
+    }
+
+    /** The records put ("shard/sequence") that the object under {@code key} holds: its start to its lakehose-last. */
+    private static List<String> recordsOf(WorkerHarness h, String directory, String shard, String key, List<String> put) {
+        BigInteger first = new BigInteger(new ObjectNames(h.stream(), shard).startOf(directory, key).orElseThrow().digits());
+        BigInteger last = new BigInteger(SequenceNumber.parse(metadata(key).get("lakehose-last")).digits());
+        return put.stream().filter(p -> p.startsWith(shard + "/")).filter(p -> {
+            BigInteger seq = new BigInteger(p.substring(shard.length() + 1));
+            return seq.compareTo(first) >= 0 && seq.compareTo(last) <= 0;
+        }).toList();
+    }
+
+    private static Map<String, String> metadata(String key) {
+        return stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key)).metadata();
     }
 
     private static Map<String, Long> counters(WorkerHarness h) {
