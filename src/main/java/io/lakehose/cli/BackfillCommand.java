@@ -69,9 +69,11 @@ final class BackfillCommand implements Callable<Integer> {
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     long progressSeconds;
 
-    @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Port of /metrics while the backfill runs (default: http.port; 0 turns it off).")
-    Integer httpPort;
+    // Not http.port: that is the service's (`run`), and a backfill runs beside it, often on the same host.
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Serve /metrics, /health and /ready on this port while the backfill runs (default: "
+                    + "none; http.port is the service's).")
+    int httpPort;
 
     @Override
     public Integer call() throws Exception {
@@ -94,7 +96,10 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (io.lakehose.backfill.BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        int port = httpPort != null ? httpPort : cfg.httpPort();
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new UserError("--http-port " + httpPort + " must be between 0 (none) and 65535");
+        }
+        int port = httpPort;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
         Backfill.Options options = new Backfill.Options(table, segments, rate, consistentRead,
@@ -113,7 +118,8 @@ final class BackfillCommand implements Callable<Integer> {
             }
             return 0;
         } catch (java.net.BindException e) {
-            throw new UserError("http port " + port + " is in use (--http-port, or 0 to turn /metrics off)");
+            throw new UserError("--http-port " + port + " is in use (choose another port, or leave it out: "
+                    + "no HTTP endpoint)");
         } catch (io.lakehose.backfill.BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         } finally {

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                 + "skipped when read again, so a replay never duplicates rows.",
                 "Refuses while a live worker holds leases (stop the service first), unless --force.",
                 "Exit codes: 0 done, 2 bad arguments or configuration, 3 refused (live worker, or a lease changed "
-                        + "meanwhile)."})
+                        + "meanwhile: without --force, or still with --force after 5 attempts)."})
 final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration of the service.")
@@ -45,7 +45,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
     boolean dryRun;
 
-    @Option(names = "--force", description = "Do not check for a live worker: a worker holding the leases loses them.")
+    @Option(names = "--force", description = "Do not check for a live worker: a worker holding the leases loses them. "
+            + "A lease the worker renews meanwhile is read again and the write retried (5 attempts).")
     boolean force;
 
     @Override

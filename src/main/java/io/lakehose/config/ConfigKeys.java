@@ -160,7 +160,8 @@ public final class ConfigKeys {
             + "(ProvisionedThroughputExceeded) waits with exponential backoff instead of failing the backfill.");
 
     public static final ConfigKey<Integer> HTTP_PORT = new ConfigKey<>("http.port", "8080", intIn(0, 65535),
-            "Port of /metrics (Prometheus), /health and /ready for `run`; 0 turns them off.");
+            "Port of /metrics (Prometheus), /health and /ready for `run`; 0 turns them off. Other commands do not "
+                    + "use it (`backfill` has `--http-port`, none by default).");
     public static final ConfigKey<Long> HTTP_UPLOAD_STUCK_SECONDS = new ConfigKey<>("http.uploadStuckSeconds", "600",
             longIn(10, 86_400), "/health fails when an upload has been in flight this long (the task is wedged).");
 

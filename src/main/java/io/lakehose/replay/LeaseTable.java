@@ -20,7 +20,8 @@ import java.util.concurrent.CompletionException;
  *
  * <p>Every reset is conditional on the {@code leaseCounter} read: KCL increments it on every
  * renewal, take and checkpoint, so a lease a worker touched in the meantime fails the write
- * instead of being overwritten. The reset also increments the counter and removes the owner: a
+ * instead of being overwritten (with --force, {@link Replay} then reads the leases again and
+ * retries a few times, since a live worker renews every lease it holds). The reset also increments the counter and removes the owner: a
  * worker that still held the lease (only with --force) then fails its next renewal or checkpoint
  * (both are conditional on the counter), loses the lease and drops its buffers without
  * checkpointing, and any worker can take the free lease at once instead of waiting for it to
@@ -62,7 +63,8 @@ public final class LeaseTable {
      * a child reset while its parent is not.
      *
      * @return how many leases were written
-     * @throws ReplayException (REFUSED) naming the shards whose lease changed since it was read
+     * @throws ReplayException (REFUSED, {@link ReplayException#leaseChanged()}) naming the shards whose
+     *     lease changed since it was read; the batches before it stay written
      */
     public int write(List<ReplayPlan.Step> steps) {
         List<ReplayPlan.Step> writes = steps.stream().filter(s -> s.action() != ReplayPlan.Action.UNCHANGED).toList();
@@ -80,10 +82,10 @@ public final class LeaseTable {
                         changed.add(batch.get(i).shardId());
                     }
                 }
-                throw new ReplayException(ReplayException.Kind.REFUSED, "the lease of " + (changed.isEmpty()
+                throw ReplayException.leaseChanged("the lease of " + (changed.isEmpty()
                         ? "a shard" : String.join(", ", changed)) + " changed since it was read (a worker renewed, "
                         + "took or checkpointed it); " + written + " of " + writes.size() + " leases were written "
-                        + "before that; stop the service and run replay again");
+                        + "before that");
             }
             written += batch.size();
         }

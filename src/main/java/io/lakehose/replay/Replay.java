@@ -3,8 +3,10 @@ package io.lakehose.replay;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -14,13 +16,26 @@ import java.util.stream.Collectors;
  *
  * <p>Why this cannot duplicate rows: the worker skips, per shard and partition, every record an
  * object of the lake already holds (the committer's recovery, {@code commit.ShardCommitter#isCommitted}), so re-reading a range
- * that is in the lake writes nothing new, whatever the new checkpoint.
+ * that is in the lake writes nothing new, whatever the new checkpoint. The same rule decides what
+ * a replay restores: records after the mark of their shard and directory (the end of its newest
+ * object there), so a deleted newest object is written again and a deleted object below a newer
+ * one is not (docs/design.md, "Recovery").
  */
 public final class Replay {
 
     /** What was asked on the command line. */
     public record Request(ReplayTarget target, List<String> shards, boolean dryRun, boolean force) {
     }
+
+    /**
+     * How many times a forced write is tried: a live worker renews each lease it holds every third
+     * of failoverTimeMillis, so a write whose counter a renewal made stale reads the leases again
+     * and is tried again after a short pause; only workers that keep changing leases within
+     * milliseconds of every read make all attempts fail.
+     */
+    static final int FORCED_WRITE_ATTEMPTS = 5;
+    /** Pause before the second attempt, doubled before each further one (plus up to as much at random). */
+    static final long FORCED_WRITE_BACKOFF_MILLIS = 100;
 
     private final LeaseTable leases;
     private final StreamShards stream;
@@ -63,21 +78,80 @@ public final class Replay {
         } else if (LiveLeases.anyOwned(current)) {
             refuseIfLive(current, request.dryRun());
         }
-        ReplayPlan plan = ReplayPlanner.plan(target, current, shards, request.shards(), positionOf(target));
+        // Each shard's position is resolved once (AT_TIMESTAMP reads the stream), however often the
+        // leases are read and planned again.
+        Function<ShardInfo, String> position = once(positionOf(target));
+        ReplayPlan plan = ReplayPlanner.plan(target, current, shards, request.shards(), position);
+        if (request.force() && !request.dryRun()) {
+            // Resolving the positions can take longer than a live worker's renewal interval: plan
+            // on the counters as they are now, not as they were before.
+            plan = ReplayPlanner.plan(target, leases.read(), shards, request.shards(), position);
+        }
         plan.steps().forEach(step -> out.println(step.line()));
-        long reset = plan.count(ReplayPlan.Action.RESET);
-        long created = plan.count(ReplayPlan.Action.CREATE);
-        long unchanged = plan.count(ReplayPlan.Action.UNCHANGED);
         if (request.dryRun()) {
             out.printf("dry run, nothing written: replay to %s would reset %d leases, create %d, leave %d unchanged%n",
-                    target, reset, created, unchanged);
+                    target, plan.count(ReplayPlan.Action.RESET), plan.count(ReplayPlan.Action.CREATE),
+                    plan.count(ReplayPlan.Action.UNCHANGED));
             return plan;
         }
-        leases.write(plan.steps());
+        write(plan, request, shards, position);
         out.printf("replayed to %s: %d leases reset, %d created, %d unchanged in %s; the next start of the service "
-                + "reads from there (records already in the lake are skipped)%n", target, reset, created, unchanged,
-                leases.name());
+                + "reads from there (records already in the lake are skipped)%n", target,
+                plan.count(ReplayPlan.Action.RESET), plan.count(ReplayPlan.Action.CREATE),
+                plan.count(ReplayPlan.Action.UNCHANGED), leases.name());
         return plan;
+    }
+
+    /**
+     * Writes the plan. Every write is conditional on the lease counters read; when one fails
+     * because a lease changed meanwhile, a replay without --force stops (a worker started after the
+     * check for live workers). With --force, the leases are read again and planned again (same
+     * positions) and the write is tried again, up to {@value #FORCED_WRITE_ATTEMPTS} times: a live
+     * worker renews its leases every third of failoverTimeMillis, so a counter read once is stale
+     * if the write comes later than that. Leases already written by a failed attempt plan as
+     * unchanged the next time (or, if a worker moved them on meanwhile, are reset again).
+     */
+    private void write(ReplayPlan first, Request request, List<ShardInfo> shards, Function<ShardInfo, String> position)
+            throws InterruptedException {
+        ReplayPlan plan = first;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                leases.write(plan.steps());
+                return;
+            } catch (ReplayException e) {
+                if (!e.leaseChanged()) {
+                    throw e;
+                }
+                if (!request.force()) {
+                    throw new ReplayException(ReplayException.Kind.REFUSED, e.getMessage() + "; a worker started "
+                            + "after the check for live workers: stop the service and run replay again, or use --force");
+                }
+                if (attempt == FORCED_WRITE_ATTEMPTS) {
+                    throw new ReplayException(ReplayException.Kind.REFUSED, "--force gave up after " + attempt
+                            + " attempts, each read again and failed because a live worker changed a lease in between "
+                            + "(last: " + e.getMessage() + "); stop the service's workers (or wait until they have "
+                            + "stopped) and run replay again; leases already written keep their new checkpoints");
+                }
+                long pause = FORCED_WRITE_BACKOFF_MILLIS << (attempt - 1);
+                progress.printf("%s; reading the leases again, attempt %d of %d in %d ms%n", e.getMessage(),
+                        attempt + 1, FORCED_WRITE_ATTEMPTS, pause);
+                Thread.sleep(pause + ThreadLocalRandom.current().nextLong(pause + 1));
+                plan = ReplayPlanner.plan(request.target(), leases.read(), shards, request.shards(), position);
+            }
+        }
+    }
+
+    /** {@code position}, called at most once per shard. */
+    private static Function<ShardInfo, String> once(Function<ShardInfo, String> position) {
+        Map<String, String> resolved = new HashMap<>();
+        return shard -> {
+            String known = resolved.get(shard.shardId());
+            if (known == null) {
+                known = position.apply(shard);
+                resolved.put(shard.shardId(), known);
+            }
+            return known;
+        };
     }
 
     private Function<ShardInfo, String> positionOf(ReplayTarget target) {

@@ -12,13 +12,29 @@ public final class ReplayException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final boolean leaseChanged;
 
     public ReplayException(Kind kind, String message) {
+        this(kind, message, false);
+    }
+
+    private ReplayException(Kind kind, String message, boolean leaseChanged) {
         super(message, null, false, false);
         this.kind = kind;
+        this.leaseChanged = leaseChanged;
+    }
+
+    /** A conditional lease write failed: the lease changed between its read and its write (REFUSED). */
+    static ReplayException leaseChanged(String message) {
+        return new ReplayException(Kind.REFUSED, message, true);
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** True when a lease changed since it was read (a worker renewed, took or checkpointed it). */
+    public boolean leaseChanged() {
+        return leaseChanged;
     }
 }

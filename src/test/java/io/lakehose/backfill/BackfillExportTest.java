@@ -13,6 +13,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +142,31 @@ class BackfillExportTest {
         }
         assertThat(String.join("\n", errors)).contains("reason=invalid_attribute_value").contains("reason=invalid_json")
                 .contains("reason=not_a_cdc_record").contains("line 835");
+    }
+
+    @Test
+    void noHttpEndpointUnlessAskedSoABackfillRunsBesideTheServiceOnOneHost() throws Exception {
+        writeExport(40, 1, List.of());
+        Path lake = dir.resolve("lake-port");
+        // The service (`run`) listens on http.port of the configuration both share.
+        try (ServerSocket service = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = service.getLocalPort();
+            Path shared = Files.writeString(dir.resolve("shared.yaml"),
+                    Files.readString(config(lake)).replace("port: 0", "port: " + port));
+            assertThat(Files.readString(shared)).contains("port: " + port);
+            String from = "s3://" + s3.bucket() + "/" + PREFIX;
+
+            CommandRun beside = CommandRun.of("backfill", "--config", shared.toString(), "--keys", "id",
+                    "--from-export", from);
+            assertThat(beside.exit).as(beside.err).isZero();
+            assertThat(beside.out).contains("backfill ProductCatalog done: 40 items");
+
+            // --http-port still serves: here on a port that is taken, which it reports.
+            CommandRun taken = CommandRun.of("backfill", "--config", shared.toString(), "--keys", "id",
+                    "--from-export", from, "--http-port", Integer.toString(port));
+            assertThat(taken.exit).isEqualTo(2);
+            assertThat(taken.err).contains("error: --http-port " + port + " is in use");
+        }
     }
 
     @Test

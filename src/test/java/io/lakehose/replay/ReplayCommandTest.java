@@ -2,10 +2,13 @@ package io.lakehose.replay;
 
 import io.lakehose.testing.CommandRun;
 import static io.lakehose.testing.Await.join;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lakehose.commit.folders.ObjectNames;
 import io.lakehose.config.LakehoseConfig;
+import io.lakehose.decode.SequenceNumber;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
 import io.lakehose.pipeline.PipelineContext;
@@ -15,6 +18,10 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,19 +36,27 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@code lakehose replay} against kinesis-local, DynamoDB Local and S3Proxy with real in-process
  * workers: the effectively-once guarantee holds across a replay (every record once in the lake,
  * read back with DuckDB, and the re-read records counted as skipped), the refusal while a worker
- * is live, --force, --dry-run, the AT_TIMESTAMP and sequence-number targets, resharding, and the
+ * is live, --force (also while the worker renews the leases it read), --dry-run, the AT_TIMESTAMP
+ * and sequence-number targets, resharding, which deleted objects a replay writes again, and the
  * one-line errors.
  */
 class ReplayCommandTest {
@@ -114,6 +129,167 @@ class ReplayCommandTest {
             assertThat(worker.stats.rows.sum()).isEqualTo(200);
         }
         assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void forceAtTimestampAgainstALiveWorkerReadsTheLeasesTheWorkerRenewedWhileThePositionsWereResolved()
+            throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-live-at", 2);
+        List<String> early = h.put(changes(0, 100));
+        Thread.sleep(1_500);
+        Instant between = Instant.now();
+        Thread.sleep(1_500);
+        List<String> late = h.put(changes(100, 100));
+        List<String> put = new ArrayList<>(early);
+        put.addAll(late);
+        Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
+        try (RunningWorker worker = new RunningWorker(h)) {
+            worker.awaitCheckpoints(atEnd, c -> { });
+
+            // AT_TIMESTAMP reads the stream to find each shard's position; against Kinesis that takes
+            // seconds, longer than the worker's renewal interval (failoverTimeMillis / 3, here 1 s).
+            // Here the first read of the stream waits until the worker has renewed its leases, so
+            // the counters read before it are stale for certain.
+            AtomicBoolean waited = new AtomicBoolean();
+            KinesisAsyncClient slowStream = beforeEachCall(KinesisAsyncClient.class, stack.kinesis().client(),
+                    "getRecords", () -> {
+                        if (waited.compareAndSet(false, true)) {
+                            Map<String, Long> seen = counters(h);
+                            awaitTrue("the worker renews its leases", () -> counters(h).entrySet().stream()
+                                    .allMatch(e -> e.getValue() > seen.get(e.getKey())));
+                        }
+                    });
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Replay replay = new Replay(new LeaseTable(stack.dynamoDb().client(), h.application()),
+                    new StreamShards(slowStream, h.stream()), java.time.Duration.ofMillis(3000), Clock.systemUTC(),
+                    new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
+
+            assertThat(waited).as("the stream was read while the worker held the leases").isTrue();
+            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(early);
+            for (String shard : atEnd.keySet()) {
+                assertThat(out.toString(UTF_8)).contains(shard + ": " + atEnd.get(shard) + " -> " + earlyEnd.get(shard));
+            }
+            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + between + ": 2 leases reset");
+            // The worker loses the leases, takes them again and re-reads the records put after the instant.
+            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == late.size());
+            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + late.size());
+            assertThat(worker.stats.rows.sum()).isEqualTo(put.size());
+        }
+        assertExactlyOnce(h, put);
+    }
+
+    @Test
+    void aForcedWriteReadsTheLeasesAgainWhenAWorkerRenewedThemAndGivesUpWithWhatToDo() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-retry", 2);
+        String renewed = new TreeMap<>(leases(h)).firstKey();
+        Runnable renewal = () -> join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+                .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
+                .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
+
+        // A live worker renews a lease between the replay's read and its first write: read again, written.
+        AtomicInteger writes = new AtomicInteger();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Replay once = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    if (writes.incrementAndGet() == 1) {
+                        renewal.run();
+                    }
+                }), err);
+        once.run(new Replay.Request(new ReplayTarget.Latest(), List.of(), false, true));
+        assertThat(writes.get()).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("the lease of " + renewed + " changed since it was read",
+                "reading the leases again, attempt 2 of 5");
+        assertThat(h.checkpoints()).allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
+        assertThat(leases(h).values()).allSatisfy(item -> assertThat(item).doesNotContainKey("leaseOwner"));
+
+        // Without --force the same is a refusal: a worker started after the check for live workers.
+        AtomicInteger unforced = new AtomicInteger();
+        Replay refused = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    unforced.incrementAndGet();
+                    renewal.run();
+                }), new ByteArrayOutputStream());
+        assertThatThrownBy(() -> refused.run(new Replay.Request(new ReplayTarget.TrimHorizon(), List.of(), false, false)))
+                .isInstanceOf(ReplayException.class).hasMessageContaining("the lease of " + renewed + " changed")
+                .hasMessageContaining("stop the service").hasMessageContaining("--force")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(unforced.get()).isEqualTo(1);
+
+        // A worker that renews before every write: a bounded number of attempts, then what to do.
+        AtomicInteger always = new AtomicInteger();
+        Map<String, Map<String, AttributeValue>> before = leases(h);
+        Replay givesUp = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+                "transactWriteItems", () -> {
+                    always.incrementAndGet();
+                    renewal.run();
+                }), new ByteArrayOutputStream());
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> givesUp.run(new Replay.Request(new ReplayTarget.TrimHorizon(), List.of(), false, true)))
+                .isInstanceOf(ReplayException.class).hasMessageContaining("--force gave up after 5 attempts")
+                .hasMessageContaining(renewed).hasMessageContaining("stop the service's workers (or wait")
+                .satisfies(e -> assertThat(((ReplayException) e).kind()).isEqualTo(ReplayException.Kind.REFUSED));
+        assertThat(always.get()).isEqualTo(5);
+        assertThat(System.nanoTime() - start).as("backoff is short").isLessThan(TimeUnit.SECONDS.toNanos(10));
+        assertThat(h.checkpoints()).as("nothing written").allSatisfy((k, v) -> assertThat(v).isEqualTo("LATEST"));
+        assertThat(leases(h).keySet()).isEqualTo(before.keySet());
+    }
+
+    @Test
+    void replayReWritesAShardsDeletedLastObjectButNotADeletedObjectBelowItsNewest() throws Exception {
+        WorkerHarness h = new WorkerHarness(stack, "replay-deleted", 2);
+        String hour = h.stream() + "/table=orders/dt=2024-11-25/hour=08";
+        List<String> put = new ArrayList<>();
+        // Three batches in one hour partition, each committed before the next is put: every shard's
+        // chain of objects there has at least three links.
+        try (RunningWorker worker = new RunningWorker(h)) {
+            for (int batch = 0; batch < 3; batch++) {
+                put.addAll(h.put(changes(100 + 60 * batch, 60)));
+                worker.awaitCheckpoints(WorkerHarness.lastSequenceByShard(put), c -> { });
+            }
+        }
+        // The README's layout: <directory>/<stream>~<shard>~<first record, base 36, 37 characters>.parquet
+        Pattern layout = Pattern.compile(Pattern.quote(hour + "/" + h.stream() + "~")
+                + "(shardId-\\d+)~[0-9a-z]{37}\\.parquet");
+        Map<String, List<String>> chains = new TreeMap<>();
+        for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket())
+                .prefix(hour + "/")).contents()) {
+            Matcher m = layout.matcher(o.key());
+            assertThat(m.matches()).as("layout of %s", o.key()).isTrue();
+            chains.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(o.key());
+        }
+        chains.values().forEach(java.util.Collections::sort);
+        assertThat(chains).hasSize(2).allSatisfy((shard, keys) -> assertThat(keys).hasSizeGreaterThanOrEqualTo(3));
+        String middleShard = chains.keySet().stream().findFirst().orElseThrow();
+        String lastShard = chains.keySet().stream().skip(1).findFirst().orElseThrow();
+        String middle = chains.get(middleShard).get(1);
+        String last = chains.get(lastShard).get(chains.get(lastShard).size() - 1);
+        List<String> inMiddle = recordsOf(h, hour, middleShard, middle, put);
+        List<String> inLast = recordsOf(h, hour, lastShard, last, put);
+        assertThat(inMiddle).isNotEmpty();
+        assertThat(inLast).isNotEmpty();
+        Map<String, String> lastMetadata = metadata(last);
+        for (String key : List.of(middle, last)) {
+            stack.s3().client().deleteObject(b -> b.bucket(stack.s3().bucket()).key(key));
+        }
+
+        CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
+        assertThat(replay.exit).as(replay.err).isZero();
+        PipelineStats again = runToCheckpoints(h, WorkerHarness.lastSequenceByShard(put));
+
+        assertThat(again.rows.sum()).as("rows written again: the deleted last object's").isEqualTo(inLast.size());
+        assertThat(again.skipped.sum()).isEqualTo(put.size() - inLast.size());
+        assertThat(metadata(last)).as("the last object is back under its key, with its range")
+                .containsEntry("lakehose-last", lastMetadata.get("lakehose-last"));
+        assertThat(stack.s3().client().listObjectsV2(b -> b.bucket(stack.s3().bucket()).prefix(middle)).contents())
+                .as("a deleted object below the shard's newest in its directory is not restored").isEmpty();
+        List<String> expected = new ArrayList<>(put);
+        expected.removeAll(inMiddle);
+        List<String> rows = h.rowsNow();
+        assertThat(rows).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(expected));
     }
 
     @Test
@@ -286,6 +462,57 @@ class ReplayCommandTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** {@code real}, with {@code before} run before every call of the methods named {@code method}. */
+    @SuppressWarnings("unchecked")
+    private static <T> T beforeEachCall(Class<T> type, T real, String method, Runnable before) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (m.getName().equals(method)) {
+                before.run();
+            }
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    private Replay replayWith(WorkerHarness h, DynamoDbAsyncClient dynamo, ByteArrayOutputStream err) {
+        return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
+                java.time.Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, UTF_8));
+    }
+
+    /** The records put ("shard/sequence") that the object under {@code key} holds: its start to its lakehose-last. */
+    private static List<String> recordsOf(WorkerHarness h, String directory, String shard, String key, List<String> put) {
+        BigInteger first = new BigInteger(new ObjectNames(h.stream(), shard).startOf(directory, key).orElseThrow().digits());
+        BigInteger last = new BigInteger(SequenceNumber.parse(metadata(key).get("lakehose-last")).digits());
+        return put.stream().filter(p -> p.startsWith(shard + "/")).filter(p -> {
+            BigInteger seq = new BigInteger(p.substring(shard.length() + 1));
+            return seq.compareTo(first) >= 0 && seq.compareTo(last) <= 0;
+        }).toList();
+    }
+
+    private static Map<String, String> metadata(String key) {
+        return stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key)).metadata();
+    }
+
+    private static Map<String, Long> counters(WorkerHarness h) {
+        Map<String, Long> counters = new TreeMap<>();
+        leases(h).forEach((shard, item) -> counters.put(shard, Long.parseLong(item.get("leaseCounter").n())));
+        return counters;
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            io.lakehose.testing.Await.sleep(50);
+        }
+    }
 
     private static List<byte[]> changes(int from, int count) {
         List<byte[]> records = new ArrayList<>();
