@@ -169,7 +169,7 @@ public final class Backfill {
     BackfillContext context(String table, BackfillProgress p, ProgressStore progress, BackfillStats stats)
             throws io.lakehose.encode.SchemaConfigException {
         RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (t, attribute) -> { });
-        return new BackfillContext(store, config.layout(), UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
+        return new BackfillContext(store, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
                 p.runId(), p.snapshotMicros(), spoolDir, ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
                 ErrorLineWriter.factory(config.errorGzip()), config.limits().maxBytes(), progress, stats);
     }

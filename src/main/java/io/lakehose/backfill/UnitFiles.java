@@ -66,7 +66,7 @@ final class UnitFiles {
         for (var e : errorsByReason.entrySet()) {
             SpoolWriter<ErrorRecord> errors = e.getValue();
             errors.close();
-            String key = ctx.layout().errorDirectory(e.getKey(), ctx.snapshotMicros()) + "/" + name
+            String key = ctx.layout().errorDirectory(ctx.table(), e.getKey(), ctx.snapshotMicros()) + "/" + name
                     + errors.extension();
             put(store, errors.path(), key, errors.contentType());
         }

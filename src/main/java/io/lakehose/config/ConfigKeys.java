@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import static io.lakehose.config.Parsers.bool;
 import static io.lakehose.config.Parsers.bytesIn;
 import static io.lakehose.config.Parsers.choice;
+import static io.lakehose.config.Parsers.dynamoTableName;
 import static io.lakehose.config.Parsers.intIn;
 import static io.lakehose.config.Parsers.longIn;
 import static io.lakehose.config.Parsers.oneOf;
@@ -31,9 +32,12 @@ public final class ConfigKeys {
                     + "{hour} (HH), {year}, {month}, {day}; all from the event time in UTC.");
     public static final ConfigKey<String> LAKE_ERROR_PREFIX = new ConfigKey<>("lake.errorPrefix", "errors", string(),
             "Prefix (under the lake root, not under lake.uri's prefix) of the error output: "
-                    + "<errorPrefix>/reason=<code>/dt=<date>/...jsonl");
+                    + "<errorPrefix>/table=<table>/reason=<code>/dt=<date>/...jsonl");
     public static final ConfigKey<Boolean> LAKE_ERROR_GZIP = new ConfigKey<>("lake.errorGzip", "false", bool(),
             "Gzip the error output (.jsonl.gz).");
+    public static final ConfigKey<String> LAKE_TABLE = new ConfigKey<>("lake.table", LakeLayout.DEFAULT_UNKNOWN_TABLE,
+            dynamoTableName(), "The DynamoDB table this deployment's stream carries. A bad record whose own table name cannot be "
+                    + "read (or is no valid table name) goes to this table's error output.");
     public static final ConfigKey<LakeFormat> LAKE_FORMAT = new ConfigKey<>("lake.format", "folders", oneOf(LakeFormat.class),
             "folders: Hive-style Parquet objects under lake.uri; iceberg: change-log tables <iceberg.namespace>."
                     + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket).");
@@ -167,7 +171,7 @@ public final class ConfigKeys {
 
     /** Every key above; the loader rejects YAML keys not listed here (typos fail at start). */
     public static final List<ConfigKey<?>> ALL = List.of(
-            LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP, LAKE_FORMAT,
+            LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP, LAKE_TABLE, LAKE_FORMAT,
             ICEBERG_CATALOG_NAME, ICEBERG_NAMESPACE, ICEBERG_COMMIT_SECONDS, ICEBERG_PARTITION_BY,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
             S3_MAX_ATTEMPTS, S3_ATTEMPT_TIMEOUT, S3_CALL_TIMEOUT, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,

@@ -158,7 +158,7 @@ public final class ConfigLoader {
                                         Map<String, String> catalog) {
         LakehoseConfig.LakeTarget target = LakehoseConfig.LakeTarget.parse(get(v, ConfigKeys.LAKE_URI));
         LakeLayout layout = new LakeLayout(target.prefix(), get(v, ConfigKeys.LAKE_PATH_TEMPLATE),
-                get(v, ConfigKeys.LAKE_ERROR_PREFIX));
+                get(v, ConfigKeys.LAKE_ERROR_PREFIX), get(v, ConfigKeys.LAKE_TABLE));
         String endpoint = get(v, ConfigKeys.S3_ENDPOINT);
         String kms = get(v, ConfigKeys.S3_KMS_KEY_ID);
         BufferLimits limits = new BufferLimits(get(v, ConfigKeys.BUFFER_MAX_BYTES), get(v, ConfigKeys.BUFFER_MAX_RECORDS),

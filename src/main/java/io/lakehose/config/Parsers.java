@@ -63,6 +63,17 @@ final class Parsers {
         };
     }
 
+    static Function<String, String> dynamoTableName() {
+        return s -> {
+            String v = s.trim();
+            if (!io.lakehose.decode.TableNames.isValid(v)) {
+                throw new IllegalArgumentException("'" + s + "' is not a DynamoDB table name (3-255 characters of "
+                        + "A-Z a-z 0-9 _ . -)");
+            }
+            return v;
+        };
+    }
+
     static Function<String, String> choice(String... allowed) {
         return s -> {
             String v = s.trim().toLowerCase(Locale.ROOT);

@@ -70,13 +70,13 @@ public final class ChangeRecordDecoder {
                     : new DecodeException(ErrorCode.INVALID_UTF8, "invalid UTF-8 at byte " + bad
                             + String.format(" (0x%02x)", b));
         }
+        Fields f = new Fields();
         try (JsonParser p = factory.createParser(src.data(), src.offset(), src.length())) {
             JsonToken first = p.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw new DecodeException(ErrorCode.NOT_AN_OBJECT,
                         "top-level JSON value is " + describe(first) + ", not an object");
             }
-            Fields f = new Fields();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -104,14 +104,16 @@ public final class ChangeRecordDecoder {
                 change = change.withArrival(change.eventTimeMicros());
             }
             return change;
+        } catch (DecodeException e) {
+            throw e.inTable(f.tableName);
         } catch (StreamReadException e) {
             String msg = e.getOriginalMessage();
             ErrorCode code = msg != null && msg.contains("UTF-8") ? ErrorCode.INVALID_UTF8 : ErrorCode.INVALID_JSON;
             String where = e.getLocation() == null ? "" : " at byte " + e.getLocation().getByteOffset();
             String what = msg != null && msg.startsWith("Unexpected end-of-input") ? "truncated JSON: " + msg : msg;
-            throw new DecodeException(code, firstLine(what) + where);
+            throw new DecodeException(code, firstLine(what) + where).inTable(f.tableName);
         } catch (IOException e) {
-            throw new DecodeException(ErrorCode.INVALID_JSON, firstLine(e.getMessage()));
+            throw new DecodeException(ErrorCode.INVALID_JSON, firstLine(e.getMessage())).inTable(f.tableName);
         }
     }
 
@@ -245,6 +247,14 @@ public final class ChangeRecordDecoder {
         return new DecodeException(ErrorCode.NOT_A_CDC_RECORD, message);
     }
 
+    /** A table name for a message: printable, at most 64 characters of it. */
+    private static String quoted(String name) {
+        StringBuilder out = new StringBuilder("'");
+        name.codePoints().limit(64).forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c)
+                : new String(Character.toChars(c))));
+        return out.append(name.length() > 64 ? "...' (" + name.length() + " characters)" : "'").toString();
+    }
+
     /** Fields gathered while scanning; JSON objects may list them in any order. */
     private static final class Fields {
         String eventId;
@@ -276,6 +286,10 @@ public final class ChangeRecordDecoder {
             }
             if (!missing.isEmpty()) {
                 throw notCdc("not a DynamoDB change record: missing " + String.join(", ", missing));
+            }
+            if (!TableNames.isValid(tableName)) {
+                throw new DecodeException(ErrorCode.INVALID_TABLE_NAME, "tableName " + quoted(tableName)
+                        + " is not a DynamoDB table name (3-255 characters of A-Z a-z 0-9 _ . -)");
             }
             if (!eventName.equals("INSERT") && !eventName.equals("MODIFY") && !eventName.equals("REMOVE")) {
                 throw notCdc("eventName is '" + eventName + "', not INSERT, MODIFY or REMOVE");

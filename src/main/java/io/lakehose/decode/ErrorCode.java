@@ -18,7 +18,9 @@ public enum ErrorCode {
     /** A known type tag with a value that does not fit it (N that is no number, bad base64...). */
     INVALID_ATTRIBUTE_VALUE,
     /** An empty line or record. */
-    EMPTY_RECORD;
+    EMPTY_RECORD,
+    /** A tableName that is no DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -): never a path. */
+    INVALID_TABLE_NAME;
 
     public String code() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -11,13 +11,15 @@ import java.util.regex.Pattern;
 /**
  * Which directory a record goes to (docs/design.md, "Lake layout"). Data:
  * {@code <prefix>/<template>} with the default template {@code table={table}/dt={date}/hour={hour}};
- * errors: {@code <errorPrefix>/reason=<code>/dt=<date>}. The names of objects inside a directory
+ * errors: {@code <errorPrefix>/table=<table>/reason=<code>/dt=<date>}. The names of objects inside a directory
  * are the commit adapter's ({@code commit.folders.ObjectNames}); {@link #objectKey} and
  * {@link #rangeOf} are the names of the release before the fence, still read on recovery.
  */
 public final class LakeLayout {
 
     public static final String DEFAULT_TEMPLATE = "table={table}/dt={date}/hour={hour}";
+    /** {@code lake.table}'s default. */
+    public static final String DEFAULT_UNKNOWN_TABLE = "unknown";
     public static final List<String> PLACEHOLDERS = List.of("table", "date", "hour", "year", "month", "day");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
 
@@ -25,8 +27,15 @@ public final class LakeLayout {
     private final String template;
     private final String errorPrefix;
     private final Pattern directoryPattern;
+    private final String unknownTable;
 
     public LakeLayout(String prefix, String template, String errorPrefix) {
+        this(prefix, template, errorPrefix, DEFAULT_UNKNOWN_TABLE);
+    }
+
+    /** @param unknownTable the table whose error output takes records of no readable table ({@code lake.table}) */
+    public LakeLayout(String prefix, String template, String errorPrefix, String unknownTable) {
+        this.unknownTable = unknownTable;
         this.prefix = normalize(prefix);
         this.template = Objects.requireNonNull(template, "template");
         this.errorPrefix = normalize(errorPrefix);
@@ -122,9 +131,31 @@ public final class LakeLayout {
     }
 
     /** The error directory for a reason code and the day (UTC) of the arrival time. */
-    public String errorDirectory(String reasonCode, long arrivalMicros) {
+    public String errorDirectory(String table, String reasonCode, long arrivalMicros) {
         LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(arrivalMicros, 86_400_000_000L));
-        return join(errorPrefix, "reason=" + reasonCode + "/dt=" + date);
+        return join(errorPrefix, "table=" + table + "/reason=" + reasonCode + "/dt=" + date);
+    }
+
+    /**
+     * The error directory of a record whose own table may be unknown (it could not be read, or
+     * was no valid table name): then the configured table's ({@code lake.table}).
+     */
+    public String errorDirectory(java.util.Optional<String> table, String reasonCode, long arrivalMicros) {
+        return errorDirectory(table.orElse(unknownTable), reasonCode, arrivalMicros);
+    }
+
+    /**
+     * Where the release before the per-table error output put the same records: for an error
+     * directory {@code <errorPrefix>/table=<t>/reason=<r>/dt=<d>}, {@code <errorPrefix>/reason=<r>/dt=<d>};
+     * nothing for a data directory. Recovery reads marks there too, so an upgrade duplicates nothing.
+     */
+    public java.util.List<String> legacyDirectories(String directory) {
+        String base = errorPrefix.isEmpty() ? "" : errorPrefix + "/";
+        if (!directory.startsWith(base + "table=")) {
+            return java.util.List.of();
+        }
+        int slash = directory.indexOf('/', base.length());
+        return slash < 0 ? java.util.List.of() : java.util.List.of(base + directory.substring(slash + 1));
     }
 
     /**

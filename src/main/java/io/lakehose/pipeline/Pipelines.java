@@ -52,7 +52,7 @@ public final class Pipelines {
     /** The folder layout's committer on {@code store}. */
     public static FolderCommitter folders(LakehoseConfig config, ObjectStore store) {
         return new FolderCommitter(store, streamScope(config), trimmers(config), config.maxUploadBytesInFlight(),
-                config.uploadStuckAfter());
+                config.uploadStuckAfter(), config.layout()::legacyDirectories);
     }
 
     /**

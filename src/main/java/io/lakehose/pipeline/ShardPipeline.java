@@ -88,7 +88,7 @@ public final class ShardPipeline {
             errors.sealRequested(sealed);
             recordFlushTime(sealStart);
             String dir = change != null ? partitioner.directoryOf(change)
-                    : ctx.layout().errorDirectory(error.code().code(), record.arrivalMicros());
+                    : ctx.layout().errorDirectory(error.tableName(), error.code().code(), record.arrivalMicros());
             if (committer.isCommitted(dir, record.sequence())) {
                 ctx.stats().skipped.increment();
             } else if (change != null) {

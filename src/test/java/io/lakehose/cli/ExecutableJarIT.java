@@ -59,7 +59,7 @@ class ExecutableJarIT {
             List<String> keys = files.filter(Files::isRegularFile).map(p -> lake.relativize(p).toString()).sorted().toList();
             assertThat(keys).anyMatch(k -> k.startsWith("table=example-ddb-table/dt=2024-11-25/hour=08/") && k.endsWith(".parquet"));
             assertThat(keys).anyMatch(k -> k.startsWith("table=example-ddb-table/dt=2024-11-25/hour=09/") && k.endsWith(".parquet"));
-            assertThat(keys).anyMatch(k -> k.startsWith("errors/reason=invalid_json/") && k.endsWith(".jsonl"));
+            assertThat(keys).anyMatch(k -> k.startsWith("errors/table=unknown/reason=invalid_json/") && k.endsWith(".jsonl"));
             assertThat(keys).noneMatch(k -> k.contains(".lakehose-spool"));
         }
     }

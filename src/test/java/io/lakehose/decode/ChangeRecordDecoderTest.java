@@ -88,7 +88,7 @@ class ChangeRecordDecoderTest {
 
     /** An INSERT whose "pk" key is an S attribute whose value bytes are {@code raw} (not escaped). */
     private static byte[] withRawStringValue(byte[] raw) {
-        return bytes("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"t\",\"dynamodb\":"
+        return bytes("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\",\"dynamodb\":"
                 + "{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"a", raw, "z\"}}}}");
     }
 
@@ -342,7 +342,7 @@ class ChangeRecordDecoderTest {
 
         @Test
         void optionalFieldsMayBeAbsent() throws Exception {
-            ChangeRecord c = decode("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"t\","
+            ChangeRecord c = decode("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
                     + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}");
             assertThat(c.awsRegion()).isNull();
             assertThat(c.userIdentity()).isNull();
@@ -355,7 +355,7 @@ class ChangeRecordDecoderTest {
             ChangeRecord c = decode("""
                     {"future": {"nested": [1, {"x": "y"}]}, "dynamodb": {"SizeBytes": 5, "Keys": {"pk": {"N": "1"}},
                      "StreamViewType": "KEYS_ONLY", "ApproximateCreationDateTime": 1732525080123},
-                     "tableName": "t", "eventName": "REMOVE", "eventVersion": "1.1", "eventID": "x"}""");
+                     "tableName": "tbl", "eventName": "REMOVE", "eventVersion": "1.1", "eventID": "x"}""");
             assertThat(c.eventId()).isEqualTo("x");
             assertThat(c.eventName()).isEqualTo("REMOVE");
             assertThat(c.sizeBytes()).isEqualTo(5L);
@@ -517,7 +517,7 @@ class ChangeRecordDecoderTest {
             assertNotCdc(good.replace("\"userIdentity\": null", "\"userIdentity\": \"someone\""), "userIdentity");
             assertNotCdc(good.replace("\"eventID\": \"ev-1\"", "\"eventID\": 17"), "eventID");
             assertNotCdc(good.replace("\"SizeBytes\": 42", "\"SizeBytes\": \"42\""), "SizeBytes");
-            assertNotCdc("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"t\",\"dynamodb\":[1]}", "dynamodb");
+            assertNotCdc("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\",\"dynamodb\":[1]}", "dynamodb");
             assertNotCdc(good.replace("\"NewImage\": {}", "\"NewImage\": [1]"), "NewImage");
         }
 
@@ -591,13 +591,13 @@ class ChangeRecordDecoderTest {
         void invalidUtf8AnywhereInTheRecord() {
             byte[] ff = b(0xFF);
             // in the event id, in a field name, in a field the decoder skips, in an image attribute name
-            assertInvalidUtf8(bytes("{\"eventID\":\"e", ff, "\",\"eventName\":\"INSERT\",\"tableName\":\"t\","
+            assertInvalidUtf8(bytes("{\"eventID\":\"e", ff, "\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
                     + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}"));
-            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"x", ff, "\":1,\"eventName\":\"INSERT\",\"tableName\":\"t\","
+            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"x", ff, "\":1,\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
                     + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}"));
-            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"recordFormat\":\"", ff, "\",\"eventName\":\"INSERT\",\"tableName\":\"t\","
+            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"recordFormat\":\"", ff, "\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
                     + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}"));
-            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"t\","
+            assertInvalidUtf8(bytes("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
                     + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"p", ff, "k\":{\"S\":\"x\"}}}}"));
         }
 

@@ -35,10 +35,19 @@ class LakeLayoutTest {
     }
 
     @Test
-    void errorDirectoryUsesReasonAndArrivalDay() {
-        LakeLayout layout = LakeLayout.defaults();
+    void errorDirectoryUsesTableReasonAndArrivalDay() {
+        LakeLayout layout = new LakeLayout("cdc", LakeLayout.DEFAULT_TEMPLATE, "errors", "orders");
         long micros = Instant.parse("2024-11-25T23:59:59Z").toEpochMilli() * 1000;
-        assertThat(layout.errorDirectory("invalid_json", micros)).isEqualTo("errors/reason=invalid_json/dt=2024-11-25");
+        assertThat(layout.errorDirectory(java.util.Optional.of("payments"), "invalid_json", micros))
+                .isEqualTo("errors/table=payments/reason=invalid_json/dt=2024-11-25");
+        assertThat(layout.errorDirectory(java.util.Optional.empty(), "invalid_json", micros))
+                .as("a record whose table is unknown: the configured table's error output")
+                .isEqualTo("errors/table=orders/reason=invalid_json/dt=2024-11-25");
+        assertThat(layout.legacyDirectories("errors/table=payments/reason=invalid_json/dt=2024-11-25"))
+                .containsExactly("errors/reason=invalid_json/dt=2024-11-25");
+        assertThat(layout.legacyDirectories("cdc/table=payments/dt=2024-11-25/hour=09")).isEmpty();
+        assertThat(layout.tableOf("cdc/table=payments/dt=2024-11-25/hour=09")).contains("payments");
+        assertThat(layout.tableOf("errors/table=payments/reason=invalid_json/dt=2024-11-25")).isEmpty();
     }
 
     @Test

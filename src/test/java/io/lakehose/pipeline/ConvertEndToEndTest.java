@@ -341,7 +341,7 @@ class ConvertEndToEndTest {
         if (!Files.isDirectory(errors)) {
             return bySeq;
         }
-        Pattern layout = Pattern.compile("errors/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local~local~[0-9a-z]+\\.jsonl");
+        Pattern layout = Pattern.compile("errors/table=[A-Za-z0-9_.-]+/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local~local~[0-9a-z]+\\.jsonl");
         ObjectNames names = new ObjectNames("local", "local");
         LocalDirectoryStore store = new LocalDirectoryStore(out);
         for (Path f : DuckDbLake.files(errors, "")) {

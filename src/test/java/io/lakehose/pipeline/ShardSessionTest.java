@@ -84,7 +84,7 @@ class ShardSessionTest {
     /** A record of table t1 arriving at T0 + seq seconds, in hour 08 or 09 (see {@link #hour9}). */
     private SourceRecord record(long seq) {
         long eventMillis = (T0 / 1000) + (hour9.contains(seq) ? 3_600_000 : 0) + seq;
-        String json = "{\"eventID\":\"e" + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"t1\",\"awsRegion\":\"us-east-1\","
+        String json = "{\"eventID\":\"e" + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"table1\",\"awsRegion\":\"us-east-1\","
                 + "\"dynamodb\":{\"ApproximateCreationDateTime\":" + eventMillis + ",\"Keys\":{\"id\":{\"N\":\"" + seq
                 + "\"}},\"NewImage\":{\"id\":{\"N\":\"" + seq + "\"}}},\"eventSource\":\"aws:dynamodb\"}";
         return SourceRecord.of("shardId-000000000001", SequenceNumber.of(seq), T0 + seq * 1_000_000L,

@@ -11,10 +11,9 @@ import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.FaultInjectingHttpClient.Fault;
 import io.lakehose.sink.FaultInjectingHttpClient.FaultPlan;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.S3Emulator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.lakehose.testing.S3EmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -39,20 +38,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConvertToS3Test {
 
     private static final String KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    private static S3Emulator s3;
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        s3.close();
-    }
 
     private static String line(int i) {
         long millis = Instant.parse("2024-11-25T06:00:00Z").toEpochMilli() + i * 1_500L; // ~4 hours of events
@@ -111,7 +102,7 @@ class ConvertToS3Test {
             s3.client().getObject(b -> b.bucket(s3.bucket()).key(o.key()), target);
         }
         assertThat(objects).allMatch(o -> o.key().startsWith("lake/table=orders/dt=2024-11-25/hour=")
-                || o.key().startsWith("errors/reason=invalid_json/"));
+                || o.key().startsWith("errors/table=unknown/reason=invalid_json/"));
 
         try (DuckDbLake db = DuckDbLake.open()) {
             List<Map<String, Object>> counts = db.query("SELECT count(*) AS n, count(DISTINCT sequence_number) AS d, "

@@ -10,10 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
  * The folder adapter of the commit port: every finished file becomes one object of the
@@ -25,6 +27,7 @@ import java.util.concurrent.Executors;
 public final class FolderCommitter implements LakeCommitter {
 
     private final Uploader uploader;
+    private final Function<String, List<String>> legacyDirectories;
     private final String stream;
     private final Map<String, FileTrimmer> trimmers;
     private final Duration uploadStuckAfter;
@@ -43,6 +46,16 @@ public final class FolderCommitter implements LakeCommitter {
      */
     public FolderCommitter(ObjectStore store, String stream, Map<String, FileTrimmer> trimmers, long maxInFlightBytes,
                            Duration uploadStuckAfter) {
+        this(store, stream, trimmers, maxInFlightBytes, uploadStuckAfter, directory -> List.of());
+    }
+
+    /**
+     * @param legacyDirectories where the release before put a directory's records (recovery reads
+     *                          its marks there too; {@code LakeLayout#legacyDirectories})
+     */
+    public FolderCommitter(ObjectStore store, String stream, Map<String, FileTrimmer> trimmers, long maxInFlightBytes,
+                           Duration uploadStuckAfter, Function<String, List<String>> legacyDirectories) {
+        this.legacyDirectories = legacyDirectories;
         this.uploader = new Uploader(store, maxInFlightBytes);
         this.stream = stream;
         this.trimmers = Map.copyOf(trimmers);
@@ -52,7 +65,7 @@ public final class FolderCommitter implements LakeCommitter {
     @Override
     public ShardCommitter openShard(String shardId, boolean recover) {
         return new FolderShardCommitter(uploader, new ObjectNames(stream, shardId), recover, trimmers, resolver,
-                counters);
+                counters, legacyDirectories);
     }
 
     public FenceCounters fenceCounters() {

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * One shard's side of the folder fence (docs/design.md, "The fence for folders").
@@ -85,10 +87,10 @@ final class FolderShardCommitter implements ShardCommitter {
      * @param resolver   runs what follows a refused write (a HEAD, a trim) off the SDK's threads
      */
     FolderShardCommitter(Uploader uploader, ObjectNames names, boolean recover, Map<String, FileTrimmer> trimmers,
-                         Executor resolver, FenceCounters counters) {
+                         Executor resolver, FenceCounters counters, Function<String, List<String>> legacyDirectories) {
         this.uploader = uploader;
         this.names = names;
-        this.marks = new StoredMarks(uploader.store(), names);
+        this.marks = new StoredMarks(uploader.store(), names, legacyDirectories);
         this.recover = recover;
         this.trimmers = trimmers;
         this.resolver = resolver;

@@ -4,9 +4,12 @@ import io.lakehose.decode.SequenceNumber;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.ObjectStore;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How far one shard's records of a partition directory are already in the lake, read from the
@@ -26,10 +29,13 @@ final class StoredMarks {
 
     private final ObjectStore store;
     private final ObjectNames names;
+    private final Function<String, List<String>> legacyDirectories;
 
-    StoredMarks(ObjectStore store, ObjectNames names) {
+    /** @param legacyDirectories where the release before put a directory's records (its error output had no table level) */
+    StoredMarks(ObjectStore store, ObjectNames names, Function<String, List<String>> legacyDirectories) {
         this.store = store;
         this.names = names;
+        this.legacyDirectories = legacyDirectories;
     }
 
     /** The last stored record of the shard in {@code directory}, if any. */
@@ -38,7 +44,10 @@ final class StoredMarks {
                 .flatMap(key -> names.startOf(directory, key).map(start -> Map.entry(key, start)).stream())
                 .max(Map.Entry.comparingByValue())
                 .map(newest -> lastOf(newest.getKey()));
-        Optional<SequenceNumber> legacy = store.list(directory + "/" + names.shardId() + "-").stream()
+        List<String> directories = new ArrayList<>(List.of(directory));
+        directories.addAll(legacyDirectories.apply(directory));
+        Optional<SequenceNumber> legacy = directories.stream()
+                .flatMap(dir -> store.list(dir + "/" + names.shardId() + "-").stream())
                 .map(key -> LakeLayout.rangeOf(key, names.shardId()))
                 .filter(range -> range != null)
                 .map(range -> range[1])

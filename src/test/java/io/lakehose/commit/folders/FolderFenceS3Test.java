@@ -15,10 +15,9 @@ import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.sink.StoredObject;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.S3Emulator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.lakehose.testing.S3EmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -50,20 +49,12 @@ class FolderFenceS3Test {
     private static final String KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     private static final String SHARD = "shardId-000000000001";
     private static final long T0 = Instant.parse("2024-11-25T06:00:00Z").toEpochMilli() * 1000;
-    private static S3Emulator s3;
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        s3.close();
-    }
 
     /** Two tables and two hours: four partition directories, so one flush writes several objects. */
     private static SourceRecord record(long seq) {

@@ -13,7 +13,7 @@ import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.EmulatorAccess;
-import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.S3EmulatorExtension;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -23,9 +23,8 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -57,20 +56,12 @@ class IcebergCommitterTest {
 
     private static final String KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     private static final long T0 = Instant.parse("2024-11-25T06:00:00Z").toEpochMilli() * 1000;
-    private static S3Emulator s3;
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        s3.close();
-    }
 
     private Map<String, String> catalogProperties() {
         Map<String, String> p = new HashMap<>();
