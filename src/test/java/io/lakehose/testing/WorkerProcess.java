@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  * WorkerProcess w = WorkerProcess.start(jar, yaml, dir, "w1");
  * w.awaitLog("lease taken", Duration.ofSeconds(30));
  * w.sigkill();                      // kill -9: no flush, no checkpoint
+ * w.sigstop(); w.sigcont();        // freeze (a GC pause, a stalled host) and wake it
  * w.sigterm();                      // graceful: flush, upload, checkpoint, then exit
  * int code = w.waitFor(Duration.ofSeconds(30));
  * }</pre>
@@ -135,6 +136,41 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /**
+     * SIGSTOP ({@code kill -STOP <pid>}): the whole JVM freezes, timers and sockets included, the
+     * way a long GC pause or a stalled host does; its leases expire while it cannot notice.
+     */
+    public void sigstop() {
+        signal("STOP");
+    }
+
+    /** SIGCONT ({@code kill -CONT <pid>}): a frozen process goes on where it stopped. */
+    public void sigcont() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(this.name + " (pid " + pid() + ") is not running; cannot send SIG" + name);
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                kill.destroyForcibly();
+                throw new IllegalStateException("kill -" + name + " " + pid() + " did not return within 10 s");
+            }
+            if (kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
      * Waits for the process to exit and returns its exit code (143 = ended by SIGTERM without
      * handling it, 137 = SIGKILL).
      *
@@ -209,7 +245,7 @@ public final class WorkerProcess implements AutoCloseable {
         return files;
     }
 
-    /** Kills it if still running. */
+    /** Kills it if still running (SIGKILL ends a stopped process too). */
     @Override
     public void close() {
         if (process.isAlive()) {
