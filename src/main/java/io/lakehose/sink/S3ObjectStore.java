@@ -141,7 +141,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     private CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
                                                                   Map<String, String> metadata, int attempt) {
-        return upload(file, key, contentType, metadata, true).handle((stored, error) -> {
+        CompletableFuture<StoredObject> upload = upload(file, key, contentType, metadata, true);
+        CompletableFuture<Optional<StoredObject>> result = upload.handle((stored, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(Optional.of(stored));
             }
@@ -157,6 +158,17 @@ public final class S3ObjectStore implements ObjectStore {
             }
             return CompletableFuture.<Optional<StoredObject>>failedFuture(failure(key, cause));
         }).thenCompose(f -> f);
+        cancelWith(result, upload);
+        return result;
+    }
+
+    /** Cancelling {@code derived} (a lost lease) cancels {@code source}, down to the SDK's request. */
+    private static void cancelWith(CompletableFuture<?> derived, CompletableFuture<?> source) {
+        derived.whenComplete((ok, error) -> {
+            if (derived.isCancelled()) {
+                source.cancel(true);
+            }
+        });
     }
 
     /**
@@ -184,7 +196,9 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.failedFuture(e);
         }
         String location = "s3://" + settings.bucket() + "/" + key;
-        return upload.thenApply(ok -> new StoredObject(location, size));
+        CompletableFuture<StoredObject> stored = upload.thenApply(ok -> new StoredObject(location, size));
+        cancelWith(stored, upload);
+        return stored;
     }
 
     @Override

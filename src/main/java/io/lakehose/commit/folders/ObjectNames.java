@@ -4,6 +4,8 @@ import io.lakehose.decode.SequenceNumber;
 
 import java.math.BigInteger;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Names of one shard's objects in the folder layout: {@code <dir>/<stream>~<shard>~<start>.<ext>}
@@ -22,6 +24,9 @@ public record ObjectNames(String stream, String shardId) {
     /** Long.MAX_VALUE in base 36. */
     static final int SUB_WIDTH = 13;
     private static final String SEPARATOR = "~";
+    /** The start (base 36, at least the fixed width; an optional sub-sequence) and one of the writers' extensions. */
+    private static final Pattern NAME = Pattern.compile(
+            "([0-9a-z]{" + WIDTH + ",}(?:_[0-9a-z]{" + SUB_WIDTH + ",})?)\\.(?:parquet|jsonl|jsonl\\.gz)");
 
     public ObjectNames {
         for (String part : new String[] {stream, shardId}) {
@@ -41,16 +46,22 @@ public record ObjectNames(String stream, String shardId) {
         return prefix(directory) + encode(start) + extension;
     }
 
-    /** The first record of an object of this shard under {@code key}, or empty if the key is not one. */
+    /**
+     * The first record of an object of this shard under {@code key}, or empty if the key is not
+     * exactly such a name (a copy, a {@code .bak}, an upload in progress that an emulator lists
+     * under a temporary name are not the shard's objects).
+     */
     public Optional<SequenceNumber> startOf(String directory, String key) {
         String prefix = prefix(directory);
         if (!key.startsWith(prefix)) {
             return Optional.empty();
         }
-        String rest = key.substring(prefix.length());
-        int dot = rest.indexOf('.');
+        Matcher m = NAME.matcher(key.substring(prefix.length()));
+        if (!m.matches()) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(decode(dot < 0 ? rest : rest.substring(0, dot)));
+            return Optional.of(decode(m.group(1)));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

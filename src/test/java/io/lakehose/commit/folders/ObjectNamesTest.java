@@ -42,4 +42,14 @@ class ObjectNamesTest {
         assertThat(NAMES.startOf("d", key)).isEmpty();
         assertThatThrownBy(() -> new ObjectNames("a~b", "s")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void keysThatAreNotExactlyAnObjectNameAreNotTheShardsObjects() {
+        String key = NAMES.key("d", SequenceNumber.of(5), ".parquet");
+        assertThat(NAMES.startOf("d", key)).contains(SequenceNumber.of(5));
+        assertThat(NAMES.startOf("d", key + "-4b0c7e4e-upload-in-progress")).isEmpty();
+        assertThat(NAMES.startOf("d", key + ".bak")).isEmpty();
+        assertThat(NAMES.startOf("d", NAMES.prefix("d") + "5.parquet")).as("not the fixed width").isEmpty();
+        assertThat(NAMES.startOf("d", NAMES.key("d", SequenceNumber.of(5), ".jsonl.gz"))).contains(SequenceNumber.of(5));
+    }
 }
