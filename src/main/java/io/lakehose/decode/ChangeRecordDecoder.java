@@ -22,6 +22,12 @@ import java.util.List;
  */
 public final class ChangeRecordDecoder {
 
+    /** 2012-01-01T00:00:00Z: DynamoDB Streams did not exist before; an earlier time is a forged or broken record. */
+    static final long EARLIEST_EVENT_MICROS = 1_325_376_000_000_000L;
+    /** How far ahead of the clock an event time may be (clock skew), before it is an error. */
+    static final long MAX_FUTURE_MICROS = 86_400_000_000L;
+
+
     /** DynamoDB items are at most 400 KB, but a record may be up to 10 MiB on Kinesis. */
     private static final int MAX_STRING_CHARS = 64 * 1024 * 1024;
 
@@ -54,12 +60,17 @@ public final class ChangeRecordDecoder {
                         .maxNestingDepth(200)
                         .build())
                 .rootValueSeparator((String) null)
+                // A key twice in one object, at any depth, is an error, not "the last one wins".
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
     }
 
     public ChangeRecord decode(SourceRecord src) throws DecodeException {
         if (isBlank(src)) {
             throw new DecodeException(ErrorCode.EMPTY_RECORD, "record is empty");
+        }
+        if (startsWithByteOrderMark(src)) {
+            throw new DecodeException(ErrorCode.INVALID_JSON, "starts with a UTF-8 byte-order mark (JSON text has none)");
         }
         int bad = Utf8.firstInvalid(src.data(), src.offset(), src.length());
         if (bad >= 0) {
@@ -108,7 +119,8 @@ public final class ChangeRecordDecoder {
             throw e.inTable(f.tableName);
         } catch (StreamReadException e) {
             String msg = e.getOriginalMessage();
-            ErrorCode code = msg != null && msg.contains("UTF-8") ? ErrorCode.INVALID_UTF8 : ErrorCode.INVALID_JSON;
+            ErrorCode code = msg != null && msg.startsWith("Duplicate field") ? ErrorCode.DUPLICATE_KEY
+                    : msg != null && msg.contains("UTF-8") ? ErrorCode.INVALID_UTF8 : ErrorCode.INVALID_JSON;
             String where = e.getLocation() == null ? "" : " at byte " + e.getLocation().getByteOffset();
             String what = msg != null && msg.startsWith("Unexpected end-of-input") ? "truncated JSON: " + msg : msg;
             throw new DecodeException(code, firstLine(what) + where).inTable(f.tableName);
@@ -247,6 +259,12 @@ public final class ChangeRecordDecoder {
         return new DecodeException(ErrorCode.NOT_A_CDC_RECORD, message);
     }
 
+    private static boolean startsWithByteOrderMark(SourceRecord src) {
+        byte[] b = src.data();
+        int o = src.offset();
+        return src.length() >= 3 && (b[o] & 0xFF) == 0xEF && (b[o + 1] & 0xFF) == 0xBB && (b[o + 2] & 0xFF) == 0xBF;
+    }
+
     /** A table name for a message: printable, at most 64 characters of it. */
     private static String quoted(String name) {
         StringBuilder out = new StringBuilder("'");
@@ -305,6 +323,11 @@ public final class ChangeRecordDecoder {
             } else {
                 throw notCdc("dynamodb.ApproximateCreationDateTimePrecision is '" + precision
                         + "', not MILLISECOND or MICROSECOND");
+            }
+            if (micros < EARLIEST_EVENT_MICROS || micros > System.currentTimeMillis() * 1000L + MAX_FUTURE_MICROS) {
+                throw new DecodeException(ErrorCode.EVENT_TIME_OUT_OF_RANGE, "dynamodb.ApproximateCreationDateTime "
+                        + creationTime + " (" + (precision == null ? "MILLISECOND" : precision) + ") is before 2012 or more "
+                        + "than a day ahead of this worker's clock");
             }
             return new ChangeRecord(eventId, eventName, tableName, awsRegion, micros, userIdentity,
                     keys, newImage, oldImage, sizeBytes, src, newImageOffset, newImageLength);

@@ -3,7 +3,35 @@ package io.lakehose.decode;
 /** Cheap character-level checks for N and B values, done without allocating. */
 final class DynamoNumbers {
 
+    /** DynamoDB numbers have up to 38 significant digits. */
+    static final int MAX_DIGITS = 38;
+    /** Longer than any number DynamoDB writes (38 digits, sign, point, exponent). */
+    static final int MAX_CHARS = 100;
+
     private DynamoNumbers() {
+    }
+
+    /** The digits of the mantissa without leading and trailing zeros ("00.1200e5" has 2). */
+    static int significantDigits(char[] b, int off, int len) {
+        int first = -1;
+        int last = -1;
+        int count = 0;
+        for (int i = off; i < off + len; i++) {
+            char c = b[i];
+            if (c == 'e' || c == 'E') {
+                break;
+            }
+            if (c >= '0' && c <= '9') {
+                if (c != '0') {
+                    if (first < 0) {
+                        first = count;
+                    }
+                    last = count;
+                }
+                count++;
+            }
+        }
+        return first < 0 ? 0 : last - first + 1;
     }
 
     /** True if the chars are a number in JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */

@@ -20,7 +20,11 @@ public enum ErrorCode {
     /** An empty line or record. */
     EMPTY_RECORD,
     /** A tableName that is no DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -): never a path. */
-    INVALID_TABLE_NAME;
+    INVALID_TABLE_NAME,
+    /** An object with the same key twice, at any depth: which value is meant cannot be known. */
+    DUPLICATE_KEY,
+    /** An event time before 2012 or more than a day ahead of the clock: never a new partition. */
+    EVENT_TIME_OUT_OF_RANGE;
 
     public String code() {
         return name().toLowerCase(java.util.Locale.ROOT);

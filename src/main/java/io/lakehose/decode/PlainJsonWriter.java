@@ -109,6 +109,11 @@ final class PlainJsonWriter {
         char[] buf = p.getTextCharacters();
         int off = p.getTextOffset();
         int len = p.getTextLength();
+        // Checked before any parsing: BigDecimal's parse is quadratic in the digits.
+        if (len > DynamoNumbers.MAX_CHARS || DynamoNumbers.significantDigits(buf, off, len) > DynamoNumbers.MAX_DIGITS) {
+            throw invalid(name, "N value has more than " + DynamoNumbers.MAX_DIGITS
+                    + " significant digits (DynamoDB's limit)" + (len > 40 ? " (" + len + " characters)" : ""));
+        }
         if (DynamoNumbers.isJsonNumber(buf, off, len)) {
             g.writeNumber(buf, off, len);
             return;

@@ -343,11 +343,11 @@ class ChangeRecordDecoderTest {
         @Test
         void optionalFieldsMayBeAbsent() throws Exception {
             ChangeRecord c = decode("{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"tableName\":\"tbl\","
-                    + "\"dynamodb\":{\"ApproximateCreationDateTime\":1,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}");
+                    + "\"dynamodb\":{\"ApproximateCreationDateTime\":1732521600123,\"Keys\":{\"pk\":{\"S\":\"x\"}}}}");
             assertThat(c.awsRegion()).isNull();
             assertThat(c.userIdentity()).isNull();
             assertThat(c.sizeBytes()).isNull();
-            assertThat(c.eventTimeMicros()).isEqualTo(1000L); // no precision field: milliseconds
+            assertThat(c.eventTimeMicros()).isEqualTo(1_732_521_600_123_000L); // no precision field: milliseconds
         }
 
         @Test
