@@ -218,6 +218,7 @@ public final class ChangeRecordDecoder {
         if (t != JsonToken.VALUE_STRING) {
             throw notCdc("'" + name + "' is " + describe(t) + ", not a string");
         }
+        Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "'" + name + "'");
         return p.getText();
     }
 

@@ -29,6 +29,7 @@ final class PlainJsonWriter {
         g.writeStartObject();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            Surrogates.check(name, "an attribute name");
             g.writeFieldName(name);
             p.nextToken();
             writeValue(p, g, name);
@@ -49,6 +50,7 @@ final class PlainJsonWriter {
         switch (tag) {
             case "S" -> {
                 expect(t, JsonToken.VALUE_STRING, name, tag);
+                Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "attribute '" + name + "'");
                 g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             }
             case "N" -> {
@@ -89,7 +91,11 @@ final class PlainJsonWriter {
                 while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                     expect(t, JsonToken.VALUE_STRING, name, tag);
                     switch (tag) {
-                        case "SS" -> g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                        case "SS" -> {
+                            Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(),
+                                    "attribute '" + name + "'");
+                            g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                        }
                         case "NS" -> writeNumber(p, g, name);
                         default -> writeBase64(p, g, name);
                     }

@@ -57,6 +57,12 @@ class RefusedInputCorpusTest {
                 ErrorCode.INVALID_ATTRIBUTE_VALUE); // 40 significant digits
         corpus.put(change("", image(",\"s\":{\"NS\":[\"1\",\"" + "9".repeat(39) + "\"]}"), NOW_MILLIS, null),
                 ErrorCode.INVALID_ATTRIBUTE_VALUE);
+        corpus.put(change("", image(""), NOW_MILLIS, null).replace("\"eventID\":\"e1\"", "\"eventID\":\"e\\uD800x\""),
+                ErrorCode.INVALID_UTF8); // a lone surrogate escape in eventID
+        corpus.put(change("", image(",\"s\":{\"S\":\"a\\uDC00\"}"), NOW_MILLIS, null), ErrorCode.INVALID_UTF8);
+        // in a name the parser itself refuses it ("Broken surrogate pair in field name")
+        corpus.put(change("", image(",\"k\\uD83D\":{\"S\":\"a\"}"), NOW_MILLIS, null), ErrorCode.INVALID_JSON);
+        corpus.put(change("", image(",\"s\":{\"SS\":[\"ok\",\"\\uD83Dx\"]}"), NOW_MILLIS, null), ErrorCode.INVALID_UTF8);
         corpus.forEach((line, code) -> assertThat(refused(line).code()).as(line).isEqualTo(code));
 
         byte[] bom = ("\uFEFF" + change("", image(""), NOW_MILLIS, null)).getBytes(StandardCharsets.UTF_8);
@@ -79,7 +85,8 @@ class RefusedInputCorpusTest {
     @Test
     void whatDynamoDbAllowsStillDecodes() throws Exception {
         String ok = change("", image(",\"n\":{\"N\":\"-0.00012345678901234567890123456789012345678E-10\"},"
-                + "\"z\":{\"N\":\"100000000000000000000000000000000000000000\"}"), NOW_MILLIS, null);
+                + "\"z\":{\"N\":\"100000000000000000000000000000000000000000\"},"
+                + "\"e\":{\"S\":\"\\uD83D\\uDE00\"}"), NOW_MILLIS, null);
         ChangeRecord c = decoder.decode(SourceRecord.of("shardId-000000000000", SequenceNumber.of(1), NOW_MILLIS * 1000,
                 ok.getBytes(StandardCharsets.UTF_8)));
         assertThat(c.tableName()).isEqualTo("orders");
