@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point: {@code java -jar lakehose.jar <subcommand>}. */
 @Command(name = "lakehose", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "DynamoDB change data capture (via Kinesis) into a partitioned Parquet lake on S3.",
-        subcommands = {RunCommand.class, ConvertCommand.class, ReplayCommand.class, BackfillCommand.class,
+        subcommands = {RunCommand.class, ConvertCommand.class, ReplayCommand.class, BackfillCommand.class, AuditCommand.class,
                 PreflightCommand.class, ConfigReferenceCommand.class, io.lakehose.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

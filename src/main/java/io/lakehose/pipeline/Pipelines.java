@@ -35,7 +35,7 @@ public final class Pipelines {
      * Every object name is scoped by the stream its records come from (docs/design.md, "Object
      * names"): its name, also when configured by ARN ({@code arn:...:stream/<name>}).
      */
-    static String streamScope(LakehoseConfig config) {
+    public static String streamScope(LakehoseConfig config) {
         String stream = config.kinesis().stream();
         if (stream == null || stream.isBlank()) {
             return LOCAL_STREAM;

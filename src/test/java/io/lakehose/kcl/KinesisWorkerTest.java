@@ -74,7 +74,9 @@ class KinesisWorkerTest {
             while (stats.rows.sum() + stats.errors.sum() < records.size() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertThat(stats.records.sum()).as("records consumed").isEqualTo(records.size());
+            // At least once from the stream (a lease renewed late on a loaded machine is re-read
+            // from its checkpoint); exactly once in the lake is what the rest of the test checks.
+            assertThat(stats.records.sum()).as("records consumed").isGreaterThanOrEqualTo(records.size());
             worker.shutdown();
             assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code").isZero();
         }

@@ -274,6 +274,16 @@ class StaleOwnerFenceIT {
             List<String> otherNames = lake.keys.stream()
                     .filter(k -> !FENCED_NAME.matcher(k.substring(k.lastIndexOf('/') + 1)).matches()).toList();
             assertThat(otherNames).as("objects not named <stream>~<shard>~<start>").isEmpty();
+            // The operator's check of the same promise: the shipped jar's audit against the bucket and the lease table.
+            ProcessBuilder audit = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", JAR.toString(), "audit", "--config", yamlB.toString()).redirectErrorStream(true);
+            audit.environment().putAll(WorkerHarness.processEnvironment());
+            Process auditing = audit.start();
+            String report = new String(auditing.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(auditing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            LOG.info("{}: {}", name, report.strip());
+            assertThat(auditing.exitValue()).as(report).isZero();
+            assertThat(report).contains("0 overlaps, 0 gaps").contains("2 checkpoints");
         }
         if (holdUpload) {
             // Each held PUT's key is the start of the new owner's object of that range.

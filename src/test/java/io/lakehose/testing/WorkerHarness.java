@@ -192,14 +192,23 @@ public final class WorkerHarness {
         });
     }
 
-    /** Rows currently in the lake (downloads it to a fresh temp directory). */
+    /** Rows currently in the lake (downloads it to a temp directory, deleted afterwards). */
     public List<String> rowsNow() {
+        Path dir = null;
         try {
-            Path dir = Files.createTempDirectory("lake-");
+            dir = Files.createTempDirectory("lake-");
             download(dir);
             return rows(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException ignored) {
+                    // best effort: a temp directory
+                }
+            }
         }
     }
 }
