@@ -86,7 +86,7 @@ class StaleOwnerFenceIT {
     private static final String RACE_LOST = "was already written by another writer of this shard";
     /** The lease taker names its own worker: "Worker host:uuid saw ...", "... successfully took ...". */
     private static final Pattern WORKER_ID = Pattern.compile("Worker (\\S+) (?:saw|successfully took|needed|lost lease)");
-    private static final Pattern PROCESSOR_THREW = Pattern.compile(
+    static final Pattern PROCESSOR_THREW = Pattern.compile(
             "Application initialize\\(\\) threw|Application processRecords\\(\\) threw|Application exception\\.");
 
     /** About 30 s of records: 3,000 in batches of 25 every 250 ms, over 2 shards. */
@@ -333,12 +333,12 @@ class StaleOwnerFenceIT {
         }
     }
 
-    private static long count(WorkerProcess w, String text) {
+    static long count(WorkerProcess w, String text) {
         return w.logText().split(Pattern.quote(text), -1).length - 1L;
     }
 
     /** Shards whose lease loss the worker has handled ("lease lost; dropped ..." or "lease released"). */
-    private static Set<String> shardsLost(WorkerProcess w) {
+    static Set<String> shardsLost(WorkerProcess w) {
         Set<String> shards = new TreeSet<>();
         w.logText().lines().filter(l -> l.contains("lease lost") || l.contains("lease released")).forEach(l -> {
             Matcher m = SHARD.matcher(l);
@@ -349,12 +349,12 @@ class StaleOwnerFenceIT {
         return shards;
     }
 
-    private static boolean isNumber(String s) {
+    static boolean isNumber(String s) {
         return s != null && !s.isEmpty() && s.chars().allMatch(Character::isDigit);
     }
 
     /** Every shard of {@code target} has a numeric checkpoint at or past it. */
-    private static boolean atOrPast(Map<String, String> checkpoints, Map<String, String> target) {
+    static boolean atOrPast(Map<String, String> checkpoints, Map<String, String> target) {
         return target.entrySet().stream().allMatch(e -> {
             String cp = checkpoints.get(e.getKey());
             return isNumber(cp) && new BigInteger(cp).compareTo(new BigInteger(e.getValue())) >= 0;
@@ -383,7 +383,7 @@ class StaleOwnerFenceIT {
         return owners;
     }
 
-    private static String workerId(WorkerProcess w) {
+    static String workerId(WorkerProcess w) {
         Matcher m = WORKER_ID.matcher(w.logText());
         if (!m.find()) {
             throw new AssertionError("no KCL worker id in the log of " + w + "\n" + w.tail(40));
@@ -391,7 +391,7 @@ class StaleOwnerFenceIT {
         return m.group(1);
     }
 
-    private static void awaitCheckpoints(WorkerHarness h, Map<String, String> expected, WorkerProcess w, Duration timeout) {
+    static void awaitCheckpoints(WorkerHarness h, Map<String, String> expected, WorkerProcess w, Duration timeout) {
         AtomicReference<Map<String, String>> seen = new AtomicReference<>();
         try {
             poll("checkpoints at the last sequence numbers", timeout, w, () -> {
@@ -412,7 +412,7 @@ class StaleOwnerFenceIT {
     }
 
     /** Polls {@code done} every 200 ms until true; fails at the timeout, or at once if {@code w} exits. */
-    private static void poll(String what, Duration timeout, WorkerProcess w, BooleanSupplier done) {
+    static void poll(String what, Duration timeout, WorkerProcess w, BooleanSupplier done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean()) {
             if (w != null && !w.isAlive()) {
@@ -426,7 +426,7 @@ class StaleOwnerFenceIT {
     }
 
     /** Like {@link #poll}, but returns false at the timeout instead of failing. */
-    private static boolean pollQuietly(Duration timeout, BooleanSupplier done) {
+    static boolean pollQuietly(Duration timeout, BooleanSupplier done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -437,7 +437,7 @@ class StaleOwnerFenceIT {
         return true;
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -446,7 +446,7 @@ class StaleOwnerFenceIT {
         }
     }
 
-    private static void assertExactlyOnce(String what, List<String> actual, Set<String> expected) {
+    static void assertExactlyOnce(String what, List<String> actual, Set<String> expected) {
         Map<String, Long> counts = actual.stream().collect(Collectors.groupingBy(Function.identity(), TreeMap::new,
                 Collectors.counting()));
         Map<String, Long> duplicated = new TreeMap<>();
@@ -465,7 +465,7 @@ class StaleOwnerFenceIT {
         assertThat(unexpected).as("%s never put", what).isEmpty();
     }
 
-    private static void assertExactlyOnce(String what, List<String> actual, List<String> expected) {
+    static void assertExactlyOnce(String what, List<String> actual, List<String> expected) {
         assertThat(expected).doesNotHaveDuplicates();
         assertExactlyOnce(what, actual, new HashSet<>(expected));
     }
@@ -500,7 +500,7 @@ class StaleOwnerFenceIT {
      * hours (so every shard interleaves three partitions), every {@value #BAD_EVERY}th one a bad
      * payload. {@link #all()} is, by index, the "shard/sequence" each record got.
      */
-    private static final class Producer implements AutoCloseable {
+    static final class Producer implements AutoCloseable {
 
         private final WorkerHarness h;
         private final List<String> put = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.lakehose.testing;
 
+import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -81,23 +82,51 @@ public final class WorkerHarness {
         return ConfigLoader.load(null, Map.of(), config(extra));
     }
 
-    /** The configuration as a YAML file for a worker process (`run --config`). */
+    /**
+     * The configuration as a YAML file for a worker process (`run --config`): every dot of a key
+     * nests a mapping, so {@code iceberg.catalog.uri} becomes {@code iceberg: {catalog: {uri: ...}}}
+     * (a catalog property keeps its own dots: {@code iceberg.catalog.s3.endpoint}).
+     */
     public Path writeConfig(Path file, Map<String, String> extra) {
-        Map<String, Map<String, String>> sections = new LinkedHashMap<>();
+        Map<String, Object> tree = new LinkedHashMap<>();
         config(extra).forEach((k, v) -> {
-            String[] parts = k.split("\\.", 2);
-            sections.computeIfAbsent(parts[0], s -> new LinkedHashMap<>()).put(parts[1], v);
+            // iceberg.catalog is a free-form map whose property names have dots of their own
+            String catalog = ConfigKeys.ICEBERG_CATALOG_SECTION + ".";
+            String[] parts = k.startsWith(catalog)
+                    ? new String[] {"iceberg", "catalog", k.substring(catalog.length())}
+                    : k.split("\\.");
+            Map<String, Object> node = tree;
+            for (int i = 0; i < parts.length - 1; i++) {
+                node = mapping(node.computeIfAbsent(parts[i], s -> new LinkedHashMap<String, Object>()), k);
+            }
+            node.put(parts[parts.length - 1], v);
         });
         StringBuilder yaml = new StringBuilder();
-        sections.forEach((section, keys) -> {
-            yaml.append(section).append(":\n");
-            keys.forEach((k, v) -> yaml.append("  ").append(k).append(": \"").append(v).append("\"\n"));
-        });
+        appendYaml(yaml, tree, "");
         try {
             return Files.writeString(file, yaml.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> mapping(Object node, String key) {
+        if (!(node instanceof Map)) {
+            throw new IllegalArgumentException("configuration key " + key + " nests under a key that has a value");
+        }
+        return (Map<String, Object>) node;
+    }
+
+    private static void appendYaml(StringBuilder yaml, Map<String, Object> node, String indent) {
+        node.forEach((k, v) -> {
+            if (v instanceof Map) {
+                yaml.append(indent).append(k).append(":\n");
+                appendYaml(yaml, mapping(v, k), indent + "  ");
+            } else {
+                yaml.append(indent).append(k).append(": \"").append(v).append("\"\n");
+            }
+        });
     }
 
     /** Environment for a worker process: the emulators' dummy credentials, nothing real. */

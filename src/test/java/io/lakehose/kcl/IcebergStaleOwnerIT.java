@@ -1,0 +1,359 @@
+package io.lakehose.kcl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakehose.testing.HoldingTcpProxy;
+import io.lakehose.testing.LeaseTableSeeder;
+import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.WorkerHarness;
+import io.lakehose.testing.WorkerProcess;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static io.lakehose.kcl.StaleOwnerFenceIT.assertExactlyOnce;
+import static io.lakehose.kcl.StaleOwnerFenceIT.atOrPast;
+import static io.lakehose.kcl.StaleOwnerFenceIT.awaitCheckpoints;
+import static io.lakehose.kcl.StaleOwnerFenceIT.count;
+import static io.lakehose.kcl.StaleOwnerFenceIT.poll;
+import static io.lakehose.kcl.StaleOwnerFenceIT.pollQuietly;
+import static io.lakehose.kcl.StaleOwnerFenceIT.shardsLost;
+import static io.lakehose.kcl.StaleOwnerFenceIT.workerId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stale owner with {@code lake.format: iceberg} and real worker processes (docs/design.md,
+ * "Tables", "The fence"): both workers share one Iceberg JDBC catalog (one SQLite file in the
+ * test's directory) and one S3 warehouse prefix. Worker A owns both shards and commits; it is
+ * frozen with SIGSTOP past its lease expiry while it has files uploaded or uploading that no
+ * snapshot holds yet (a file is sealed every second, a commit every 2 s). Worker B takes both
+ * shards, re-reads from the table's watermarks and commits past everything put before the
+ * freeze. Then A wakes (SIGCONT): a commit of its queued files must be refused by the watermark
+ * fence, after which A adopts the table's watermark and deletes the files it uploaded.
+ *
+ * <p>Afterwards: every good record exactly once in the change-log table (Iceberg's generic
+ * reader, by shard/sequence), each bad record exactly once in the folder error output, the
+ * checkpoints at the last records, every data file under the warehouse prefix referenced by the
+ * table and every referenced one present (a refused commit's uploads were deleted).
+ *
+ * <p>Refusals are counted from A's and B's logs ("another writer committed the table of") and
+ * logged, not required: on waking, A's commit thread (a 1 s tick, overdue) races KCL's lease
+ * renewal, which hands the lease loss to the processor and drops the shard's queued files; the
+ * commit won by about 100 ms in the runs here, not a margin to assert on.
+ *
+ * <p>Why no proxy hold on the Iceberg path (which would make the refusal certain: freeze A with a
+ * commit's manifest PUT held after its fence check): A's S3FileIO (URL-connection client, PUT with
+ * {@code Expect: 100-continue}) through {@link HoldingTcpProxy} failed every data-file upload in
+ * the worker process after ~10 s with "Unexpected end of file from server" in
+ * {@code HttpURLConnection.expect100Continue}, even with nothing held (a standalone S3FileIO
+ * through the proxy worked). So A's Iceberg FileIO goes to S3 directly
+ * ({@code iceberg.catalog.s3.endpoint}); only its error output goes through the proxy.
+ *
+ * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s on 2 cores.
+ */
+class IcebergStaleOwnerIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcebergStaleOwnerIT.class);
+    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NAMESPACE = "cdc";
+    private static final String TABLE = "orders_changes";
+    private static final String REFUSED = "another writer committed the table of";
+
+    private static LocalAwsStack stack;
+
+    @TempDir
+    Path tmp;
+
+    private final List<WorkerProcess> workers = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private HoldingTcpProxy proxy;
+
+    @RegisterExtension
+    final AfterTestExecutionCallback logTails = context -> {
+        if (context.getExecutionException().isPresent()) {
+            for (WorkerProcess w : workers) {
+                System.err.println(w.tail(80));
+            }
+            if (proxy != null) {
+                System.err.println("proxy statuses " + proxy.statusCounts() + ", connections " + proxy.connectionsAccepted()
+                        + "; exchanges not 2xx: " + proxy.exchanges().stream().filter(e -> e.status() >= 300).toList()
+                        + "; last exchanges: " + proxy.exchanges().subList(Math.max(0, proxy.exchanges().size() - 20),
+                        proxy.exchanges().size()));
+            }
+        }
+    };
+
+    @BeforeAll
+    static void startStack() {
+        stack = LocalAwsStack.start();
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (AutoCloseable r : resources) {
+            r.close();
+        }
+        workers.forEach(WorkerProcess::close);
+        String keep = System.getProperty("lakehose.it.logDir");
+        if (keep != null && !keep.isBlank()) {
+            Path dir = Files.createDirectories(Path.of(keep));
+            for (WorkerProcess w : workers) {
+                Files.copy(w.log(), dir.resolve("iceberg-" + w.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    @Test
+    void aFrozenOwnersLateCommitIsRefusedAndItsFilesDeleted() throws Exception {
+        long started = System.nanoTime();
+        String name = "icefence";
+        WorkerHarness h = new WorkerHarness(stack, name, 2);
+        proxy = HoldingTcpProxy.start(stack.s3().endpoint().getPort());
+        resources.add(proxy);
+        String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
+        Map<String, String> catalog = new LinkedHashMap<>();
+        catalog.put("type", "jdbc");
+        catalog.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
+        catalog.put("warehouse", "s3://" + stack.s3().bucket() + "/" + warehousePrefix);
+
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("kinesis.failoverTimeMillis", "3000");
+        common.put("buffer.maxRecords", "50");
+        common.put("buffer.maxAgeSeconds", "1");
+        common.put("lake.format", "iceberg");
+        common.put("iceberg.namespace", NAMESPACE);
+        common.put("iceberg.commitIntervalSeconds", "2");
+        catalog.forEach((k, v) -> common.put("iceberg.catalog." + k, v));
+        Map<String, String> viaProxy = new LinkedHashMap<>(common);
+        viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
+        viaProxy.put("iceberg.catalog.s3.endpoint", stack.s3().endpoint().toString()); // see the class comment
+        Path yamlA = h.writeConfig(tmp.resolve(name + "-a.yaml"), viaProxy);
+        Path yamlB = h.writeConfig(tmp.resolve(name + "-b.yaml"), common);
+
+        StaleOwnerFenceIT.Producer producer = new StaleOwnerFenceIT.Producer(h);
+        resources.add(producer);
+        producer.start();
+
+        // 1. A alone: both leases, committed and checkpointed (the table exists).
+        WorkerProcess a = startWorker(name + "-a", yamlA);
+        poll("both leases taken by " + a, Duration.ofSeconds(60), a, () -> count(a, "lease taken at") >= 2);
+        poll("checkpoints of both shards from " + a, Duration.ofSeconds(60), a,
+                () -> h.checkpoints().values().stream().filter(StaleOwnerFenceIT::isNumber).count() == 2);
+        String idA = workerId(a);
+
+        // 2. Freeze A while it has files uploaded or uploading that no snapshot holds yet (a file is
+        //    sealed every second, a commit every 2 s: there always are some).
+        poll("a commit of " + a, Duration.ofSeconds(30), a, () -> count(a, "Committed snapshot") >= 2);
+        a.sigstop();
+        long frozenAt = System.nanoTime();
+        Map<String, String> putBeforeFreeze = WorkerHarness.lastSequenceByShard(producer.all());
+        Snapshot atFreeze;
+        try (Closeable reader = readerCatalog(catalog)) {
+            atFreeze = ((Catalog) reader).loadTable(tableId()).currentSnapshot();
+        }
+        LOG.info("{}: froze {} with checkpoints {}; last put {}; table at snapshot {} {}", name, a,
+                h.checkpoints(), putBeforeFreeze, atFreeze.snapshotId(), watermarks(atFreeze));
+
+        // 3. B takes both shards once A's leases expired, and commits past everything put before the
+        //    freeze: past everything A has uploaded or buffered.
+        WorkerProcess b = startWorker(name + "-b", yamlB);
+        poll("both leases owned by " + b, Duration.ofSeconds(60), b, () -> {
+            Map<String, String> owners = leaseOwners(h);
+            return owners.size() == 2 && !owners.containsValue(idA) && count(b, "lease taken at") >= 2;
+        });
+        poll("checkpoints of " + b + " past every record put before the freeze", Duration.ofSeconds(60), b,
+                () -> atOrPast(h.checkpoints(), putBeforeFreeze));
+        long frozenMillis = (System.nanoTime() - frozenAt) / 1_000_000;
+        LOG.info("{}: {} owns both shards and committed past the freeze; {} frozen for {} ms", name, b, a, frozenMillis);
+        assertThat(a.isAlive()).isTrue();
+
+        // 4. A wakes: a commit of its files still queued must be refused (if its commit thread gets
+        //    there before it handles the lease loss, which drops them).
+        a.sigcont();
+        poll(a + " noticing that it lost both leases", Duration.ofSeconds(60), null,
+                () -> !a.isAlive() || shardsLost(a).size() == 2);
+        pollQuietly(Duration.ofSeconds(20), () -> count(a, REFUSED) > 0);
+        assertThat(producer.awaitDone(Duration.ofSeconds(120))).as("producer finished").isTrue();
+        List<String> put = producer.all();
+        Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
+        awaitCheckpoints(h, last, b, Duration.ofSeconds(90));
+        Map<String, String> ownersAtEnd = leaseOwners(h);
+
+        // 5. Stop both; read the table, the warehouse and the error output.
+        boolean aAliveAtEnd = a.isAlive();
+        a.sigterm();
+        b.sigterm();
+        int exitB = b.waitFor(Duration.ofSeconds(60));
+        int exitA = a.waitFor(Duration.ofSeconds(60));
+        long refusedA = count(a, REFUSED);
+        long refusedB = count(b, REFUSED);
+
+        Closeable reader = readerCatalog(catalog);
+        resources.add(reader::close);
+        Table table = ((Catalog) reader).loadTable(tableId());
+        List<String> rows = new ArrayList<>();
+        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
+        }
+        Set<String> referenced = new TreeSet<>();
+        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+            tasks.forEach(t -> referenced.add(t.file().location()));
+        }
+        Set<String> dataObjects = new TreeSet<>();
+        Set<String> metadataObjects = new TreeSet<>();
+        for (String key : keys(warehousePrefix + "/")) {
+            String location = "s3://" + stack.s3().bucket() + "/" + key;
+            (key.contains("/data/") ? dataObjects : metadataObjects).add(location);
+        }
+        Set<String> orphans = new TreeSet<>(dataObjects);
+        orphans.removeAll(referenced);
+        Set<String> missing = new TreeSet<>(referenced);
+        missing.removeAll(dataObjects);
+        List<String> errorIds = errorIds(name + "-errors/");
+        int snapshots = 0;
+        for (Snapshot ignored : table.snapshots()) {
+            snapshots++;
+        }
+        LOG.info("{}: {} records put ({} bad); {} rows, {} snapshots, {} data files ({} referenced), {} metadata objects; "
+                        + "refused commits (logged): a {}, b {}; owners at the end {} (a = {}); "
+                        + "a frozen {} ms, {} at the end, exit a {}, exit b {}; {} s", name, put.size(),
+                producer.badIds().size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
+                metadataObjects.size(), refusedA, refusedB, ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
+                (System.nanoTime() - started) / 1_000_000_000L);
+
+        Set<String> badIds = producer.badIds();
+        List<String> good = put.stream().filter(p -> !badIds.contains(p)).toList();
+        assertExactlyOnce("rows", rows, good);
+        assertExactlyOnce("error lines", errorIds, badIds);
+        assertThat(h.checkpoints()).isEqualTo(last);
+        assertThat(exitB).as("exit code of b after SIGTERM").isZero();
+        assertThat(missing).as("data files the table references but S3 does not hold").isEmpty();
+        assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
+        List<String> thrown = new ArrayList<>();
+        for (WorkerProcess w : workers) {
+            w.logText().lines().filter(l -> StaleOwnerFenceIT.PROCESSOR_THREW.matcher(l).find())
+                    .forEach(l -> thrown.add(w.name() + ": " + l));
+        }
+        assertThat(thrown).as("record processor exceptions caught by KCL").isEmpty();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // helpers
+
+    private WorkerProcess startWorker(String name, Path yaml) {
+        WorkerProcess w = WorkerProcess.start(JAR, yaml, tmp, name);
+        workers.add(w);
+        return w;
+    }
+
+    private static TableIdentifier tableId() {
+        return TableIdentifier.of(Namespace.of(NAMESPACE), TABLE);
+    }
+
+    /** The workers' catalog, read directly from S3 (a JDBC catalog is scoped by its name). */
+    private static Closeable readerCatalog(Map<String, String> catalog) {
+        Map<String, String> props = new HashMap<>(catalog);
+        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+        props.put("s3.endpoint", stack.s3().endpoint().toString());
+        props.put("s3.path-style-access", "true");
+        props.put("client.region", "us-east-1");
+        props.put("http-client.type", "urlconnection");
+        props.put("jdbc.schema-version", "V1");
+        return (Closeable) CatalogUtil.buildIcebergCatalog("lakehose", props, null);
+    }
+
+    private static Map<String, String> watermarks(Snapshot s) {
+        Map<String, String> marks = new TreeMap<>();
+        if (s != null) {
+            s.summary().forEach((k, v) -> {
+                if (k.startsWith("lakehose.watermark.")) {
+                    marks.put(k.substring("lakehose.watermark.".length()), v);
+                }
+            });
+        }
+        return marks;
+    }
+
+    private static List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix(prefix))
+                .contents()) {
+            keys.add(o.key());
+        }
+        return keys;
+    }
+
+    /** "shard/sequence" of every line of the error output's JSON-lines files. */
+    private static List<String> errorIds(String prefix) throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (String key : keys(prefix)) {
+            if (!key.endsWith(".jsonl")) {
+                continue;
+            }
+            ResponseBytes<GetObjectResponse> bytes = stack.s3().client()
+                    .getObjectAsBytes(b -> b.bucket(stack.s3().bucket()).key(key));
+            for (String line : bytes.asString(StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    JsonNode e = JSON.readTree(line);
+                    ids.add(e.get("shard_id").asText() + "/" + e.get("sequence_number").asText());
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static Map<String, String> leaseOwners(WorkerHarness h) {
+        Map<String, String> owners = new TreeMap<>();
+        LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application()).forEach((shard, item) -> {
+            AttributeValue owner = item.get("leaseOwner");
+            if (owner != null && owner.s() != null) {
+                owners.put(shard, owner.s());
+            }
+        });
+        return owners;
+    }
+}
