@@ -34,7 +34,14 @@ final class Surrogates {
         }
     }
 
+    /** The same for a String, without copying it (attribute names: once per attribute). */
     static void check(String s, String where) throws DecodeException {
-        check(s.toCharArray(), 0, s.length(), where);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                check(s.toCharArray(), 0, s.length(), where); // rare: the full check, with its message
+                return;
+            }
+        }
     }
 }
