@@ -12,6 +12,7 @@ import static io.lakehose.config.Parsers.bool;
 import static io.lakehose.config.Parsers.bytesIn;
 import static io.lakehose.config.Parsers.choice;
 import static io.lakehose.config.Parsers.dynamoTableName;
+import static io.lakehose.config.Parsers.instant;
 import static io.lakehose.config.Parsers.intIn;
 import static io.lakehose.config.Parsers.longIn;
 import static io.lakehose.config.Parsers.oneOf;
@@ -41,6 +42,13 @@ public final class ConfigKeys {
     public static final ConfigKey<LakeFormat> LAKE_FORMAT = new ConfigKey<>("lake.format", "folders", oneOf(LakeFormat.class),
             "folders: Hive-style Parquet objects under lake.uri; iceberg: change-log tables <iceberg.namespace>."
                     + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket).");
+
+    public static final ConfigKey<java.time.Instant> INPUT_EARLIEST_EVENT_TIME = new ConfigKey<>("input.earliestEventTime",
+            "2012-01-01T00:00:00Z", instant(), "A record whose event time is earlier goes to the error output "
+                    + "(event_time_out_of_range), never to a partition of its own.");
+    public static final ConfigKey<Long> INPUT_MAX_AHEAD_SECONDS = new ConfigKey<>("input.maxEventTimeAheadSeconds",
+            "86400", longIn(0, 31_536_000), "A record whose event time is further ahead of the worker's clock goes to "
+                    + "the error output (event_time_out_of_range): clock skew allowed, not a forged year 3000.");
 
     public static final ConfigKey<String> ICEBERG_CATALOG_NAME = new ConfigKey<>("iceberg.catalogName", "lakehose",
             string(), "The Iceberg catalog's name. A JDBC catalog keeps its tables under this name: readers of the "
@@ -172,6 +180,7 @@ public final class ConfigKeys {
     /** Every key above; the loader rejects YAML keys not listed here (typos fail at start). */
     public static final List<ConfigKey<?>> ALL = List.of(
             LAKE_URI, LAKE_PATH_TEMPLATE, LAKE_ERROR_PREFIX, LAKE_ERROR_GZIP, LAKE_TABLE, LAKE_FORMAT,
+            INPUT_EARLIEST_EVENT_TIME, INPUT_MAX_AHEAD_SECONDS,
             ICEBERG_CATALOG_NAME, ICEBERG_NAMESPACE, ICEBERG_COMMIT_SECONDS, ICEBERG_PARTITION_BY,
             S3_REGION, S3_ENDPOINT, S3_PATH_STYLE, S3_KMS_KEY_ID, S3_MULTIPART_THRESHOLD, S3_PART_SIZE,
             S3_MAX_ATTEMPTS, S3_ATTEMPT_TIMEOUT, S3_CALL_TIMEOUT, S3_CHECKSUM_WHEN_REQUIRED, S3_ROLE_ARN, S3_ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.commit.iceberg.IcebergSettings;
+import io.lakehose.decode.EventTimeBounds;
 import io.lakehose.encode.Compression;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
@@ -185,7 +186,9 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.LAKE_FORMAT),
                 new IcebergSettings(get(v, ConfigKeys.ICEBERG_CATALOG_NAME), catalog, get(v, ConfigKeys.ICEBERG_NAMESPACE),
                         java.time.Duration.ofSeconds(get(v, ConfigKeys.ICEBERG_COMMIT_SECONDS)),
-                        get(v, ConfigKeys.ICEBERG_PARTITION_BY), Map.of()));
+                        get(v, ConfigKeys.ICEBERG_PARTITION_BY), Map.of()),
+                new EventTimeBounds(java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH,
+                        get(v, ConfigKeys.INPUT_EARLIEST_EVENT_TIME)), get(v, ConfigKeys.INPUT_MAX_AHEAD_SECONDS) * 1_000_000L));
     }
 
     private static LakehoseConfig.BackfillSource backfill(Map<ConfigKey<?>, Object> v) {

@@ -2,6 +2,7 @@ package io.lakehose.config;
 
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.commit.iceberg.IcebergSettings;
+import io.lakehose.decode.EventTimeBounds;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.KmsKeyId;
@@ -40,7 +41,8 @@ public record LakehoseConfig(
         BackfillSource backfill,
         Optional<URI> kmsEndpoint,
         ConfigKeys.LakeFormat format,
-        IcebergSettings iceberg) {
+        IcebergSettings iceberg,
+        EventTimeBounds eventTimeBounds) {
 
     /**
      * Where `backfill` reads from (see the backfill.* keys).

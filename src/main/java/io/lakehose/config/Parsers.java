@@ -63,6 +63,16 @@ final class Parsers {
         };
     }
 
+    static Function<String, java.time.Instant> instant() {
+        return s -> {
+            try {
+                return java.time.Instant.parse(s.trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("'" + s + "' is not an ISO-8601 instant (e.g. 2012-01-01T00:00:00Z)");
+            }
+        };
+    }
+
     static Function<String, String> dynamoTableName() {
         return s -> {
             String v = s.trim();

@@ -22,11 +22,6 @@ import java.util.List;
  */
 public final class ChangeRecordDecoder {
 
-    /** 2012-01-01T00:00:00Z: DynamoDB Streams did not exist before; an earlier time is a forged or broken record. */
-    static final long EARLIEST_EVENT_MICROS = 1_325_376_000_000_000L;
-    /** How far ahead of the clock an event time may be (clock skew), before it is an error. */
-    static final long MAX_FUTURE_MICROS = 86_400_000_000L;
-
 
     /** DynamoDB items are at most 400 KB, but a record may be up to 10 MiB on Kinesis. */
     private static final int MAX_STRING_CHARS = 64 * 1024 * 1024;
@@ -40,6 +35,7 @@ public final class ChangeRecordDecoder {
      */
     private JsonGenerator generator;
 
+    private final EventTimeBounds bounds;
     private final boolean arrivalFromEventTime;
 
     public ChangeRecordDecoder() {
@@ -51,6 +47,12 @@ public final class ChangeRecordDecoder {
      *                             such as {@code convert}'s files)
      */
     public ChangeRecordDecoder(boolean arrivalFromEventTime) {
+        this(arrivalFromEventTime, EventTimeBounds.DEFAULT);
+    }
+
+    /** @param bounds the event times a record may have ({@code input.*}) */
+    public ChangeRecordDecoder(boolean arrivalFromEventTime, EventTimeBounds bounds) {
+        this.bounds = bounds;
         this.arrivalFromEventTime = arrivalFromEventTime;
         this.factory = new com.fasterxml.jackson.core.JsonFactoryBuilder()
                 // Emoji as UTF-8 rather than \uD83D\uDE00 pairs, so LIKE '%😀%' on JSON columns matches.
@@ -110,7 +112,7 @@ public final class ChangeRecordDecoder {
             if (p.nextToken() != null) {
                 throw new DecodeException(ErrorCode.INVALID_JSON, "unexpected content after the JSON object");
             }
-            ChangeRecord change = f.toRecord(src);
+            ChangeRecord change = f.toRecord(src, bounds);
             if (arrivalFromEventTime) {
                 change = change.withArrival(change.eventTimeMicros());
             }
@@ -292,7 +294,7 @@ public final class ChangeRecordDecoder {
         int newImageOffset = -1;
         int newImageLength = -1;
 
-        ChangeRecord toRecord(SourceRecord src) throws DecodeException {
+        ChangeRecord toRecord(SourceRecord src, EventTimeBounds bounds) throws DecodeException {
             List<String> missing = new ArrayList<>();
             if (eventId == null) missing.add("eventID");
             if (eventName == null) missing.add("eventName");
@@ -325,10 +327,12 @@ public final class ChangeRecordDecoder {
                 throw notCdc("dynamodb.ApproximateCreationDateTimePrecision is '" + precision
                         + "', not MILLISECOND or MICROSECOND");
             }
-            if (micros < EARLIEST_EVENT_MICROS || micros > System.currentTimeMillis() * 1000L + MAX_FUTURE_MICROS) {
+            if (!bounds.allows(micros, System.currentTimeMillis() * 1000L)) {
                 throw new DecodeException(ErrorCode.EVENT_TIME_OUT_OF_RANGE, "dynamodb.ApproximateCreationDateTime "
-                        + creationTime + " (" + (precision == null ? "MILLISECOND" : precision) + ") is before 2012 or more "
-                        + "than a day ahead of this worker's clock");
+                        + creationTime + " (" + (precision == null ? "MILLISECOND" : precision) + ") is before "
+                        + java.time.Instant.EPOCH.plus(bounds.earliestMicros(), java.time.temporal.ChronoUnit.MICROS)
+                        + " or more than " + bounds.maxAheadMicros() / 1_000_000 + " s ahead of this worker's clock "
+                        + "(input.earliestEventTime, input.maxEventTimeAheadSeconds)");
             }
             return new ChangeRecord(eventId, eventName, tableName, awsRegion, micros, userIdentity,
                     keys, newImage, oldImage, sizeBytes, src, newImageOffset, newImageLength);

@@ -5,6 +5,7 @@ import io.lakehose.buffer.MemoryBudget;
 import io.lakehose.buffer.SpoolWriter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.decode.ChangeRecord;
+import io.lakehose.decode.EventTimeBounds;
 import io.lakehose.errorout.ErrorRecord;
 import io.lakehose.partition.LakeLayout;
 
@@ -25,5 +26,6 @@ public record PipelineContext(
         LakeCommitter committer,
         Path spoolDir,
         PipelineStats stats,
-        boolean arrivalFromEventTime) {
+        boolean arrivalFromEventTime,
+        EventTimeBounds eventTimeBounds) {
 }

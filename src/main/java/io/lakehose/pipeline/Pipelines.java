@@ -90,6 +90,7 @@ public final class Pipelines {
                 committer,
                 spoolDir,
                 stats,
-                arrivalFromEventTime);
+                arrivalFromEventTime,
+                config.eventTimeBounds());
     }
 }

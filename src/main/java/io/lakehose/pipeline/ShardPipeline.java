@@ -56,7 +56,7 @@ public final class ShardPipeline {
         this.committer = committer;
         this.ctx = ctx;
         this.partitioner = new Partitioner(ctx.layout());
-        this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime());
+        this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime(), ctx.eventTimeBounds());
         this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters(), ctx.limits(), ctx.memory(), tracker);
         this.errors = new BufferSet<>(shardId, ctx.spoolDir(), ctx.errorWriters(), ctx.limits(), ctx.memory(), tracker);
         this.counts = ctx.stats().shardStarted(shardId);

@@ -83,6 +83,31 @@ class RefusedInputCorpusTest {
     }
 
     @Test
+    void theEventTimeBoundsAreConfigurable() throws Exception {
+        io.lakehose.config.LakehoseConfig cfg = io.lakehose.config.ConfigLoader.load(null, Map.of(), Map.of(
+                "lake.uri", "s3://lake/cdc", "input.earliestEventTime", "2024-01-01T00:00:00Z",
+                "input.maxEventTimeAheadSeconds", "0"));
+        ChangeRecordDecoder strict = new ChangeRecordDecoder(false, cfg.eventTimeBounds());
+        long before = java.time.Instant.parse("2023-12-31T23:59:59Z").toEpochMilli();
+        long ahead = System.currentTimeMillis() + 60_000;
+        for (long millis : new long[] {before, ahead}) {
+            DecodeException e = catchThrowableOfType(DecodeException.class, () -> strict.decode(SourceRecord.of(
+                    "shardId-000000000000", SequenceNumber.of(1), 1, change("", image(""), millis, null)
+                            .getBytes(StandardCharsets.UTF_8))));
+            assertThat(e.code()).as("event time %d", millis).isEqualTo(ErrorCode.EVENT_TIME_OUT_OF_RANGE);
+            assertThat(e.getMessage()).contains("input.earliestEventTime");
+        }
+        assertThat(strict.decode(SourceRecord.of("shardId-000000000000", SequenceNumber.of(1), 1,
+                change("", image(""), NOW_MILLIS, null).getBytes(StandardCharsets.UTF_8))).tableName()).isEqualTo("orders");
+        assertThat(decoder.decode(SourceRecord.of("shardId-000000000000", SequenceNumber.of(1), 1,
+                change("", image(""), before, null).getBytes(StandardCharsets.UTF_8))).tableName())
+                .as("the default bounds allow 2023").isEqualTo("orders");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.lakehose.config.ConfigLoader.load(null, Map.of(),
+                        Map.of("lake.uri", "s3://lake/cdc", "input.earliestEventTime", "last tuesday")))
+                .hasMessageContaining("input.earliestEventTime");
+    }
+
+    @Test
     void whatDynamoDbAllowsStillDecodes() throws Exception {
         String ok = change("", image(",\"n\":{\"N\":\"-0.00012345678901234567890123456789012345678E-10\"},"
                 + "\"z\":{\"N\":\"100000000000000000000000000000000000000000\"},"

@@ -105,7 +105,7 @@ class ShardSessionTest {
                 ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, "stream-1",
                         Map.of(".parquet", new ParquetTrimmer(ParquetSettings.defaults()), ".jsonl", new ErrorLinesTrimmer()),
                         1 << 30, Duration.ofMinutes(5)), spool,
-                new PipelineStats(), false);
+                new PipelineStats(), false, io.lakehose.decode.EventTimeBounds.DEFAULT);
     }
 
     private ShardSession session(PipelineContext ctx) {
