@@ -13,6 +13,15 @@ import java.nio.file.Path;
 public record SealedFile(Path spoolFile, String directory, String extension, String contentType, long bytes, long records,
                          SequenceNumber first, SequenceNumber last, long trackerId) {
 
+    /** Deletes the spool file if it is still there; a leftover is removed when the spool directory is cleaned at start. */
+    public void deleteSpoolFile() {
+        try {
+            java.nio.file.Files.deleteIfExists(spoolFile);
+        } catch (java.io.IOException ignored) {
+            // the spool directory is cleaned at start
+        }
+    }
+
     /** The same rows' tail in another spool file: {@code records} rows from {@code first} on. */
     public SealedFile tail(Path spool, long bytes, long records, SequenceNumber first) {
         return new SealedFile(spool, directory, extension, contentType, bytes, records, first, last, trackerId);

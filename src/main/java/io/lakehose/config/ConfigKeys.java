@@ -257,7 +257,7 @@ public final class ConfigKeys {
 
     private static Function<String, String> applicationName() {
         return s -> {
-            if (!s.matches("[a-zA-Z0-9_.-]{3,255}")) {
+            if (!io.lakehose.decode.TableNames.isValid(s)) {
                 throw new IllegalArgumentException("'" + s + "' is not a valid DynamoDB table name "
                         + "(3-255 characters: letters, digits, '_', '-', '.')");
             }

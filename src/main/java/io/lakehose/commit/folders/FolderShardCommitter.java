@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -171,7 +170,7 @@ final class FolderShardCommitter implements ShardCommitter {
         return put.whenComplete((ok, err) -> {
             inFlight.remove(put);
             if (rest != file) {
-                deleteQuietly(rest);
+                rest.deleteSpoolFile();
             }
         }).thenCompose(stored -> {
             if (stored.isPresent()) {
@@ -209,11 +208,4 @@ final class FolderShardCommitter implements ShardCommitter {
         return trimmer.rowsAfter(file, mark);
     }
 
-    private static void deleteQuietly(SealedFile f) {
-        try {
-            Files.deleteIfExists(f.spoolFile());
-        } catch (IOException ignored) {
-            // the spool directory is cleaned at start
-        }
-    }
 }

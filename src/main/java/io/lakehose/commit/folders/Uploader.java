@@ -3,8 +3,6 @@ package io.lakehose.commit.folders;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.sink.ObjectStore;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,11 +52,7 @@ public final class Uploader {
         return put.whenComplete((ok, err) -> {
             startedNanos.remove(token);
             inFlight.release(permits);
-            try {
-                Files.deleteIfExists(file.spoolFile());
-            } catch (IOException ignored) {
-                // the spool directory is cleaned at start
-            }
+            file.deleteSpoolFile();
         });
     }
 

@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -78,7 +77,6 @@ public final class IcebergCommitter implements LakeCommitter {
     private final ExecutorService uploads = Executors.newFixedThreadPool(2, r -> daemon(r, "iceberg-upload"));
     private volatile long nextSealNanos;
     private volatile String lastFailure;
-    private MeterRegistry registry = new SimpleMeterRegistry();
     private Counter commits;
     private Counter refused;
     private Counter retries;
@@ -100,7 +98,7 @@ public final class IcebergCommitter implements LakeCommitter {
         this.trimmer = trimmer;
         this.interval = settings.commitInterval();
         this.nextSealNanos = System.nanoTime() + interval.toNanos();
-        bindTo(registry);
+        bindTo(new SimpleMeterRegistry()); // until run binds the service's registry
         loop.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -118,7 +116,6 @@ public final class IcebergCommitter implements LakeCommitter {
 
     @Override
     public synchronized void bindTo(MeterRegistry target) {
-        registry = target;
         Tags tags = Tags.of("stream", stream);
         commits = Counter.builder("lakehose.iceberg.commits").tags(tags)
                 .description("Snapshots committed to change-log tables").register(target);
@@ -212,7 +209,7 @@ public final class IcebergCommitter implements LakeCommitter {
         for (PendingFile f : dropped) {
             f.uploaded().thenAccept(d -> deleteQuietly(f.table(), d));
             f.done().completeExceptionally(new LeaseLostException(shard.shardId()));
-            deleteQuietly(f.spool());
+            f.spool().deleteSpoolFile();
         }
     }
 
@@ -332,7 +329,7 @@ public final class IcebergCommitter implements LakeCommitter {
                 files.increment();
                 bytes.increment(d.fileSizeInBytes());
                 f.done().complete(new Committed(Optional.of(d.location()), d.recordCount(), d.fileSizeInBytes()));
-                deleteQuietly(f.spool());
+                f.spool().deleteSpoolFile();
             }
         }
         lastFailure = null;
@@ -359,10 +356,10 @@ public final class IcebergCommitter implements LakeCommitter {
                 Optional<SealedFile> after = rowsAfter(f.spool(), base);
                 if (after.isEmpty()) {
                     f.done().complete(Committed.NOTHING_NEW);
-                    deleteQuietly(f.spool());
+                    f.spool().deleteSpoolFile();
                 } else {
                     DataFile d = uploadNow(p.shard(), table, after.get());
-                    deleteQuietly(after.get());
+                    after.get().deleteSpoolFile();
                     rest.add(new PendingFile(table, f.spool(), CompletableFuture.completedFuture(d), f.done()));
                 }
             }
@@ -410,11 +407,4 @@ public final class IcebergCommitter implements LakeCommitter {
         }
     }
 
-    private static void deleteQuietly(SealedFile f) {
-        try {
-            Files.deleteIfExists(f.spoolFile());
-        } catch (IOException ignored) {
-            // the spool directory is cleaned at start
-        }
-    }
 }

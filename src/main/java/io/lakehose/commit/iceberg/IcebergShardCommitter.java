@@ -27,6 +27,8 @@ final class IcebergShardCommitter implements ShardCommitter {
     /** Per DynamoDB table: the watermark this writer last saw committed for the shard (the fence's "from"). */
     private final Map<String, AtomicReference<Optional<SequenceNumber>>> seen = new ConcurrentHashMap<>();
     private final List<IcebergCommitter.PendingFile> open = new ArrayList<>(); // shard thread only
+    /** The table of each directory met: the layout's pattern runs once per directory, not per record. */
+    private final Map<String, Optional<String>> tableOfDirectory = new ConcurrentHashMap<>();
     private final List<CompletableFuture<?>> outstanding = new ArrayList<>();
     private long sealedEpoch;
     private volatile boolean abandoned;
@@ -48,12 +50,16 @@ final class IcebergShardCommitter implements ShardCommitter {
 
     @Override
     public boolean isCommitted(String directory, SequenceNumber sequence) {
-        Optional<String> table = parent.tableOf(directory);
+        Optional<String> table = tableOf(directory);
         if (table.isEmpty()) {
             return errors.isCommitted(directory, sequence);
         }
         Optional<SequenceNumber> mark = seen(table.get()).get();
         return mark.isPresent() && sequence.compareTo(mark.get()) <= 0;
+    }
+
+    private Optional<String> tableOf(String directory) {
+        return tableOfDirectory.computeIfAbsent(directory, parent::tableOf);
     }
 
     /** The watermark of the shard in the table, read from the table the first time it is needed. */
@@ -68,7 +74,7 @@ final class IcebergShardCommitter implements ShardCommitter {
 
     @Override
     public CompletableFuture<Committed> commit(SealedFile file) throws InterruptedException {
-        Optional<String> table = parent.tableOf(file.directory());
+        Optional<String> table = tableOf(file.directory());
         if (table.isEmpty() || !file.extension().equals(".parquet")) {
             CompletableFuture<Committed> done = errors.commit(file);
             outstanding.add(done);
