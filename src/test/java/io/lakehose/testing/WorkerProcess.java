@@ -204,11 +204,19 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    /** The last {@code lines} lines of the log, headed by the process's name and pid. */
+    /**
+     * The last {@code lines} lines of the log, headed by the process's name and pid and by its
+     * ERROR lines (at most 10, cut to 1,000 characters): why a worker stopped is rarely in its tail.
+     */
     public String tail(int lines) {
         List<String> all = logText().lines().toList();
+        List<String> errors = all.stream().filter(l -> l.contains("\"level\":\"ERROR\""))
+                .map(l -> l.length() > 1000 ? l.substring(0, 1000) + "..." : l).toList();
         return "---- " + name + " (pid " + pid() + ", " + (isAlive() ? "running" : "exit " + process.exitValue())
-                + ") " + log + "\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+                + ") " + log + "\n"
+                + (errors.isEmpty() ? "" : "-- ERROR lines:\n" + String.join("\n", errors.subList(Math.max(0,
+                errors.size() - 10), errors.size())) + "\n-- last lines:\n")
+                + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /**

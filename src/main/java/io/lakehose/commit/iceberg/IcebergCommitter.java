@@ -14,10 +14,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.CommitFailedException;
-import org.apache.iceberg.exceptions.CommitStateUnknownException;
+import org.apache.iceberg.exceptions.ValidationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,15 +57,6 @@ public final class IcebergCommitter implements LakeCommitter {
     private static final Logger LOG = LoggerFactory.getLogger(IcebergCommitter.class);
     private static final int REFUSALS_PER_COMMIT = 10;
 
-    /** A file handed over: its spool file, its upload, and the future the pipeline waits on. */
-    record PendingFile(String table, SealedFile spool, CompletableFuture<DataFile> uploaded,
-                       CompletableFuture<Committed> done) {
-    }
-
-    /** What one shard finished at a barrier: files covering every data record up to {@code position}. */
-    record Unit(IcebergShardCommitter shard, SequenceNumber position, List<PendingFile> files) {
-    }
-
     private final Catalog catalog;
     private final ChangeLogTables tables;
     private final LakeLayout layout;
@@ -76,6 +70,9 @@ public final class IcebergCommitter implements LakeCommitter {
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "iceberg-commit"));
     private final ExecutorService uploads = Executors.newFixedThreadPool(2, r -> daemon(r, "iceberg-upload"));
     private volatile long nextSealNanos;
+    private final Duration giveUpAfter;
+    /** Per table, why its commits are failing, while they are. */
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
     private volatile String lastFailure;
     private Counter commits;
     private Counter refused;
@@ -90,6 +87,13 @@ public final class IcebergCommitter implements LakeCommitter {
      */
     public IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
                             LakeCommitter errors, FileTrimmer trimmer) {
+        this(catalog, settings, layout, stream, errors, trimmer, giveUpAfter(settings.commitInterval()));
+    }
+
+    /** @param giveUpAfter how long a unit's commits may keep failing before its shard stops */
+    IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
+                     LakeCommitter errors, FileTrimmer trimmer, Duration giveUpAfter) {
+        this.giveUpAfter = giveUpAfter;
         this.catalog = catalog;
         this.tables = new ChangeLogTables(catalog, settings);
         this.layout = layout;
@@ -100,6 +104,12 @@ public final class IcebergCommitter implements LakeCommitter {
         this.nextSealNanos = System.nanoTime() + interval.toNanos();
         bindTo(new SimpleMeterRegistry()); // until run binds the service's registry
         loop.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Ten commit intervals, at least two minutes: outlasts a catalog's or a store's short outage. */
+    static Duration giveUpAfter(Duration commitInterval) {
+        Duration tenIntervals = commitInterval.multipliedBy(10);
+        return tenIntervals.compareTo(Duration.ofMinutes(2)) > 0 ? tenIntervals : Duration.ofMinutes(2);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -122,7 +132,7 @@ public final class IcebergCommitter implements LakeCommitter {
         refused = Counter.builder("lakehose.iceberg.commits.refused").tags(tags)
                 .description("Commits the fence refused: another writer of a shard committed first").register(target);
         retries = Counter.builder("lakehose.iceberg.commit.retries").tags(tags)
-                .description("Commits tried again after a concurrent commit or an unknown outcome").register(target);
+                .description("Commits tried again later: the catalog, the store or an upload failed, or the outcome was unknown").register(target);
         files = Counter.builder("lakehose.iceberg.files.committed").tags(tags)
                 .description("Data files committed").register(target);
         bytes = Counter.builder("lakehose.iceberg.committed").baseUnit("bytes").tags(tags)
@@ -135,7 +145,10 @@ public final class IcebergCommitter implements LakeCommitter {
     @Override
     public Optional<String> health() {
         Optional<String> folder = errors.health();
-        return folder.isPresent() ? folder : Optional.ofNullable(lastFailure);
+        if (folder.isPresent()) {
+            return folder;
+        }
+        return Optional.ofNullable(lastFailure).or(() -> failing.values().stream().findFirst());
     }
 
     @Override
@@ -175,8 +188,7 @@ public final class IcebergCommitter implements LakeCommitter {
     }
 
     PendingFile upload(IcebergShardCommitter shard, String table, SealedFile file) {
-        CompletableFuture<DataFile> uploaded = CompletableFuture.supplyAsync(() -> uploadNow(shard, table, file), uploads);
-        return new PendingFile(table, file, uploaded, new CompletableFuture<>());
+        return new PendingFile(table, file, CompletableFuture.supplyAsync(() -> uploadNow(shard, table, file), uploads));
     }
 
     private DataFile uploadNow(IcebergShardCommitter shard, String table, SealedFile file) {
@@ -199,18 +211,24 @@ public final class IcebergCommitter implements LakeCommitter {
 
     /** Lease lost: the shard's queued and open files are never committed; their uploads are deleted. */
     void drop(IcebergShardCommitter shard, List<PendingFile> open) {
-        List<PendingFile> dropped = new ArrayList<>(open);
+        List<Unit> dropped = new ArrayList<>();
         synchronized (ready) {
             ArrayDeque<Unit> queued = ready.remove(shard);
             if (queued != null) {
-                queued.forEach(u -> dropped.addAll(u.files()));
+                dropped.addAll(queued);
             }
         }
-        for (PendingFile f : dropped) {
-            f.uploaded().thenAccept(d -> deleteQuietly(f.table(), d));
-            f.done().completeExceptionally(new LeaseLostException(shard.shardId()));
-            f.spool().deleteSpoolFile();
+        open.forEach(f -> dropFile(shard, f, true));
+        dropped.forEach(u -> u.files().forEach(f -> dropFile(shard, f, u.retry().unknown().isEmpty())));
+    }
+
+    /** An upload of an attempt whose outcome is unknown stays: the table may hold it. */
+    private void dropFile(IcebergShardCommitter shard, PendingFile f, boolean deleteUpload) {
+        if (deleteUpload) {
+            f.whenUploaded(d -> deleteQuietly(f.table(), d));
         }
+        f.done().completeExceptionally(new LeaseLostException(shard.shardId()));
+        f.spool().deleteSpoolFile();
     }
 
     private void tick() {
@@ -223,125 +241,171 @@ public final class IcebergCommitter implements LakeCommitter {
 
     /** Commits every unit whose uploads are done, one snapshot per table; runs on the commit thread. */
     private synchronized void commitReady() {
+        long now = System.nanoTime();
         List<Unit> units = new ArrayList<>();
         synchronized (ready) {
             for (ArrayDeque<Unit> queue : ready.values()) {
-                // In order; a unit still uploading holds back its shard's later ones.
-                while (!queue.isEmpty() && queue.peekFirst().files().stream().allMatch(f -> f.uploaded().isDone())) {
+                // In order: a unit still uploading, or waiting to be tried again, holds back its shard's later ones.
+                while (!queue.isEmpty() && queue.peekFirst().retry().due(now)
+                        && queue.peekFirst().files().stream().allMatch(PendingFile::uploadSettled)) {
                     units.add(queue.pollFirst());
                 }
             }
             ready.values().removeIf(ArrayDeque::isEmpty);
         }
-        Map<String, List<Part>> byTable = new LinkedHashMap<>();
+        Map<String, List<Unit>> byTable = new LinkedHashMap<>();
         for (Unit u : units) {
             Map<String, List<PendingFile>> files = new LinkedHashMap<>();
             for (PendingFile f : u.files()) {
                 files.computeIfAbsent(f.table(), t -> new ArrayList<>()).add(f);
             }
-            files.forEach((table, list) -> byTable.computeIfAbsent(table, t -> new ArrayList<>())
-                    .add(new Part(u.shard(), u.position(), new ArrayList<>(list))));
+            files.forEach((table, list) -> byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(u.withFiles(list)));
         }
         byTable.forEach(this::commitTable);
     }
 
-    /** One shard's files of one table in a commit, and the position they cover. */
-    private record Part(IcebergShardCommitter shard, SequenceNumber position, List<PendingFile> files) {
-    }
-
-    private void commitTable(String table, List<Part> units) {
+    /**
+     * One fenced snapshot of {@code units}' files. Refused: adopt the table's watermark and go
+     * again. Failed (the catalog, the store, an upload): try again later, after looking whether an
+     * attempt whose outcome is unknown landed; the worker stops only when commits keep failing
+     * for {@code giveUpAfter}.
+     */
+    private void commitTable(String table, List<Unit> units) {
         long start = System.nanoTime();
-        List<Part> parts = new ArrayList<>(units);
+        List<Unit> parts = new ArrayList<>(units);
+        Optional<Retry.Attempt> attempt = Optional.empty();
         try {
-            for (int attempt = 0; attempt < REFUSALS_PER_COMMIT && !parts.isEmpty(); attempt++) {
-                List<Part> live = mergeByShard(parts);
-                List<DataFile> dataFiles = new ArrayList<>();
-                List<WatermarkFence.Advance> advances = new ArrayList<>();
-                for (Part p : live) {
-                    for (PendingFile f : p.files()) {
-                        dataFiles.add(f.uploaded().join());
-                    }
-                    advances.add(new WatermarkFence.Advance(p.shard().shardId(), p.shard().seen(table).get(), p.position()));
-                }
-                WatermarkFence.Outcome outcome = commit(table, dataFiles, advances);
-                if (outcome.committed()) {
-                    finish(table, live);
+            parts = settle(table, parts);
+            for (int refusals = 0; !parts.isEmpty(); ) {
+                parts = prepare(table, mergeByShard(parts));
+                if (parts.isEmpty()) {
                     return;
                 }
+                List<DataFile> dataFiles = new ArrayList<>();
+                List<WatermarkFence.Advance> advances = new ArrayList<>();
+                for (Unit p : parts) {
+                    p.files().forEach(f -> dataFiles.add(f.uploaded().orElseThrow()));
+                    advances.add(new WatermarkFence.Advance(p.shard().shardId(), p.shard().seen(table).get(), p.position()));
+                }
+                Table t = tables.table(table);
+                t.refresh();
+                attempt = Optional.of(new Retry.Attempt(UUID.randomUUID().toString(),
+                        Optional.ofNullable(t.currentSnapshot()).map(Snapshot::snapshotId)));
+                WatermarkFence.Outcome outcome = WatermarkFence.append(t, dataFiles, advances, attempt.get().id());
+                if (outcome.committed()) {
+                    finish(table, parts);
+                    return;
+                }
+                attempt = Optional.empty();
                 refused.increment();
-                List<Part> rest = adopt(table, live, outcome.refused());
-                parts.clear();
-                parts.addAll(rest);
+                parts = adopt(table, parts, outcome.refused());
+                if (++refusals == REFUSALS_PER_COMMIT && !parts.isEmpty()) {
+                    throw new IllegalStateException("refused " + REFUSALS_PER_COMMIT + " times in a row");
+                }
             }
-            if (!parts.isEmpty()) {
-                throw new IllegalStateException("commit to the table of " + table + " refused " + REFUSALS_PER_COMMIT
-                        + " times in a row");
-            }
-        } catch (CommitFailedException e) {
-            // Concurrent commits beyond Iceberg's own retries: the units wait for the next tick.
-            retries.increment();
-            requeue(parts);
         } catch (RuntimeException e) {
-            lastFailure = "commit to the Iceberg table of " + table + " failed: " + e.getMessage();
-            LOG.error("{}; the shards' records are not checkpointed and will be re-read", lastFailure, e);
-            parts.forEach(p -> p.files().forEach(f -> f.done().completeExceptionally(e)));
+            // Iceberg's CommitFailedException and a validation failure mean nothing was committed.
+            boolean notCommitted = e instanceof CommitFailedException || e instanceof ValidationException;
+            retryLater(table, parts, notCommitted ? Optional.empty() : attempt, e);
         } finally {
             latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
+    /** Units whose earlier attempt's outcome is unknown: done if its snapshot is in the table, else tried again. */
+    private List<Unit> settle(String table, List<Unit> parts) {
+        if (parts.stream().allMatch(p -> p.retry().unknown().isEmpty())) {
+            return parts;
+        }
+        Table t = tables.reload(table);
+        List<Unit> next = new ArrayList<>();
+        for (Unit p : parts) {
+            Optional<Retry.Attempt> unknown = p.retry().unknown();
+            if (unknown.isPresent() && WatermarkFence.landed(t, unknown.get().id(), unknown.get().baseSnapshotId())) {
+                LOG.info("shard {}: the commit to the table of {} whose outcome was unknown is in the table",
+                        p.shard().shardId(), table);
+                finish(table, List.of(p));
+            } else {
+                next.add(unknown.isPresent() ? p.withRetry(p.retry().settled()) : p);
+            }
+        }
+        return next;
+    }
+
+    /** Every file uploaded (again, where an upload failed or was deleted); units left with no file drop out. */
+    private List<Unit> prepare(String table, List<Unit> parts) {
+        List<Unit> next = new ArrayList<>();
+        for (Unit p : parts) {
+            List<PendingFile> kept = new ArrayList<>();
+            for (PendingFile f : p.files()) {
+                if (f.done().isCompletedExceptionally()) {
+                    // Dropped while its commit was failing (lease lost); settled, so its upload is not in the table.
+                    f.uploaded().ifPresent(d -> deleteQuietly(table, d));
+                } else if (!f.done().isDone() && (f.uploaded().isPresent() || uploadAgain(p.shard(), table, f))) {
+                    kept.add(f);
+                }
+            }
+            if (!kept.isEmpty()) {
+                next.add(p.withFiles(kept));
+            }
+        }
+        return next;
+    }
+
+    /** Uploads {@code f} from its spool file, cut to the rows after its kept mark; false when no row is left. */
+    private boolean uploadAgain(IcebergShardCommitter shard, String table, PendingFile f) {
+        Optional<SealedFile> rows = rowsAfter(f.spool(), f.keepAfter());
+        if (rows.isEmpty()) {
+            f.done().complete(Committed.NOTHING_NEW);
+            f.spool().deleteSpoolFile();
+            return false;
+        }
+        try {
+            f.uploadedAs(uploadNow(shard, table, rows.get()));
+        } finally {
+            if (rows.get() != f.spool()) {
+                rows.get().deleteSpoolFile();
+            }
+        }
+        return true;
+    }
+
     /** A shard with several units in one commit: their files together, up to the last position. */
-    private static List<Part> mergeByShard(List<Part> parts) {
-        Map<IcebergShardCommitter, Part> merged = new LinkedHashMap<>();
-        for (Part p : parts) {
+    private static List<Unit> mergeByShard(List<Unit> parts) {
+        Map<IcebergShardCommitter, Unit> merged = new LinkedHashMap<>();
+        for (Unit p : parts) {
             merged.merge(p.shard(), p, (a, b) -> {
                 List<PendingFile> all = new ArrayList<>(a.files());
                 all.addAll(b.files());
-                return new Part(a.shard(), b.position(), all);
+                return new Unit(a.shard(), b.position(), all, a.retry().merge(b.retry()));
             });
         }
         return new ArrayList<>(merged.values());
     }
 
-    private WatermarkFence.Outcome commit(String table, List<DataFile> dataFiles, List<WatermarkFence.Advance> advances) {
-        Table t = tables.table(table);
-        try {
-            t.refresh();
-            return WatermarkFence.append(t, dataFiles, advances);
-        } catch (CommitStateUnknownException e) {
-            // The catalog may have taken it: look before trying again, never write twice.
-            retries.increment();
-            Map<String, SequenceNumber> now = WatermarkFence.current(tables.reload(table));
-            boolean landed = advances.stream().allMatch(a -> a.to().equals(now.get(a.shardId())));
-            if (landed) {
-                return new WatermarkFence.Outcome(true, Map.of());
-            }
-            throw new CommitFailedException(e, "commit state unknown and not visible in %s; trying again", table);
-        }
-    }
-
-    private void finish(String table, List<Part> parts) {
+    private void finish(String table, List<Unit> parts) {
         commits.increment();
-        for (Part p : parts) {
+        for (Unit p : parts) {
             p.shard().saw(table, Optional.of(p.position()));
             for (PendingFile f : p.files()) {
-                DataFile d = f.uploaded().join();
+                DataFile d = f.uploaded().orElseThrow();
                 files.increment();
                 bytes.increment(d.fileSizeInBytes());
                 f.done().complete(new Committed(Optional.of(d.location()), d.recordCount(), d.fileSizeInBytes()));
                 f.spool().deleteSpoolFile();
             }
         }
-        lastFailure = null;
+        failing.remove(table);
     }
 
     /**
-     * The refused shards take the table's watermark as theirs and keep only their rows after it
-     * (their uploaded files are deleted, the rest re-uploaded); the others go again as they were.
+     * The refused shards take the table's watermark as theirs and keep only their rows after it:
+     * a file with rows at or before it has its upload deleted and is uploaded again, cut; the
+     * other shards go again as they were.
      */
-    private List<Part> adopt(String table, List<Part> parts, Map<String, Optional<SequenceNumber>> refusedMarks) {
-        List<Part> next = new ArrayList<>();
-        for (Part p : parts) {
+    private List<Unit> adopt(String table, List<Unit> parts, Map<String, Optional<SequenceNumber>> refusedMarks) {
+        List<Unit> next = new ArrayList<>();
+        for (Unit p : parts) {
             Optional<SequenceNumber> base = refusedMarks.get(p.shard().shardId());
             if (base == null) {
                 next.add(p);
@@ -350,27 +414,21 @@ public final class IcebergCommitter implements LakeCommitter {
             LOG.info("shard {}: another writer committed the table of {} up to {}; going on from there",
                     p.shard().shardId(), table, base.map(Object::toString).orElse("nothing"));
             p.shard().saw(table, base);
-            List<PendingFile> rest = new ArrayList<>();
+            boolean covered = base.isPresent() && base.get().compareTo(p.position()) >= 0;
             for (PendingFile f : p.files()) {
-                deleteQuietly(table, f.uploaded().join());
-                Optional<SealedFile> after = rowsAfter(f.spool(), base);
-                if (after.isEmpty()) {
+                boolean allAfter = base.isEmpty() || f.spool().first().compareTo(base.get()) > 0;
+                if (covered || !allAfter) {
+                    f.uploaded().ifPresent(d -> deleteQuietly(table, d));
+                }
+                if (covered) {
                     f.done().complete(Committed.NOTHING_NEW);
                     f.spool().deleteSpoolFile();
-                } else {
-                    DataFile d = uploadNow(p.shard(), table, after.get());
-                    after.get().deleteSpoolFile();
-                    rest.add(new PendingFile(table, f.spool(), CompletableFuture.completedFuture(d), f.done()));
+                } else if (!allAfter) {
+                    f.reuploadAfter(base);
                 }
             }
-            boolean covered = base.isPresent() && base.get().compareTo(p.position()) >= 0;
-            if (!rest.isEmpty() && !covered) {
-                next.add(new Part(p.shard(), p.position(), rest));
-            } else {
-                rest.forEach(f -> {
-                    deleteQuietly(table, f.uploaded().join());
-                    f.done().complete(Committed.NOTHING_NEW);
-                });
+            if (!covered) {
+                next.add(p);
             }
         }
         return next;
@@ -387,14 +445,71 @@ public final class IcebergCommitter implements LakeCommitter {
         }
     }
 
-    /** Back to the front of their shards' queues, for the next tick. */
-    private void requeue(List<Part> parts) {
-        synchronized (ready) {
-            for (int i = parts.size() - 1; i >= 0; i--) {
-                Part p = parts.get(i);
-                ready.computeIfAbsent(p.shard(), s -> new ArrayDeque<>())
-                        .addFirst(new Unit(p.shard(), p.position(), p.files()));
+    /**
+     * Back to the front of their shards' queues, to be tried again after a wait; a unit failing
+     * for longer than {@code giveUpAfter} fails its files instead (the worker stops and a new one
+     * re-reads from the table's watermarks).
+     */
+    private void retryLater(String table, List<Unit> parts, Optional<Retry.Attempt> attempt, RuntimeException e) {
+        retries.increment();
+        if (attempt.isPresent()) {
+            Optional<Boolean> landed = landed(table, attempt.get());
+            if (landed.orElse(false)) {
+                LOG.info("commit to the table of {} reported {}, but it is in the table", table, e.toString());
+                finish(table, parts);
+                return;
             }
+            if (landed.isPresent()) {
+                attempt = Optional.empty(); // looked: not there
+            }
+        }
+        long now = System.nanoTime();
+        List<Unit> again = new ArrayList<>();
+        for (Unit p : parts) {
+            Retry r = p.retry().failedAgain(now, attempt, interval);
+            if (p.shard().abandoned()) {
+                p.files().forEach(f -> dropFile(p.shard(), f, r.unknown().isEmpty()));
+            } else if (now - r.failingSinceNanos() > giveUpAfter.toNanos()) {
+                lastFailure = "commit to the Iceberg table of " + table + " kept failing for "
+                        + Duration.ofNanos(now - r.failingSinceNanos()).toSeconds() + " s: " + e;
+                LOG.error("shard {}: {}; its records are not checkpointed and will be re-read", p.shard().shardId(),
+                        lastFailure, e);
+                for (PendingFile f : p.files()) {
+                    if (r.unknown().isEmpty()) {
+                        f.uploaded().ifPresent(d -> deleteQuietly(table, d));
+                    }
+                    f.done().completeExceptionally(e);
+                    f.spool().deleteSpoolFile();
+                }
+            } else {
+                again.add(p.withRetry(r));
+            }
+        }
+        if (!again.isEmpty()) {
+            Retry r = again.get(0).retry();
+            if (r.failures() >= 3) {
+                failing.put(table, "commits to the Iceberg table of " + table + " failing for "
+                        + Duration.ofNanos(now - r.failingSinceNanos()).toSeconds() + " s: " + e);
+            }
+            LOG.warn("commit to the Iceberg table of {} failed ({} in a row{}): {}; trying again in {} ms", table,
+                    r.failures(), r.unknown().isPresent() ? ", outcome unknown" : "", e.toString(),
+                    Duration.ofNanos(r.notBeforeNanos() - now).toMillis());
+        }
+        synchronized (ready) {
+            for (int i = again.size() - 1; i >= 0; i--) {
+                Unit p = again.get(i);
+                ready.computeIfAbsent(p.shard(), s -> new ArrayDeque<>()).addFirst(p);
+            }
+        }
+    }
+
+    /** Whether the attempt is in the table; empty when the table cannot be read now either. */
+    private Optional<Boolean> landed(String table, Retry.Attempt attempt) {
+        try {
+            return Optional.of(WatermarkFence.landed(tables.reload(table), attempt.id(), attempt.baseSnapshotId()));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read the table of {} to see whether a commit landed: {}", table, e.toString());
+            return Optional.empty();
         }
     }
 
@@ -406,5 +521,4 @@ public final class IcebergCommitter implements LakeCommitter {
                     file.location(), e.toString());
         }
     }
-
 }

@@ -26,7 +26,7 @@ final class IcebergShardCommitter implements ShardCommitter {
     private final ShardCommitter errors;
     /** Per DynamoDB table: the watermark this writer last saw committed for the shard (the fence's "from"). */
     private final Map<String, AtomicReference<Optional<SequenceNumber>>> seen = new ConcurrentHashMap<>();
-    private final List<IcebergCommitter.PendingFile> open = new ArrayList<>(); // shard thread only
+    private final List<PendingFile> open = new ArrayList<>(); // shard thread only
     /** The table of each directory met: the layout's pattern runs once per directory, not per record. */
     private final Map<String, Optional<String>> tableOfDirectory = new ConcurrentHashMap<>();
     private final List<CompletableFuture<?>> outstanding = new ArrayList<>();
@@ -80,7 +80,7 @@ final class IcebergShardCommitter implements ShardCommitter {
             outstanding.add(done);
             return done;
         }
-        IcebergCommitter.PendingFile pending = parent.upload(this, table.get(), file);
+        PendingFile pending = parent.upload(this, table.get(), file);
         open.add(pending);
         outstanding.add(pending.done());
         return pending.done();
@@ -95,7 +95,7 @@ final class IcebergShardCommitter implements ShardCommitter {
     public void sealed(SequenceNumber position) {
         sealedEpoch = parent.sealEpoch();
         if (!open.isEmpty()) {
-            parent.enqueue(new IcebergCommitter.Unit(this, position, List.copyOf(open)));
+            parent.enqueue(new Unit(this, position, List.copyOf(open)));
             open.clear();
         }
         outstanding.removeIf(CompletableFuture::isDone);

@@ -7,6 +7,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.util.SnapshotUtil;
 
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +33,10 @@ import java.util.Optional;
 final class WatermarkFence {
 
     static final String PREFIX = "lakehose.watermark.";
+    /** The id of the attempt that made a snapshot: how a writer finds out whether a commit of unknown outcome landed. */
+    static final String ATTEMPT = "lakehose.commit-id";
+    /** How far back {@link #landed} looks when the attempt's base snapshot is not among the ancestors. */
+    private static final int MAX_LOOK_BACK = 1000;
 
     /** One shard's step: the watermark this writer last saw for it, and the new one. */
     record Advance(String shardId, Optional<SequenceNumber> from, SequenceNumber to) {
@@ -62,16 +67,34 @@ final class WatermarkFence {
 
     /** The table's current watermarks (from its newest snapshot that carries them). */
     static Map<String, SequenceNumber> current(Table table) {
-        return watermarks(org.apache.iceberg.util.SnapshotUtil.currentAncestors(table));
+        return watermarks(SnapshotUtil.currentAncestors(table));
+    }
+
+    /**
+     * Whether the attempt {@code attemptId} is in the table: a snapshot among the current one's
+     * ancestors down to {@code baseSnapshotId} (the current one when the attempt started) says so.
+     */
+    static boolean landed(Table table, String attemptId, Optional<Long> baseSnapshotId) {
+        int looked = 0;
+        for (Snapshot s : SnapshotUtil.currentAncestors(table)) {
+            if (attemptId.equals(s.summary().get(ATTEMPT))) {
+                return true;
+            }
+            if (baseSnapshotId.isPresent() && s.snapshotId() == baseSnapshotId.get() || ++looked >= MAX_LOOK_BACK) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /**
      * Appends {@code files} and moves the watermarks of {@code advances}, or is refused (and
      * appends nothing) when a shard's watermark in the base is not the one this writer saw.
      */
-    static Outcome append(Table table, List<DataFile> files, List<Advance> advances) {
+    static Outcome append(Table table, List<DataFile> files, List<Advance> advances, String attemptId) {
         AppendFiles append = table.newFastAppend();
         files.forEach(append::appendFile);
+        append.set(ATTEMPT, attemptId);
         Map<String, Optional<SequenceNumber>> refused = new HashMap<>();
         append.validateWith(new SnapshotAncestryValidator() {
             @Override

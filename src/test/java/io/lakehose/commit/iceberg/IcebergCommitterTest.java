@@ -13,6 +13,7 @@ import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.EmulatorAccess;
+import io.lakehose.testing.FaultyJdbc;
 import io.lakehose.testing.S3EmulatorExtension;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
@@ -42,10 +43,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Iceberg adapter against real parts: Iceberg's JDBC catalog on an SQLite file, S3FileIO on
@@ -64,9 +68,15 @@ class IcebergCommitterTest {
 
 
     private Map<String, String> catalogProperties() {
+        return catalogProperties(false);
+    }
+
+    /** @param faulty through {@link FaultyJdbc}, which fails the commits a test asks it to */
+    private Map<String, String> catalogProperties(boolean faulty) {
         Map<String, String> p = new HashMap<>();
+        String sqlite = "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath();
         p.put("type", "jdbc");
-        p.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
+        p.put("uri", faulty ? FaultyJdbc.url(sqlite) : sqlite);
         p.put("jdbc.schema-version", "V1");
         p.put("warehouse", "s3://" + s3.bucket() + "/" + warehouse());
         p.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
@@ -109,6 +119,10 @@ class IcebergCommitterTest {
         final S3ObjectStore store;
 
         Worker(String name, int maxRecords) throws Exception {
+            this(name, maxRecords, false, IcebergCommitter.giveUpAfter(Duration.ofHours(1)));
+        }
+
+        Worker(String name, int maxRecords, boolean faultyCatalog, Duration giveUpAfter) throws Exception {
             LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
                     "lake.uri", "s3://" + s3.bucket() + "/lake",
                     "kinesis.stream", "orders-cdc",
@@ -117,8 +131,9 @@ class IcebergCommitterTest {
             store = new S3ObjectStore(s3.settings(Optional.of(new KmsKeyId(KEY))));
             IcebergSettings settings = new IcebergSettings("lake", catalogProperties(), "cdc", Duration.ofHours(1),
                     "day", Map.of());
-            committer = new IcebergCommitter(catalog(), settings, cfg.layout(), "orders-cdc",
-                    Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()));
+            committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", catalogProperties(faultyCatalog), null),
+                    settings, cfg.layout(), "orders-cdc", Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()),
+                    giveUpAfter);
             ctx = Pipelines.context(cfg, committer, Files.createDirectories(tmp.resolve(name)), RowEncoders.envelopeOnly(),
                     new PipelineStats(), false);
         }
@@ -246,6 +261,69 @@ class IcebergCommitterTest {
                 .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 200, true));
         Snapshot newest = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes")).currentSnapshot();
         assertThat(newest.summary()).containsEntry("lakehose.watermark." + shard, "1000200");
+        assertNoOrphans(catalog);
+    }
+
+    @Test
+    void aCommitThatFailedIsTriedAgainAndLandsOnce() throws Exception {
+        commitThroughFaults("shardId-000000000011", FaultyJdbc.Fault.BEFORE);
+    }
+
+    /**
+     * The commit ran but its answer was lost: tried again, the fence would refuse the writer's
+     * own snapshot and a writer that then deleted "its refused uploads" would break the table. The
+     * attempt's id in the snapshot says it landed: the files count as committed, once.
+     */
+    @Test
+    void aCommitWhoseAnswerWasLostIsFoundInTheTableAndNotRepeated() throws Exception {
+        double refused = commitThroughFaults("shardId-000000000012", FaultyJdbc.Fault.AFTER);
+        assertThat(refused).isZero();
+    }
+
+    /** 100 records of one shard, whose first two commits fail with {@code fault}: each good record once in its table. */
+    private double commitThroughFaults(String shard, FaultyJdbc.Fault fault) throws Exception {
+        double refused;
+        try (Worker w = new Worker("w", 30, true, Duration.ofMinutes(2))) {
+            ShardPipeline p = w.shard(shard);
+            FaultyJdbc.failNextCommits(fault, fault);
+            int injected = FaultyJdbc.injected();
+            for (long s = 1; s <= 100; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+            assertThat(FaultyJdbc.injected() - injected).isEqualTo(2);
+            refused = w.committer.refusedCommits();
+        } finally {
+            FaultyJdbc.clear();
+        }
+        Catalog catalog = catalog();
+        assertThat(rows(catalog, "orders_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 100, false));
+        assertThat(rows(catalog, "payments_v2_changes")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(shard, 1, 100, true));
+        assertNoOrphans(catalog);
+        return refused;
+    }
+
+    @Test
+    void commitsThatKeepFailingFailTheShardAfterTheBudgetAndAddNothing() throws Exception {
+        String shard = "shardId-000000000013";
+        try (Worker w = new Worker("w", 1000, true, Duration.ofSeconds(3))) {
+            ShardPipeline p = w.shard(shard);
+            for (long s = 1; s <= 50; s++) {
+                p.accept(record(shard, s));
+            }
+            FaultyJdbc.failNextCommits(Stream.generate(() -> FaultyJdbc.Fault.BEFORE).limit(100)
+                    .toArray(FaultyJdbc.Fault[]::new));
+            assertThatThrownBy(() -> p.flush().get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasStackTraceContaining("injected: the connection dropped before the commit ran");
+            assertThat(w.committer.health()).hasValueSatisfying(h -> assertThat(h).contains("kept failing"));
+        } finally {
+            FaultyJdbc.clear();
+        }
+        Catalog catalog = catalog();
+        assertThat(catalog.tableExists(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"))
+                ? rows(catalog, "orders_changes") : List.of()).isEmpty();
         assertNoOrphans(catalog);
     }
 
