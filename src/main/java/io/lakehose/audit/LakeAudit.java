@@ -21,10 +21,19 @@ import java.util.function.Function;
  */
 public final class LakeAudit {
 
-    /** What the audit found: overlaps and gaps, one line each; clean when both are empty. */
-    public record Report(int objects, int shards, List<String> overlaps, List<String> gaps) {
+    /** What the audit found: overlaps and gaps (one line each); clean when both are empty. */
+    public record Report(int objects, int shards, List<Overlap> overlaps, List<String> gaps) {
         public boolean clean() {
             return overlaps.isEmpty() && gaps.isEmpty();
+        }
+    }
+
+    /** Two neighbours of one shard's chain in one directory whose ranges overlap: {@code after} starts inside {@code before}. */
+    public record Overlap(StoredObject before, StoredObject after) {
+        @Override
+        public String toString() {
+            return "shard " + after.shardId() + ": " + before.key() + " [" + before.first() + ".." + before.last()
+                    + "] and " + after.key() + " [" + after.first() + ".." + after.last() + "] overlap";
         }
     }
 
@@ -51,16 +60,16 @@ public final class LakeAudit {
                 chains.computeIfAbsent(o.get().shardId() + " " + o.get().directory(), c -> new ArrayList<>()).add(o.get());
             }
         }
-        List<String> overlaps = new ArrayList<>();
+        List<Overlap> overlaps = new ArrayList<>();
         Map<String, SequenceNumber> highest = new TreeMap<>();
         for (List<StoredObject> chain : chains.values()) {
-            chain.sort(Comparator.comparing(StoredObject::first));
+            // By first record; of two that start together, the longer first (the shorter lies inside it).
+            chain.sort(Comparator.comparing(StoredObject::first).thenComparing(StoredObject::last, Comparator.reverseOrder()));
             for (int i = 1; i < chain.size(); i++) {
                 StoredObject before = chain.get(i - 1);
                 StoredObject after = chain.get(i);
                 if (after.first().compareTo(before.last()) <= 0) {
-                    overlaps.add("shard " + after.shardId() + ": " + before.key() + " [" + before.first() + ".." + before.last()
-                            + "] and " + after.key() + " [" + after.first() + ".." + after.last() + "] overlap");
+                    overlaps.add(new Overlap(before, after));
                 }
             }
             for (StoredObject o : chain) {

@@ -1,6 +1,8 @@
 package io.lakehose.cli;
 
 import io.lakehose.audit.LakeAudit;
+import io.lakehose.audit.LakeRepair;
+import io.lakehose.commit.folders.StoredMarks;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.kcl.StreamClientBuilders;
@@ -18,6 +20,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,29 +45,88 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--no-checkpoints", description = "Do not read the lease table: check overlaps only.")
     boolean noCheckpoints;
 
+    @Option(names = "--repair", description = "Remove rows stored twice where that is provably lossless: an overlapping "
+            + "object whose rows up to its neighbour's end are all in that neighbour is replaced by its other rows (or "
+            + "deleted). Run it with the workers stopped. Gaps are reported, never repaired (replay re-reads them).")
+    boolean repair;
+
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "audit");
         String stream = Pipelines.streamScope(cfg);
         try (ObjectStore store = lake != null ? new LocalDirectoryStore(lake)
                 : new S3ObjectStore(cfg.s3Settings(((LakehoseConfig.S3Target) cfg.target()).bucket()))) {
-            List<String> keys = lake != null ? walk(lake) : new ArrayList<>();
-            if (lake == null) {
-                keys.addAll(store.list(prefix(cfg.layout().prefix())));
-                if (!cfg.layout().errorPrefix().equals(cfg.layout().prefix())) {
-                    keys.addAll(store.list(prefix(cfg.layout().errorPrefix())));
-                }
-            }
             Map<String, SequenceNumber> checkpoints = noCheckpoints ? Map.of() : checkpoints(cfg);
-            LakeAudit.Report report = new LakeAudit(stream, key -> store.metadata(key)
-                    .map(m -> m.get("lakehose-last")).map(SequenceNumber::parse)).audit(keys, checkpoints);
-            System.out.printf("audit of %s (stream %s): %d objects of %d shards, %d checkpoints; %d overlaps, %d gaps%n",
-                    store.describe(), stream, report.objects(), report.shards(), checkpoints.size(),
-                    report.overlaps().size(), report.gaps().size());
-            report.overlaps().forEach(line -> System.out.println("OVERLAP  " + line));
-            report.gaps().forEach(line -> System.out.println("GAP      " + line));
+            LakeAudit audit = new LakeAudit(stream, key -> store.metadata(key)
+                    .map(m -> m.get(StoredMarks.LAST)).map(SequenceNumber::parse));
+            LakeAudit.Report report = audit.audit(keys(cfg, store), checkpoints);
+            print(report, store, stream, checkpoints);
+            if (repair && !report.overlaps().isEmpty()) {
+                report = repair(report, audit, new LakeRepair(store, stream, Pipelines.trimmers(cfg), workDir()),
+                        () -> keys(cfg, store), checkpoints);
+                print(report, store, stream, checkpoints);
+            }
             return report.clean() ? 0 : 1;
         }
+    }
+
+    private interface Keys {
+        List<String> list() throws IOException;
+    }
+
+    /**
+     * Repairs one overlap per chain, audits again, and so on until nothing is left that can be
+     * repaired; every outcome is printed.
+     */
+    private static LakeAudit.Report repair(LakeAudit.Report report, LakeAudit audit, LakeRepair repairer, Keys keys,
+                                           Map<String, SequenceNumber> checkpoints) throws IOException {
+        Set<String> left = new HashSet<>();
+        boolean progress = true;
+        while (progress && !report.overlaps().isEmpty()) {
+            progress = false;
+            Set<String> chains = new HashSet<>();
+            for (LakeAudit.Overlap o : report.overlaps()) {
+                String chain = o.after().shardId() + " " + o.after().directory();
+                if (left.contains(o.after().key()) || !chains.add(chain)) {
+                    continue;
+                }
+                LakeRepair.Outcome outcome = repairer.repair(o);
+                System.out.println((outcome.repaired() ? "REPAIRED " : "LEFT     ") + outcome.description());
+                progress |= outcome.repaired();
+                if (!outcome.repaired()) {
+                    left.add(o.after().key());
+                    chains.remove(chain); // unchanged: its next overlap can go this round
+                }
+            }
+            report = audit.audit(keys.list(), checkpoints);
+        }
+        return report;
+    }
+
+    private Path workDir() throws IOException {
+        Path dir = Files.createTempDirectory("lakehose-repair-");
+        dir.toFile().deleteOnExit();
+        return dir;
+    }
+
+    private List<String> keys(LakehoseConfig cfg, ObjectStore store) throws IOException {
+        if (lake != null) {
+            return walk(lake);
+        }
+        List<String> keys = new ArrayList<>(store.list(prefix(cfg.layout().prefix())));
+        if (!cfg.layout().errorPrefix().equals(cfg.layout().prefix())) {
+            keys.addAll(store.list(prefix(cfg.layout().errorPrefix())));
+        }
+        return keys;
+    }
+
+    private static void print(LakeAudit.Report report, ObjectStore store, String stream,
+                              Map<String, SequenceNumber> checkpoints) {
+        System.out.printf("audit of %s (stream %s): %d objects of %d shards, %d checkpoints; %d overlaps, %d gaps%n",
+                store.describe(), stream, report.objects(), report.shards(), checkpoints.size(),
+                report.overlaps().size(), report.gaps().size());
+        report.overlaps().forEach(line -> System.out.println("OVERLAP  " + line));
+        report.gaps().forEach(line -> System.out.println("GAP      " + line));
     }
 
     private static String prefix(String p) {

@@ -22,6 +22,8 @@ import org.apache.parquet.schema.MessageType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,13 +47,50 @@ public final class ParquetTrimmer implements FileTrimmer {
     @Override
     public Optional<SealedFile> rowsAfter(SealedFile file, SequenceNumber mark) throws IOException {
         Path out = file.spoolFile().resolveSibling(file.spoolFile().getFileName() + ".after-" + mark + ".tmp");
-        long kept = 0;
-        SequenceNumber first = null;
-        ParquetFileWriter writer = null;
+        long[] kept = {0};
+        SequenceNumber[] first = {null};
+        ParquetFileWriter[] writer = {null};
+        try {
+            readRows(file.spoolFile(), (row, sequence) -> {
+                if (sequence.compareTo(mark) <= 0) {
+                    return;
+                }
+                if (writer[0] == null) {
+                    writer[0] = new ParquetFileWriter(out, row.getSchema(), settings);
+                    first[0] = sequence;
+                }
+                writer[0].write(row);
+                kept[0]++;
+            });
+            if (writer[0] != null) {
+                writer[0].close();
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+        if (kept[0] == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(file.tail(out, Files.size(out), kept[0], first[0]));
+    }
+
+    @Override
+    public List<SequenceNumber> positions(SealedFile file) throws IOException {
+        List<SequenceNumber> positions = new ArrayList<>();
+        readRows(file.spoolFile(), (row, sequence) -> positions.add(sequence));
+        return positions;
+    }
+
+    private interface RowConsumer {
+        void accept(GenericRecord row, SequenceNumber sequence) throws IOException;
+    }
+
+    /** Every row of {@code file} in order, with its position. */
+    private void readRows(Path file, RowConsumer consumer) throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         LibraryCodecFactory codecs = new LibraryCodecFactory(settings.zstdLevel());
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file.spoolFile()),
-                HadoopFreeReadOptions.with(codecs))) {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), HadoopFreeReadOptions.with(codecs))) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             Map<String, String> footer = reader.getFooter().getFileMetaData().getKeyValueMetaData();
             AvroReadSupport<GenericRecord> support = new AvroReadSupport<>(GenericData.get());
@@ -62,31 +101,12 @@ public final class ParquetTrimmer implements FileTrimmer {
                 RecordReader<GenericRecord> records = columns.getRecordReader(group, rows);
                 for (long i = 0; i < group.getRowCount(); i++) {
                     GenericRecord row = records.read();
-                    SequenceNumber sequence = new SequenceNumber(row.get(EnvelopeSchema.SEQUENCE_NUMBER).toString(),
-                            (Long) row.get(EnvelopeSchema.SUB_SEQUENCE_NUMBER));
-                    if (sequence.compareTo(mark) <= 0) {
-                        continue;
-                    }
-                    if (writer == null) {
-                        writer = new ParquetFileWriter(out, row.getSchema(), settings);
-                        first = sequence;
-                    }
-                    writer.write(row);
-                    kept++;
+                    consumer.accept(row, new SequenceNumber(row.get(EnvelopeSchema.SEQUENCE_NUMBER).toString(),
+                            (Long) row.get(EnvelopeSchema.SUB_SEQUENCE_NUMBER)));
                 }
             }
-            if (writer != null) {
-                writer.close();
-            }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(out);
-            throw e;
         } finally {
             codecs.release();
         }
-        if (kept == 0) {
-            return Optional.empty();
-        }
-        return Optional.of(file.tail(out, Files.size(out), kept, first));
     }
 }

@@ -18,6 +18,8 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -41,9 +43,7 @@ public final class ErrorLinesTrimmer implements FileTrimmer {
                 StandardCharsets.UTF_8));
              Writer w = new OutputStreamWriter(create(out, gzip), StandardCharsets.UTF_8)) {
             for (String line; (line = in.readLine()) != null; ) {
-                JsonNode node = JSON.readTree(line);
-                SequenceNumber sequence = new SequenceNumber(node.path("sequence_number").asText(),
-                        node.path("sub_sequence_number").asLong());
+                SequenceNumber sequence = position(JSON.readTree(line));
                 if (sequence.compareTo(mark) > 0) {
                     w.write(line);
                     w.write('\n');
@@ -60,6 +60,24 @@ public final class ErrorLinesTrimmer implements FileTrimmer {
             return Optional.empty();
         }
         return Optional.of(file.tail(out, Files.size(out), kept, first));
+    }
+
+    @Override
+    public List<SequenceNumber> positions(SealedFile file) throws IOException {
+        List<SequenceNumber> positions = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(open(file.spoolFile(),
+                file.extension().endsWith(".gz")), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    positions.add(position(JSON.readTree(line)));
+                }
+            }
+        }
+        return positions;
+    }
+
+    private static SequenceNumber position(JsonNode line) {
+        return new SequenceNumber(line.path("sequence_number").asText(), line.path("sub_sequence_number").asLong());
     }
 
     private static InputStream open(Path file, boolean gzip) throws IOException {

@@ -136,6 +136,16 @@ public final class LocalDirectoryStore implements ObjectStore {
         return target;
     }
 
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(target(key));
+            Files.deleteIfExists(metadataFile(key));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + target(key), e);
+        }
+    }
+
     private Path metadataFile(String key) {
         return root.resolve(METADATA_DIR).resolve(key + ".properties").normalize();
     }

@@ -56,9 +56,15 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * The content of the object under {@code key}, or empty when there is none. For small control
-     * objects (a backfill's progress), not for lake files.
+     * objects (a backfill's progress) and the audit's repair, not for the pipeline's lake files.
      */
     Optional<byte[]> read(String key);
+
+    /**
+     * Deletes the object under {@code key}, if there is one. Only the audit's repair deletes lake
+     * objects, and only those whose rows it proved stored elsewhere.
+     */
+    void delete(String key);
 
     /** A human-readable location of the store root, e.g. {@code s3://bucket} or a directory. */
     String describe();

@@ -281,6 +281,16 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public void delete(String key) {
+        try {
+            s3.deleteObject(b -> b.bucket(settings.bucket()).key(key)).join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("cannot delete s3://" + settings.bucket() + "/" + key + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
     public String describe() {
         return "s3://" + settings.bucket();
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,5 +103,80 @@ class LakeAuditTest {
         CommandRun bad = CommandRun.of("audit", "--config", config.toString(), "--lake", lake.toString(), "--no-checkpoints");
         assertThat(bad.exit).isEqualTo(1);
         assertThat(bad.out).contains("OVERLAP").contains(Optional.of(copy.getFileName().toString()).get());
+    }
+
+    /** A forged object of the shard in {@link #DIR}: its rows (lines) and its last record, as a writer of the release before could leave. */
+    private Path forge(long start, long last, long... rows) throws Exception {
+        Path copy = lake.resolve(new ObjectNames(STREAM, SHARD).key(DIR, SequenceNumber.of(start), ".jsonl"));
+        StringBuilder lines = new StringBuilder();
+        for (long r : rows) {
+            lines.append("{\"sequence_number\":\"").append(r).append("\",\"sub_sequence_number\":0}\n");
+        }
+        Files.writeString(copy, lines);
+        Path metadata = lake.resolve(LocalDirectoryStore.METADATA_DIR).resolve(lake.relativize(copy) + ".properties");
+        Files.createDirectories(metadata.getParent());
+        Files.writeString(metadata, "lakehose-last=" + last + "\n");
+        return copy;
+    }
+
+    private CommandRun audit(String... extra) throws Exception {
+        Path config = Files.writeString(spool.resolve("lakehose.yaml"),
+                "lake:\n  uri: s3://bucket/cdc\nkinesis:\n  stream: " + STREAM + "\n");
+        List<String> args = new ArrayList<>(List.of("audit", "--config", config.toString(), "--lake",
+                lake.toString(), "--no-checkpoints"));
+        args.addAll(List.of(extra));
+        return CommandRun.of(args.toArray(String[]::new));
+    }
+
+    /** Every row of the shard's objects in {@link #DIR}, duplicates kept, in key order. */
+    private List<String> rows() throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (String key : keys()) {
+            for (String line : Files.readAllLines(lake.resolve(key))) {
+                rows.add(line.replaceAll(".*\"sequence_number\":\"(\\d+)\".*", "$1"));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void repairRemovesRowsStoredTwiceWhenEachIsProvablyInItsNeighbour() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(lake);
+        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
+                1 << 20, Duration.ofMinutes(1))) {
+            ShardCommitter shard = committer.openShard(SHARD, true);
+            commit(shard, 1, 3, 5);
+            commit(shard, 8, 9, 12);
+        }
+        forge(3, 8, 3, 5, 8); // rows of both neighbours: its rest (8) would go where [8..12] starts, which has it
+        forge(5, 5, 5); // wholly inside [1..5]
+        forge(9, 14, 9, 12, 14); // overlaps [8..12]; 14 is only here and must stay
+        assertThat(rows()).hasSize(13);
+
+        CommandRun before = audit();
+        assertThat(before.exit).isEqualTo(1);
+        assertThat(before.out).contains("3 overlaps");
+
+        CommandRun repaired = audit("--repair");
+        assertThat(repaired.exit).as(repaired.out + repaired.err).isZero();
+        assertThat(repaired.out).contains("REPAIRED deleted").contains("REPAIRED replaced").doesNotContain("LEFT")
+                .contains("0 overlaps, 0 gaps");
+        assertThat(rows()).containsExactlyInAnyOrder("1", "3", "5", "8", "9", "12", "14");
+        assertThat(audit().exit).isZero();
+    }
+
+    @Test
+    void repairLeavesAnOverlapWhoseRowsAreNotAllInItsNeighbour() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(lake);
+        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
+                1 << 20, Duration.ofMinutes(1))) {
+            commit(committer.openShard(SHARD, true), 1, 3, 5);
+        }
+        Path forged = forge(3, 4, 3, 4); // 4 is in no other object: cutting it would lose it
+        CommandRun run = audit("--repair");
+        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.out).contains("LEFT").contains("1 of its rows at or before 5 are not in").contains("1 overlaps");
+        assertThat(forged).exists();
+        assertThat(rows()).containsExactlyInAnyOrder("1", "3", "5", "3", "4");
     }
 }

@@ -73,6 +73,15 @@ class ParquetTrimmerTest {
         assertThat(new ParquetTrimmer(ParquetSettings.defaults()).rowsAfter(file, file.last())).isEmpty();
     }
 
+    @Test
+    void readsEveryRowsPositionInOrder() throws Exception {
+        SealedFile file = envelopeFile(dir.resolve("positions.parquet"), 3, 9);
+        assertThat(new ParquetTrimmer(ParquetSettings.defaults()).positions(file)).containsExactly(
+                new SequenceNumber("1001", 1), new SequenceNumber("1002", 0), new SequenceNumber("1002", 1),
+                new SequenceNumber("1003", 0), new SequenceNumber("1003", 1), new SequenceNumber("1004", 0),
+                new SequenceNumber("1004", 1));
+    }
+
     /** What a trim prints in a JVM without Hadoop on its classpath (run by the test below). */
     public static void main(String[] args) throws Exception {
         SealedFile file = envelopeFile(Path.of(args[0]), 1, 300);

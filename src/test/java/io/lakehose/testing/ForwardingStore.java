@@ -45,6 +45,11 @@ public class ForwardingStore implements ObjectStore {
     }
 
     @Override
+    public void delete(String key) {
+        delegate.delete(key);
+    }
+
+    @Override
     public String describe() {
         return delegate.describe();
     }

@@ -137,9 +137,14 @@ public final class WorkerHarness {
 
     /** A DynamoDB change record in the Kinesis integration's JSON, for item {@code id}. */
     public static byte[] change(long id, Instant eventTime) {
+        return change(id, eventTime, "orders");
+    }
+
+    /** A change record of item {@code id} of DynamoDB table {@code tableName}. */
+    public static byte[] change(long id, Instant eventTime, String tableName) {
         String json = "{\"awsRegion\":\"us-east-1\",\"eventID\":\"evt-" + id + "\",\"eventName\":\""
                 + (id % 3 == 0 ? "INSERT" : id % 3 == 1 ? "MODIFY" : "REMOVE") + "\",\"userIdentity\":null,"
-                + "\"recordFormat\":\"application/json\",\"tableName\":\"orders\",\"dynamodb\":{"
+                + "\"recordFormat\":\"application/json\",\"tableName\":\"" + tableName + "\",\"dynamodb\":{"
                 + "\"ApproximateCreationDateTime\":" + eventTime.toEpochMilli() + ","
                 + "\"ApproximateCreationDateTimePrecision\":\"MILLISECOND\","
                 + "\"Keys\":{\"id\":{\"N\":\"" + id + "\"}},"

@@ -20,12 +20,12 @@ import java.util.function.Function;
  * <p>Objects of the release before the fence ({@code <shard>-<first>-<last>.<ext>}, not scoped by
  * stream) are read too, so a lake written by it resumes where it stood.
  */
-final class StoredMarks {
+public final class StoredMarks {
 
     /** User metadata of every object: the sequence number of its last record. */
-    static final String LAST = "lakehose-last";
+    public static final String LAST = "lakehose-last";
     /** User metadata of every object: how many records it holds. */
-    static final String RECORDS = "lakehose-records";
+    public static final String RECORDS = "lakehose-records";
 
     private final ObjectStore store;
     private final ObjectNames names;

@@ -63,6 +63,11 @@ class UploaderTest {
         }
 
         @Override
+        public void delete(String key) {
+            throw new UnsupportedOperationException("the uploader never deletes");
+        }
+
+        @Override
         public String describe() {
             return "manual";
         }
