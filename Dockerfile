@@ -12,13 +12,15 @@ ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-noble
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # The service is the repository root (pom.xml, src/) with its parent pom in build/; only the
-# service is built: the local demo stack and its emulators never reach the image.
+# service is built: the local demo stack, the test support, the bench and the emulators never
+# reach the image.
 # .dockerignore lets in nothing else.
 COPY pom.xml ./
 COPY build/pom.xml build/
 COPY src/main src/main
-# -Dmaven.test.skip also skips compiling the tests (and the test-jar only local-stack uses);
-# -DskipTests is still needed because it switches off the emulator install (exec plugin).
+# -Dmaven.test.skip also skips compiling the tests and switches off the pom's test-support profile
+# (the emulators' module, not in this context); -DskipTests is still needed because it switches
+# off the emulator install (exec plugin).
 # The Maven repository is a cache mount: it speeds up rebuilds and never becomes a layer.
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -q package -DskipTests -Dmaven.test.skip=true \

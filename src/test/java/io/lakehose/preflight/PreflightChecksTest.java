@@ -7,6 +7,7 @@ import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3Settings;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.S3EmulatorExtension;
 import io.lakehose.testing.WorkerHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,7 +237,7 @@ class PreflightChecksTest {
     }
 
     private static S3Settings settings(String bucket, String prefix) {
-        S3Settings s = aws.s3().settings(Optional.of(new KmsKeyId(KEY)));
+        S3Settings s = S3EmulatorExtension.settingsFor(aws.s3(), Optional.of(new KmsKeyId(KEY)));
         return new S3Settings(bucket, s.region(), s.endpoint(), true, s.kmsKey(), s.multipartThresholdBytes(),
                 s.partSizeBytes(), s.maxAttempts(), s.checksumWhenRequired());
     }

@@ -15,6 +15,7 @@ import io.lakehose.sink.FaultInjectingHttpClient.Attempt;
 import io.lakehose.sink.FaultInjectingHttpClient.FaultPlan;
 import io.lakehose.sink.FaultInjectingHttpClient.Operation;
 import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.S3EmulatorExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -358,7 +359,7 @@ class S3ObjectStoreTest {
     }
 
     private static S3Settings settings(Optional<KmsKeyId> kms, boolean checksumWhenRequired, int maxAttempts) {
-        S3Settings base = s3.settings(kms);
+        S3Settings base = S3EmulatorExtension.settingsFor(s3, kms);
         return new S3Settings(base.bucket(), base.region(), base.endpoint(), base.pathStyleAccess(), base.kmsKey(),
                 8 * MIB, 5 * MIB, maxAttempts, checksumWhenRequired);
     }

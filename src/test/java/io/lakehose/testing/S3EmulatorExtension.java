@@ -44,6 +44,16 @@ public final class S3EmulatorExtension implements BeforeAllCallback, AfterAllCal
     }
 
     public S3Settings settings(Optional<KmsKeyId> kmsKey) {
-        return emulator.settings(kmsKey);
+        return settingsFor(emulator, kmsKey);
+    }
+
+    /**
+     * Settings pointing at the emulator's bucket: path-style, region us-east-1, multipart from
+     * 8 MiB in 5 MiB parts (S3's minimum), 4 attempts per request, SDK default checksums. Here and
+     * not in {@link S3Emulator}: the emulators (module test-support) know no service class.
+     */
+    public static S3Settings settingsFor(S3Emulator emulator, Optional<KmsKeyId> kmsKey) {
+        return new S3Settings(emulator.bucket(), EmulatorAccess.REGION, Optional.of(emulator.endpoint()), true, kmsKey,
+                8L << 20, 5L << 20, 4, false);
     }
 }

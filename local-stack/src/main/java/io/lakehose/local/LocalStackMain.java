@@ -33,6 +33,10 @@ public final class LocalStackMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before anything logs: this module's configuration, not the service jar's logback.xml.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "lakehose-local-logback.xml");
+        }
         boolean demo = java.util.Arrays.asList(args).contains("--demo");
         int bufferSeconds = 10;
         for (int i = 0; i < args.length - 1; i++) {

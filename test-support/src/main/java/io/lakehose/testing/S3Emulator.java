@@ -1,9 +1,6 @@
 package io.lakehose.testing;
 
-import io.lakehose.sink.KmsKeyId;
-import io.lakehose.sink.S3Settings;
 import java.net.URI;
-import java.util.Optional;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -18,7 +15,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * static S3Emulator s3;
  * @BeforeAll static void start() { s3 = S3Emulator.start(); }
  * @AfterAll static void stop() { s3.close(); }
- * ... new S3ObjectStore(s3.settings(Optional.of(new KmsKeyId("arn:aws:kms:..."))))
+ * ... new S3ObjectStore(S3EmulatorExtension.settingsFor(s3, Optional.of(new KmsKeyId("arn:aws:kms:..."))))  // the service's tests
  * ... s3.client().headObject(b -> b.bucket(s3.bucket()).key(key))
  * }</pre>
  *
@@ -97,15 +94,6 @@ public final class S3Emulator implements AutoCloseable {
     /** A synchronous client for assertions (path-style, dummy credentials, us-east-1). Do not close it. */
     public S3Client client() {
         return client;
-    }
-
-    /**
-     * Settings pointing at this emulator's bucket: path-style, region us-east-1, multipart from
-     * 8 MiB in 5 MiB parts (S3's minimum), 4 attempts per request, SDK default checksums.
-     */
-    public S3Settings settings(Optional<KmsKeyId> kmsKey) {
-        return new S3Settings(BUCKET, EmulatorAccess.REGION, Optional.of(endpoint), true, kmsKey,
-                8L << 20, 5L << 20, 4, false);
     }
 
     @Override

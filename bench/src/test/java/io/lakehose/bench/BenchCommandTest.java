@@ -18,7 +18,7 @@ class BenchCommandTest {
         int code;
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            code = Main.execute("bench", "--sizes", "700", "--seconds", "0.3", "--warmup", "0", "--input-mb", "2");
+            code = Main.executeCommand(new BenchCommand(), "--sizes", "700", "--seconds", "0.3", "--warmup", "0", "--input-mb", "2");
         } finally {
             System.setOut(old);
         }
@@ -31,6 +31,6 @@ class BenchCommandTest {
 
     @Test
     void rejectsAnUnknownMeasurement() {
-        assertThat(Main.execute("bench", "--only", "nothing", "--input-mb", "1")).isNotZero();
+        assertThat(Main.executeCommand(new BenchCommand(), "--only", "nothing", "--input-mb", "1")).isNotZero();
     }
 }

@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * DynamoDB Local (com.amazonaws:DynamoDBLocal 2.6, test scope) in this JVM, in memory, on a free
+ * DynamoDB Local (com.amazonaws:DynamoDBLocal 2.6, never in the production jar) in this JVM, in memory, on a free
  * port. It also serves DynamoDB Streams on the same endpoint.
  *
  * <pre>{@code

@@ -3,6 +3,7 @@ package io.lakehose.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakehose.cli.Main;
 import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
@@ -40,8 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * {@code lakehose bench}: throughput of the pipeline on this machine, against the floor of the
- * work (a bare Jackson parse of the same bytes), in one run.
+ * {@code lakehose-bench}: throughput of the pipeline on this machine, against the floor of the
+ * work (a bare Jackson parse of the same bytes), in one run. Its own jar, not the service's:
+ * {@code java -Xmx1g -jar bench/target/lakehose-bench.jar} (the bench module, README "Performance").
  *
  * <p>For each record size it generates the input in memory up front ({@link ChangeRecordGenerator},
  * seeded), then measures, each for a fixed time after a warm-up pass of the same code:
@@ -58,12 +60,12 @@ import java.util.function.Function;
  * The input pool is cycled, so its event times jump back at each wrap: file age limits are
  * disabled in the bench (buffer.maxAgeSeconds is set to a day); size and memory limits stay.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lakehose-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure throughput on this machine: records/s and MB/s of DynamoDB CDC JSON through "
                 + "decode -> Parquet, single-threaded and on all cores, next to a bare Jackson parse of the same "
                 + "bytes, with peak heap. Input is generated in memory (deterministic); output goes to a temp "
                 + "directory that is deleted. MB = 10^6 bytes of input JSON.",
-                "Example: java -Xmx1g -jar lakehose.jar bench"})
+                "Example: java -Xmx1g -jar bench/target/lakehose-bench.jar"})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What one row of the table measures. */
@@ -113,6 +115,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML configuration whose parquet.* and buffer.* settings the pipeline uses (optional).")
     Path config;
+
+    /** {@code java -jar lakehose-bench.jar [options]}: the service's error handling, no subcommand. */
+    public static void main(String[] args) {
+        System.exit(Main.executeCommand(new BenchCommand(), args));
+    }
 
     private final PrintStream out = System.out;
     /** Results of the measured work go here, so that the JIT cannot drop the work as unused. */
