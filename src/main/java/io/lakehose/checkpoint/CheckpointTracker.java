@@ -3,7 +3,9 @@ package io.lakehose.checkpoint;
 import io.lakehose.decode.SequenceNumber;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The checkpoint rule (docs/design.md, "Delivery guarantee") for one shard: the shard may be checkpointed at S only
@@ -14,12 +16,28 @@ import java.util.TreeMap;
  * the "before" of the oldest file not yet uploaded, or the last accepted record when nothing is
  * pending. A failed upload simply never completes, which freezes the checkpoint (correct: those
  * records must be re-read). Thread-safe: uploads complete on other threads.
+ *
+ * <p>It also knows since when the oldest record not yet durable waits: the wall-clock time its
+ * file was opened (when that record arrived), which a stuck upload makes grow.
  */
 public final class CheckpointTracker {
 
-    private final TreeMap<Long, Optional<SequenceNumber>> pendingByOpenOrder = new TreeMap<>();
+    /** A file not yet uploaded: the record accepted just before its first one, and when it was opened. */
+    private record Pending(Optional<SequenceNumber> before, long openedAtMillis) {
+    }
+
+    private final TreeMap<Long, Pending> pendingByOpenOrder = new TreeMap<>();
+    private final LongSupplier clockMillis;
     private long nextId;
     private SequenceNumber lastAccepted;
+
+    public CheckpointTracker() {
+        this(System::currentTimeMillis);
+    }
+
+    public CheckpointTracker(LongSupplier clockMillis) {
+        this.clockMillis = clockMillis;
+    }
 
     /**
      * A new file is about to receive its first record. Call before {@link #accepted} of that record.
@@ -28,7 +46,7 @@ public final class CheckpointTracker {
      */
     public synchronized long opened() {
         long id = nextId++;
-        pendingByOpenOrder.put(id, Optional.ofNullable(lastAccepted));
+        pendingByOpenOrder.put(id, new Pending(Optional.ofNullable(lastAccepted), clockMillis.getAsLong()));
         return id;
     }
 
@@ -53,7 +71,16 @@ public final class CheckpointTracker {
         if (pendingByOpenOrder.isEmpty()) {
             return Optional.ofNullable(lastAccepted);
         }
-        return pendingByOpenOrder.firstEntry().getValue();
+        return pendingByOpenOrder.firstEntry().getValue().before();
+    }
+
+    /**
+     * Since when (epoch millis) the oldest record not yet durable waits: when the oldest file not
+     * yet uploaded was opened. Empty when every accepted record is durable.
+     */
+    public synchronized OptionalLong oldestPendingSinceMillis() {
+        return pendingByOpenOrder.isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(pendingByOpenOrder.firstEntry().getValue().openedAtMillis());
     }
 
     /** Files opened and not yet uploaded. */

@@ -41,7 +41,8 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             LOG.info("lease taken at {}", input.extendedSequenceNumber());
             session = sessions.apply(shardId);
-            leases.taken(shardId);
+            ShardSession s = session;
+            leases.taken(shardId, s::oldestPendingSinceMillis);
         }
     }
 

@@ -1,7 +1,10 @@
 package io.lakehose.kcl;
 
+import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Which shards this worker holds, how far behind each is and when it was last checkpointed; read
@@ -11,10 +14,13 @@ public final class ShardLeases {
 
     private final Map<String, Long> millisBehindByShard = new ConcurrentHashMap<>();
     private final Map<String, Long> lastCheckpointMillisByShard = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<OptionalLong>> oldestPendingByShard = new ConcurrentHashMap<>();
 
-    void taken(String shardId) {
+    /** @param oldestPending since when the shard's oldest record not yet durable waits, read live */
+    void taken(String shardId, Supplier<OptionalLong> oldestPending) {
         millisBehindByShard.put(shardId, -1L);
         lastCheckpointMillisByShard.put(shardId, System.currentTimeMillis());
+        oldestPendingByShard.put(shardId, oldestPending);
     }
 
     void behind(String shardId, Long millisBehindLatest) {
@@ -26,6 +32,7 @@ public final class ShardLeases {
     void released(String shardId) {
         millisBehindByShard.remove(shardId);
         lastCheckpointMillisByShard.remove(shardId);
+        oldestPendingByShard.remove(shardId);
     }
 
     void checkpointed(String shardId, long epochMillis) {
@@ -37,6 +44,17 @@ public final class ShardLeases {
     /** Per held shard: when it was last checkpointed (or taken, if never since). */
     public Map<String, Long> lastCheckpointMillis() {
         return Map.copyOf(lastCheckpointMillisByShard);
+    }
+
+    /**
+     * Per held shard: since when (epoch millis) its oldest record received and not yet durable
+     * waits; absent for a shard whose records are all durable. Read at the time of the call, so a
+     * shard thread blocked behind a stuck upload does not freeze it.
+     */
+    public Map<String, Long> oldestPendingSinceMillis() {
+        Map<String, Long> out = new HashMap<>();
+        oldestPendingByShard.forEach((shard, since) -> since.get().ifPresent(ms -> out.put(shard, ms)));
+        return out;
     }
 
     public int held() {

@@ -55,7 +55,8 @@ public final class LakehoseMetrics implements AutoCloseable {
         counter(registry, "lakehose.upload.failures", "Uploads that failed after the SDK's retries", streamTag, stats,
                 s -> s.uploadFailures.sum());
         Gauge.builder("lakehose.buffered.records", stats, s -> s.bufferedRecords.sum())
-                .description("Records in open files").tags(streamTag).register(registry);
+                .description("Records received and not yet durable: in open files or uploading").tags(streamTag)
+                .register(registry);
         Gauge.builder("lakehose.buffered", memory, MemoryBudget::usedBytes).baseUnit("bytes")
                 .description("Heap held by open files (row groups being built)").tags(streamTag).register(registry);
         Gauge.builder("lakehose.leases.held", leases, ShardLeases::held)
@@ -63,7 +64,7 @@ public final class LakehoseMetrics implements AutoCloseable {
 
         // Records received and written, iterator age and checkpoint age are per shard (ShardMeters).
         ShardMeters shards = new ShardMeters(registry, stream, stats::shards, leases::millisBehindLatest,
-                leases::lastCheckpointMillis, clock::millis);
+                leases::lastCheckpointMillis, leases::oldestPendingSinceMillis, clock::millis);
         refresher.scheduleAtFixedRate(() -> {
             try {
                 shards.refresh();

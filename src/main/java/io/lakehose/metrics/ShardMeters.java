@@ -28,9 +28,11 @@ final class ShardMeters {
     private final Supplier<Map<String, ShardCounts>> counts;
     private final Supplier<Map<String, Long>> millisBehindLatest;
     private final Supplier<Map<String, Long>> lastCheckpointMillis;
+    private final Supplier<Map<String, Long>> oldestPendingSinceMillis;
     private final LongSupplier clockMillis;
     private final MultiGauge iteratorAge;
     private final MultiGauge sinceCheckpoint;
+    private final MultiGauge pendingAge;
     /** Shard -> the counts its counters read and the counters, so a new lease's counts replace them. */
     private final Map<String, Counters> counters = new HashMap<>();
 
@@ -41,20 +43,26 @@ final class ShardMeters {
      * @param counts               per-shard counts of the leases running here
      * @param millisBehindLatest   per held shard, KCL's millisBehindLatest (negative: not known yet)
      * @param lastCheckpointMillis per held shard, when it was last checkpointed (epoch millis)
+     * @param oldestPendingSinceMillis per held shard with records not yet durable, since when the oldest waits
      */
     ShardMeters(MeterRegistry registry, String stream, Supplier<Map<String, ShardCounts>> counts,
                 Supplier<Map<String, Long>> millisBehindLatest, Supplier<Map<String, Long>> lastCheckpointMillis,
-                LongSupplier clockMillis) {
+                Supplier<Map<String, Long>> oldestPendingSinceMillis, LongSupplier clockMillis) {
         this.registry = registry;
         this.stream = stream;
         this.counts = counts;
         this.millisBehindLatest = millisBehindLatest;
         this.lastCheckpointMillis = lastCheckpointMillis;
+        this.oldestPendingSinceMillis = oldestPendingSinceMillis;
         this.clockMillis = clockMillis;
         this.iteratorAge = MultiGauge.builder("lakehose.iterator.age").baseUnit("seconds")
                 .description("How far behind the stream tip each shard is (KCL millisBehindLatest)").register(registry);
         this.sinceCheckpoint = MultiGauge.builder("lakehose.checkpoint.age").baseUnit("seconds")
-                .description("Time since each held shard was last checkpointed").register(registry);
+                .description("Time since each held shard was last checkpointed (or found with every record durable)")
+                .register(registry);
+        this.pendingAge = MultiGauge.builder("lakehose.pending.age").baseUnit("seconds")
+                .description("Per held shard, how long its oldest record received and not yet durable (buffered or "
+                        + "uploading) has waited; 0 when every record received is durable").register(registry);
     }
 
     void refresh() {
@@ -64,8 +72,14 @@ final class ShardMeters {
                 .map(e -> MultiGauge.Row.of(tags(e.getKey()), e.getValue() / 1000.0))
                 .toList(), true);
         long now = clockMillis.getAsLong();
-        sinceCheckpoint.register(lastCheckpointMillis.get().entrySet().stream()
+        Map<String, Long> checkpointed = lastCheckpointMillis.get();
+        sinceCheckpoint.register(checkpointed.entrySet().stream()
                 .map(e -> MultiGauge.Row.of(tags(e.getKey()), (now - e.getValue()) / 1000.0))
+                .toList(), true);
+        Map<String, Long> pending = oldestPendingSinceMillis.get();
+        pendingAge.register(checkpointed.keySet().stream()
+                .map(shard -> MultiGauge.Row.of(tags(shard),
+                        pending.containsKey(shard) ? Math.max(0, now - pending.get(shard)) / 1000.0 : 0.0))
                 .toList(), true);
 
         Map<String, ShardCounts> current = counts.get();

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -189,6 +190,11 @@ public final class ShardPipeline {
         return tracker.safeCheckpoint();
     }
 
+    /** Since when the oldest accepted record not yet in a committed file waits (epoch millis), if any does. */
+    public OptionalLong oldestPendingSinceMillis() {
+        return tracker.oldestPendingSinceMillis();
+    }
+
     public String shardId() {
         return shardId;
     }
@@ -203,10 +209,11 @@ public final class ShardPipeline {
 
     private void commitSealed() throws InterruptedException {
         for (SealedFile f : sealed) {
-            ctx.stats().bufferedRecords.add(-f.records());
             long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
             committer.commit(f).whenComplete((done, err) -> {
+                // Buffered until committed, whatever the outcome: records uploading are not durable yet.
+                ctx.stats().bufferedRecords.add(-f.records());
                 ctx.stats().uploadTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 if (err == null) {
                     tracker.completed(f.trackerId());

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +43,7 @@ public final class ShardSession {
     private final FatalErrorListener fatal;
     private SequenceNumber lastCheckpointed;
     private long lastCheckpointMillis;
+    private long lastAttemptMillis;
     private volatile boolean failed;
     /** Set when a checkpoint reported the lease gone: later batches must not be buffered or uploaded. */
     private volatile boolean leaseGone;
@@ -52,6 +54,7 @@ public final class ShardSession {
         this.checkpointInterval = checkpointInterval;
         this.fatal = fatal;
         this.lastCheckpointMillis = clock.millis();
+        this.lastAttemptMillis = lastCheckpointMillis;
     }
 
     /** A batch from the stream (possibly empty, so that quiet shards still flush by age). */
@@ -65,7 +68,7 @@ public final class ShardSession {
             }
             pipeline.sealExpired(clock.millis() * 1000L);
             pipeline.sealIfCommitDue();
-            if (clock.millis() - lastCheckpointMillis >= checkpointInterval.toMillis()) {
+            if (clock.millis() - lastAttemptMillis >= checkpointInterval.toMillis()) {
                 checkpointSafe(checkpointer);
             }
         } catch (InterruptedException e) {
@@ -132,9 +135,18 @@ public final class ShardSession {
         return failed;
     }
 
-    /** Wall-clock time of the last checkpoint attempt that found nothing pending or wrote one. */
+    /**
+     * Wall-clock time of the last checkpoint written, or of the last attempt that found every
+     * record received durable; an attempt that finds a file pending and writes nothing does not
+     * count (a stuck upload makes the checkpoint age grow).
+     */
     public long lastCheckpointMillis() {
         return lastCheckpointMillis;
+    }
+
+    /** Since when the oldest record received and not yet durable waits (epoch millis), if any does. */
+    public OptionalLong oldestPendingSinceMillis() {
+        return pipeline.oldestPendingSinceMillis();
     }
 
     public Optional<SequenceNumber> lastCheckpointed() {
@@ -160,12 +172,17 @@ public final class ShardSession {
     }
 
     private void checkpointSafe(Checkpointer checkpointer) throws CheckpointException {
+        lastAttemptMillis = clock.millis();
         Optional<SequenceNumber> safe = pipeline.safeCheckpoint();
         if (safe.isPresent() && (lastCheckpointed == null || safe.get().compareTo(lastCheckpointed) > 0)) {
             checkpointer.checkpoint(safe.get());
             lastCheckpointed = safe.get();
+            lastCheckpointMillis = lastAttemptMillis;
+        } else if (pipeline.oldestPendingSinceMillis().isEmpty()) {
+            // Nothing waits: the shard is as checkpointed as it can be (an idle shard is not behind).
+            lastCheckpointMillis = lastAttemptMillis;
         }
-        lastCheckpointMillis = clock.millis();
+        // Else a file is pending and the checkpoint did not move: its age keeps growing (a stuck upload shows).
     }
 
     private void fail(Throwable e) {

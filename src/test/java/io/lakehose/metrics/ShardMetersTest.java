@@ -21,8 +21,9 @@ class ShardMetersTest {
     private final PipelineStats stats = new PipelineStats(registry);
     private final Map<String, Long> behind = new HashMap<>();
     private final Map<String, Long> checkpointed = new HashMap<>();
+    private final Map<String, Long> pendingSince = new HashMap<>();
     private final ShardMeters meters = new ShardMeters(registry, "orders", stats::shards, () -> Map.copyOf(behind),
-            () -> Map.copyOf(checkpointed), () -> 10_000L);
+            () -> Map.copyOf(checkpointed), () -> Map.copyOf(pendingSince), () -> 10_000L);
 
     @Test
     void aShardsCountersCarryStreamAndShardAndCountItsRecords() {
@@ -47,7 +48,10 @@ class ShardMetersTest {
         behind.put("shardId-b", -1L); // not known yet: no gauge
         checkpointed.put("shardId-a", 4_000L);
         checkpointed.put("shardId-b", 9_000L);
+        pendingSince.put("shardId-a", 7_500L); // shardId-b: every record durable
         meters.refresh();
+        assertThat(registry.get("lakehose.pending.age").tag("shard", "shardId-a").gauge().value()).isEqualTo(2.5);
+        assertThat(registry.get("lakehose.pending.age").tag("shard", "shardId-b").gauge().value()).isZero();
         assertThat(registry.get("lakehose.iterator.age").tag("shard", "shardId-a").gauge().value()).isEqualTo(2.0);
         assertThat(registry.get("lakehose.checkpoint.age").tag("shard", "shardId-a").gauge().value()).isEqualTo(6.0);
         assertThat(shardsOf("lakehose.iterator.age")).containsExactly("shardId-a");
@@ -56,10 +60,11 @@ class ShardMetersTest {
         stats.shardReleased("shardId-a", a);
         behind.remove("shardId-a");
         checkpointed.remove("shardId-a");
+        pendingSince.remove("shardId-a");
         meters.refresh();
 
         for (String name : new String[] {"lakehose.records.received", "lakehose.records.written",
-                "lakehose.iterator.age", "lakehose.checkpoint.age"}) {
+                "lakehose.iterator.age", "lakehose.checkpoint.age", "lakehose.pending.age"}) {
             assertThat(shardsOf(name)).as(name).doesNotContain("shardId-a");
         }
         assertThat(shardsOf("lakehose.records.received")).containsExactly("shardId-b");

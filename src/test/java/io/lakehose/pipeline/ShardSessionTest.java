@@ -173,6 +173,52 @@ class ShardSessionTest {
         assertThat(checkpoints).isEmpty(); // nothing at or after record 1 may ever be checkpointed
     }
 
+    /**
+     * An upload that never answers: the signals must show it. The oldest record not yet durable
+     * keeps its age, the checkpoint age is not reset by attempts that write nothing, records
+     * uploading still count as buffered, and shutdown keeps its budget.
+     */
+    @Test
+    void aStuckUploadShowsInEverySignalAndShutdownKeepsItsBudget() throws Exception {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        ObjectStore stuck = new ForwardingStore(new LocalDirectoryStore(lake)) {
+            @Override
+            public CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
+                                                                         Map<String, String> metadata) {
+                return answer.thenCompose(v -> delegate.putIfAbsent(file, key, contentType, metadata));
+            }
+        };
+        PipelineContext ctx = context(stuck, new BufferLimits(1 << 30, 3, Long.MAX_VALUE / 4));
+        ShardSession s = session(ctx);
+        long before = System.currentTimeMillis();
+        s.process(records(1, 5), checkpointer); // hour 08 (2, 3, 5) sealed: its upload hangs; 1, 4 buffered
+        long since = s.oldestPendingSinceMillis().orElseThrow();
+        assertThat(since).isBetween(before, System.currentTimeMillis());
+        long checkpointedAt = s.lastCheckpointMillis();
+        assertThat(ctx.stats().bufferedRecords.sum()).as("3 uploading + 2 buffered").isEqualTo(5);
+
+        clock.advance(Duration.ofMinutes(5)); // hour 09 sealed by age too: both uploads hang now
+        s.process(List.of(), checkpointer);
+        s.process(List.of(), checkpointer);
+        assertThat(checkpoints).isEmpty();
+        assertThat(s.lastCheckpointMillis()).as("attempts that write nothing do not reset the age").isEqualTo(checkpointedAt);
+        assertThat(s.oldestPendingSinceMillis()).hasValue(since);
+        assertThat(ctx.stats().bufferedRecords.sum()).isEqualTo(5);
+
+        long stopping = System.nanoTime();
+        s.shutdownRequested(checkpointer, Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(5));
+        assertThat(checkpoints).isEmpty();
+
+        answer.complete(null); // S3 answers at last: everything durable, nothing waits
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+             s.oldestPendingSinceMillis().isPresent() && System.nanoTime() < deadline; ) {
+            Thread.sleep(20); // a condition wait: both uploads finish on the uploader's threads
+        }
+        assertThat(s.oldestPendingSinceMillis()).isEmpty();
+        assertThat(ctx.stats().bufferedRecords.sum()).isZero();
+    }
+
     @Test
     void leaseLostDropsBuffersWithoutCheckpointOrUpload() throws IOException {
         ShardSession s = session(context(new LocalDirectoryStore(lake), BufferLimits.defaults()));
