@@ -62,8 +62,8 @@ class TwoStreamsOneBucketIT {
     private static final Instant T0 = Instant.parse("2024-11-25T07:00:00Z");
     private static final String LAKE = "onelake";
     private static final String ERRORS = "onelake-errors";
-    private static final int RECORDS = 3_000;
-    private static final int BAD_EVERY = 250;
+    private static final int RECORDS = 2_000;
+    private static final int BAD_EVERY = 200;
     private static final long SEED = 20261207L;
 
     private static LocalAwsStack stack;
@@ -128,7 +128,7 @@ class TwoStreamsOneBucketIT {
             config.put("buffer.maxAgeSeconds", "2");
             config.put("kinesis.failoverTimeMillis", "2000");
             this.yaml = h.writeConfig(tmp.resolve(stream + ".yaml"), config);
-            // 50 records a second: about 60 s, so that records keep coming through the kill rounds.
+            // 50 records a second: about 40 s, so that records keep coming through the kill rounds.
             this.producer = new ChangeProducer(h, RECORDS, 20, Duration.ofMillis(400), this::record);
             resources.add(producer);
         }
@@ -179,7 +179,7 @@ class TwoStreamsOneBucketIT {
         // Kill rounds: each worker dies at a random moment after it took both its leases.
         Random random = new Random(SEED);
         List<String> kills = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 2; round++) {
             for (Source s : sources) {
                 s.start();
             }
