@@ -1,5 +1,7 @@
 package io.lakehose.backfill;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
@@ -30,7 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -131,9 +135,9 @@ class BackfillHandOffTest {
             fromTable.put(i.get("id").s(), "{\"id\":\"" + i.get("id").s() + "\",\"name\":\"" + i.get("name").s()
                     + "\",\"version\":" + i.get("version").n() + "}");
         }
-        java.util.Set<String> missing = new java.util.TreeSet<>(fromTable.keySet());
+        Set<String> missing = new TreeSet<>(fromTable.keySet());
         missing.removeAll(fromLake.keySet());
-        java.util.Set<String> extra = new java.util.TreeSet<>(fromLake.keySet());
+        Set<String> extra = new TreeSet<>(fromLake.keySet());
         extra.removeAll(fromTable.keySet());
         assertThat(missing).as("items of the table missing from the lake's current state").isEmpty();
         String history = "";
@@ -155,8 +159,8 @@ class BackfillHandOffTest {
     /** The image's attributes in name order, as the expected strings are written. */
     private static String sortedJson(String json) {
         try {
-            var mapper = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+            var mapper = new ObjectMapper()
+                    .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             return mapper.writeValueAsString(mapper.readValue(json, TreeMap.class));
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -6,6 +6,7 @@ import io.lakehose.testing.WorkerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,12 +15,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +60,7 @@ class MetricsEndpointIT {
             Path config = h.writeConfig(tmp.resolve("lakehose.yaml"), Map.of("http.port", Integer.toString(port),
                     "buffer.maxAgeSeconds", "1"));
             Files.writeString(config, "tables:\n  orders:\n    schema: \"" + schema + "\"\n",
-                    java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND);
             List<byte[]> records = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
                 records.add(WorkerHarness.change(i, Instant.now()));
@@ -132,7 +135,7 @@ class MetricsEndpointIT {
 
     /** "stream/shard" -> value of every series of {@code name}; fails on a series without both labels. */
     private static Map<String, Double> perShard(String scrape, String name) {
-        Map<String, Double> values = new java.util.TreeMap<>();
+        Map<String, Double> values = new TreeMap<>();
         Matcher m = Pattern.compile("^" + name + "\\{([^}]*)} (\\S+)$", Pattern.MULTILINE).matcher(scrape);
         while (m.find()) {
             Matcher shard = Pattern.compile("shard=\"([^\"]+)\"").matcher(m.group(1));
@@ -166,7 +169,7 @@ class MetricsEndpointIT {
                 if (get(url).statusCode() == status) {
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(250);

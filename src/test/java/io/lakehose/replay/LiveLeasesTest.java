@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,8 +23,8 @@ class LiveLeasesTest {
             return List.of(renewed(A), renewed(B));
         }, Duration.ofSeconds(30), millis -> Thread.sleep(1));
 
-        assertThat(live.find(List.of(A, B))).containsOnly(java.util.Map.entry("shard-a", "worker-1"),
-                java.util.Map.entry("shard-b", "worker-1"));
+        assertThat(live.find(List.of(A, B))).containsOnly(Map.entry("shard-a", "worker-1"),
+                Map.entry("shard-b", "worker-1"));
         assertThat(reads.get()).as("stops as soon as every owned lease moved, long before 30 s").isEqualTo(1);
     }
 

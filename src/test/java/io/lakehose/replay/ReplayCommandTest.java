@@ -1,5 +1,6 @@
 package io.lakehose.replay;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.CommandRun;
 import static io.lakehose.testing.Await.join;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -26,9 +27,11 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -38,9 +41,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,7 +167,7 @@ class ReplayCommandTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Replay replay = new Replay(new LeaseTable(stack.dynamoDb().client(), h.application()),
-                    new StreamShards(slowStream, h.stream()), java.time.Duration.ofMillis(3000), Clock.systemUTC(),
+                    new StreamShards(slowStream, h.stream()), Duration.ofMillis(3000), Clock.systemUTC(),
                     new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
             replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
 
@@ -260,7 +265,7 @@ class ReplayCommandTest {
             assertThat(m.matches()).as("layout of %s", o.key()).isTrue();
             chains.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(o.key());
         }
-        chains.values().forEach(java.util.Collections::sort);
+        chains.values().forEach(Collections::sort);
         assertThat(chains).hasSize(2).allSatisfy((shard, keys) -> assertThat(keys).hasSizeGreaterThanOrEqualTo(3));
         String middleShard = chains.keySet().stream().findFirst().orElseThrow();
         String lastShard = chains.keySet().stream().skip(1).findFirst().orElseThrow();
@@ -480,7 +485,7 @@ class ReplayCommandTest {
 
     private Replay replayWith(WorkerHarness h, DynamoDbAsyncClient dynamo, ByteArrayOutputStream err) {
         return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
-                java.time.Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
+                Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, UTF_8));
     }
 
@@ -504,13 +509,13 @@ class ReplayCommandTest {
         return counters;
     }
 
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+    private static void awaitTrue(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within 30 s: " + what);
             }
-            io.lakehose.testing.Await.sleep(50);
+            Await.sleep(50);
         }
     }
 
@@ -578,7 +583,7 @@ class ReplayCommandTest {
         }
 
         void awaitCheckpoints(Map<String, String> expected, Consumer<Map<String, String>> onPoll,
-                java.util.function.BooleanSupplier also) throws Exception {
+                BooleanSupplier also) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             Map<String, String> checkpoints = h.checkpoints();
             onPoll.accept(checkpoints);
@@ -615,7 +620,7 @@ class ReplayCommandTest {
         return CommandRun.of(all.toArray(String[]::new));
     }
 
-    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(CommandRun run, int exit) {
+    private static AbstractStringAssert<?> assertOneLineError(CommandRun run, int exit) {
         assertThat(run.exit).as(run.err).isEqualTo(exit);
         List<String> lines = run.errLines();
         assertThat(lines).as("stderr must be one line:%n%s", run.err).hasSize(1);

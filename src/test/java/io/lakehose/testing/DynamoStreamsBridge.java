@@ -24,9 +24,13 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * Plays the part of DynamoDB's "Kinesis Data Streams for DynamoDB" integration on the local
@@ -45,7 +49,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
     private final String kinesisStream;
     private final String region;
     private final Map<String, String> iterators = new HashMap<>();
-    private final java.util.Set<String> finishedShards = new java.util.HashSet<>();
+    private final Set<String> finishedShards = new HashSet<>();
     private final AtomicLong forwarded = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
@@ -170,7 +174,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
     }
 
     private static String partitionKey(Map<String, AttributeValue> keys) {
-        return Integer.toHexString(new String(itemJson(keys), java.nio.charset.StandardCharsets.UTF_8).hashCode());
+        return Integer.toHexString(new String(itemJson(keys), UTF_8).hashCode());
     }
 
     /** One DynamoDB Streams record as the JSON the Kinesis integration writes. */

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,7 +34,7 @@ public final class LocalStackMain {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean demo = java.util.Arrays.asList(args).contains("--demo");
+        boolean demo = Arrays.asList(args).contains("--demo");
         int bufferSeconds = 10;
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--buffer-seconds")) {
