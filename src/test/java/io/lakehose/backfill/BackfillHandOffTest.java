@@ -9,6 +9,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoStreamsBridge;
 import io.lakehose.testing.LocalAwsStack;
@@ -103,11 +104,10 @@ class BackfillHandOffTest {
             assertThat(mutator.operations).as("changes while the backfill ran").isGreaterThan(100);
 
             // 3. Every change through the bridge and the worker into the lake.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while ((bridge.forwarded() < mutator.operations || stats.rows.sum() < mutator.operations)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            Await.until(() -> "every change through the bridge (" + bridge.forwarded() + ") and into the lake ("
+                            + stats.rows.sum() + ") of " + mutator.operations, Duration.ofSeconds(90),
+                    Duration.ofMillis(200),
+                    () -> bridge.forwarded() >= mutator.operations && stats.rows.sum() >= mutator.operations);
             assertThat(stats.rows.sum()).as("changes in the lake").isEqualTo(mutator.operations);
             worker.shutdown();
             assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
@@ -169,6 +169,11 @@ class BackfillHandOffTest {
 
     /** Puts, updates and deletes items at random; each operation makes exactly one stream record. */
     static final class Mutator {
+        /**
+         * Pause after each change: the test is that the table changes while the backfill scans it,
+         * so the changes are spread over the scan instead of made all at once.
+         */
+        private static final long PACE_MILLIS = 5;
         final DynamoDbAsyncClient ddb;
         final Random random = new Random(42);
         final List<Long> present = new ArrayList<>();
@@ -207,7 +212,7 @@ class BackfillHandOffTest {
                 }
                 operations++;
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(PACE_MILLIS);
                 } catch (InterruptedException e) {
                     return;
                 }

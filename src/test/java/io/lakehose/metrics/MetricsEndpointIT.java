@@ -1,5 +1,6 @@
 package io.lakehose.metrics;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
@@ -78,17 +79,11 @@ class MetricsEndpointIT {
                 assertThat(get(base + "/health").statusCode()).isEqualTo(200);
 
                 // Wait until the records are uploaded and checkpointed, so every meter has a sample.
-                String scrape = "";
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                while (System.nanoTime() < deadline) {
-                    scrape = get(base + "/metrics").body();
-                    if (scrape.contains("lakehose_objects_written_total{kind=\"error\"") && value(scrape,
-                            "lakehose_rows_written_total{table=\"orders\"}") >= 60 && scrape.contains("lakehose_iterator_age_seconds{")
-                            && perShard(scrape, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum() >= 61) {
-                        break;
-                    }
-                    Thread.sleep(500);
-                }
+                String scrape = Await.until("every record uploaded and checkpointed, as /metrics shows",
+                        Duration.ofSeconds(90), Duration.ofMillis(500), () -> get(base + "/metrics").body(),
+                        s -> s.contains("lakehose_objects_written_total{kind=\"error\"") && value(s,
+                                "lakehose_rows_written_total{table=\"orders\"}") >= 60 && s.contains("lakehose_iterator_age_seconds{")
+                                && perShard(s, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum() >= 61);
                 Set<String> exposed = new TreeSet<>();
                 for (String line : scrape.split("\n")) {
                     if (!line.startsWith("#") && !line.isBlank()) {
@@ -162,18 +157,13 @@ class MetricsEndpointIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private void awaitStatus(String url, int status, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+    private void awaitStatus(String url, int status, Duration timeout) {
+        Await.until(url + " answers " + status, timeout, Duration.ofMillis(250), () -> {
             try {
-                if (get(url).statusCode() == status) {
-                    return;
-                }
+                return get(url).statusCode() == status;
             } catch (IOException notYet) {
-                // not listening yet
+                return false; // not listening yet
             }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(url + " did not answer " + status + " within " + timeout);
+        });
     }
 }

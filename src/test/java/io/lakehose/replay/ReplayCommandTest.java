@@ -41,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -65,6 +66,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * one-line errors.
  */
 class ReplayCommandTest {
+
+    /**
+     * Time let pass before and after taking the AT_TIMESTAMP instant: the test is that the
+     * instant falls between two batches' arrival times, which the emulator stamps with its own
+     * clock; the margin keeps the instant clear of both batches.
+     */
+    private static final long ARRIVAL_GAP_MILLIS = 1_500;
 
     private static LocalAwsStack stack;
 
@@ -141,9 +149,9 @@ class ReplayCommandTest {
             throws Exception {
         WorkerHarness h = new WorkerHarness(stack, "replay-live-at", 2);
         List<String> early = h.put(changes(0, 100));
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         Instant between = Instant.now();
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         List<String> late = h.put(changes(100, 100));
         List<String> put = new ArrayList<>(early);
         put.addAll(late);
@@ -160,7 +168,7 @@ class ReplayCommandTest {
                     "getRecords", () -> {
                         if (waited.compareAndSet(false, true)) {
                             Map<String, Long> seen = counters(h);
-                            awaitTrue("the worker renews its leases", () -> counters(h).entrySet().stream()
+                            Await.until("the worker renews its leases", Duration.ofSeconds(30), Duration.ofMillis(50), () -> counters(h).entrySet().stream()
                                     .allMatch(e -> e.getValue() > seen.get(e.getKey())));
                         }
                     });
@@ -320,9 +328,9 @@ class ReplayCommandTest {
     void atTimestampAndSequenceNumberTargetsReReadExactlyWhatFollows() throws Exception {
         WorkerHarness h = new WorkerHarness(stack, "replay-at", 2);
         List<String> early = h.put(changes(0, 100));
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         Instant between = Instant.now();
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         List<String> late = h.put(changes(100, 100));
         List<String> put = new ArrayList<>(early);
         put.addAll(late);
@@ -509,16 +517,6 @@ class ReplayCommandTest {
         return counters;
     }
 
-    private static void awaitTrue(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Await.sleep(50);
-        }
-    }
-
     private static List<byte[]> changes(int from, int count) {
         List<byte[]> records = new ArrayList<>();
         Instant t0 = Instant.parse("2024-11-25T07:50:00Z");
@@ -584,18 +582,13 @@ class ReplayCommandTest {
 
         void awaitCheckpoints(Map<String, String> expected, Consumer<Map<String, String>> onPoll,
                 BooleanSupplier also) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            Map<String, String> checkpoints = h.checkpoints();
-            onPoll.accept(checkpoints);
-            while (!(checkpoints.equals(expected) && also.getAsBoolean())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("checkpoints " + checkpoints + " not " + expected + " within 120 s; "
-                            + stats.summary());
-                }
-                Thread.sleep(100);
-                checkpoints = h.checkpoints();
-                onPoll.accept(checkpoints);
-            }
+            AtomicReference<Map<String, String>> checkpoints = new AtomicReference<>();
+            Await.until(() -> "checkpoints " + checkpoints.get() + " not " + expected + "; " + stats.summary(),
+                    Duration.ofSeconds(120), Duration.ofMillis(100), () -> {
+                        checkpoints.set(h.checkpoints());
+                        onPoll.accept(checkpoints.get());
+                        return checkpoints.get().equals(expected) && also.getAsBoolean();
+                    });
         }
 
         @Override

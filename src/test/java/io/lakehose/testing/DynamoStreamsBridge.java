@@ -41,6 +41,10 @@ public final class DynamoStreamsBridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DynamoStreamsBridge.class);
     private static final JsonFactory JSON = new JsonFactory();
+    /** Pause when no shard had anything new: the bridge polls the stream as the real integration does. */
+    private static final long IDLE_PAUSE_MILLIS = 200;
+    /** Pause after a failed poll (an emulator busy or restarting) before the next try. */
+    private static final long RETRY_PAUSE_MILLIS = 1000;
 
     private final DynamoDbStreamsClient streams;
     private final KinesisClient kinesis;
@@ -103,7 +107,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
                     any |= poll(e.getKey(), e.getValue());
                 }
                 if (!any) {
-                    Thread.sleep(200);
+                    Thread.sleep(IDLE_PAUSE_MILLIS);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -111,7 +115,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
                 if (running) {
                     LOG.warn("bridge: {}; retrying", e.toString());
                     try {
-                        Thread.sleep(1000);
+                        Thread.sleep(RETRY_PAUSE_MILLIS);
                     } catch (InterruptedException ie) {
                         return;
                     }
