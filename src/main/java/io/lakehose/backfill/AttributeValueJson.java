@@ -8,6 +8,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -73,7 +75,7 @@ final class AttributeValueJson {
         g.writeEndObject();
     }
 
-    private static void strings(JsonGenerator g, String tag, java.util.List<String> values) throws IOException {
+    private static void strings(JsonGenerator g, String tag, List<String> values) throws IOException {
         g.writeArrayFieldStart(tag);
         for (String s : values) {
             g.writeString(s);
@@ -82,6 +84,6 @@ final class AttributeValueJson {
     }
 
     private static String base64(SdkBytes b) {
-        return java.util.Base64.getEncoder().encodeToString(b.asByteArrayUnsafe());
+        return Base64.getEncoder().encodeToString(b.asByteArrayUnsafe());
     }
 }

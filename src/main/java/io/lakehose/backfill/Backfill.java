@@ -6,6 +6,7 @@ import io.lakehose.config.LakehoseConfig;
 import io.lakehose.config.LakehoseConfig.BackfillSource;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.RowEncoders;
+import io.lakehose.encode.SchemaConfigException;
 import io.lakehose.errorout.ErrorLineWriter;
 import io.lakehose.sink.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,7 +170,7 @@ public final class Backfill {
     }
 
     BackfillContext context(String table, BackfillProgress p, ProgressStore progress, BackfillStats stats)
-            throws io.lakehose.encode.SchemaConfigException {
+            throws SchemaConfigException {
         RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (t, attribute) -> { });
         return new BackfillContext(store, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
                 p.runId(), p.snapshotMicros(), spoolDir, ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
@@ -195,7 +198,7 @@ public final class Backfill {
                     f.get();
                 } catch (ExecutionException e) {
                     pool.shutdownNow();
-                    Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+                    Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
                     if (cause instanceof Exception ex) {
                         throw ex;
                     }
@@ -241,15 +244,15 @@ public final class Backfill {
         return () -> {
             try {
                 body.run();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         };
     }
 
     @FunctionalInterface
     interface IoRunnable {
-        void run() throws java.io.IOException;
+        void run() throws IOException;
     }
 
     private static DynamoDbAsyncClient dynamo(BackfillSource source) {

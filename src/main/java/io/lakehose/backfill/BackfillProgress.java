@@ -1,5 +1,6 @@
 package io.lakehose.backfill;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,8 +55,8 @@ public record BackfillProgress(int version, String table, String source, String 
     }
 
     /** The rows' event_time as an instant. */
-    public java.time.Instant snapshotTime() {
-        return java.time.Instant.EPOCH.plusNanos(snapshotMicros * 1000);
+    public Instant snapshotTime() {
+        return Instant.EPOCH.plusNanos(snapshotMicros * 1000);
     }
 
     public long items() {

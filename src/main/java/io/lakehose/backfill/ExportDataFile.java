@@ -1,5 +1,7 @@
 package io.lakehose.backfill;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakehose.decode.DecodeException;
 import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SourceRecord;
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import io.lakehose.pipeline.LineBatchReader;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -88,18 +91,18 @@ final class ExportDataFile {
         while (end > from && data[end - 1] <= ' ') {
             end--;
         }
-        if (end - from > ITEM_PREFIX.length && java.util.Arrays.equals(data, from, from + ITEM_PREFIX.length,
+        if (end - from > ITEM_PREFIX.length && Arrays.equals(data, from, from + ITEM_PREFIX.length,
                 ITEM_PREFIX, 0, ITEM_PREFIX.length) && data[end - 1] == '}') {
             return rows.source(data, from + ITEM_PREFIX.length, end - 1 - from - ITEM_PREFIX.length,
                     "export-" + unitName, line);
         }
-        return rows.source(otherShape(java.util.Arrays.copyOfRange(data, from, to)), "export-" + unitName, line);
+        return rows.source(otherShape(Arrays.copyOfRange(data, from, to)), "export-" + unitName, line);
     }
 
     /** The "Item" of a line with other spacing than the export's, or the line itself if it has none. */
     private static byte[] otherShape(byte[] line) {
         try {
-            com.fasterxml.jackson.databind.JsonNode node = LINE_JSON.readTree(line);
+            JsonNode node = LINE_JSON.readTree(line);
             if (node != null && node.has("Item")) {
                 return LINE_JSON.writeValueAsBytes(node.get("Item"));
             }
@@ -109,6 +112,6 @@ final class ExportDataFile {
         return line;
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper LINE_JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper LINE_JSON =
+            new ObjectMapper();
 }

@@ -1,5 +1,7 @@
 package io.lakehose.backfill;
 
+import java.math.BigDecimal;
+
 /**
  * {@code --read-rate}: read capacity units per second for the whole backfill, either absolute
  * ({@code 500}) or a share of a provisioned table's read capacity ({@code 25%}).
@@ -37,7 +39,7 @@ record ReadRate(double value, boolean percent) {
             return value;
         }
         if (provisionedRcu <= 0) {
-            throw new BackfillArgumentException("--read-rate " + java.math.BigDecimal.valueOf(value).stripTrailingZeros()
+            throw new BackfillArgumentException("--read-rate " + BigDecimal.valueOf(value).stripTrailingZeros()
                     .toPlainString() + "% needs a provisioned table, but " + table
                     + " is on-demand: give read capacity units per second instead, e.g. --read-rate 1000");
         }

@@ -9,6 +9,8 @@ import io.lakehose.sink.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The files of one backfill unit: rows go into one Parquet file at a time (and bad items into
@@ -21,7 +23,7 @@ final class UnitFiles {
     private final BackfillContext ctx;
     private final String unitName;
     private SpoolWriter<ChangeRecord> rows;
-    private final java.util.Map<String, SpoolWriter<ErrorRecord>> errorsByReason = new java.util.TreeMap<>();
+    private final Map<String, SpoolWriter<ErrorRecord>> errorsByReason = new TreeMap<>();
     private long rowCount;
 
     UnitFiles(BackfillContext ctx, String unitName) {

@@ -4,6 +4,7 @@ import io.lakehose.checkpoint.CheckpointTracker;
 import io.lakehose.decode.SequenceNumber;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * The open files of one shard for one kind of output (data rows or error lines), one file per
@@ -118,7 +120,7 @@ public final class BufferSet<T> {
         return sum;
     }
 
-    private void sealWhere(java.util.function.Predicate<OpenFile<T>> which, List<SealedFile> sealed) throws IOException {
+    private void sealWhere(Predicate<OpenFile<T>> which, List<SealedFile> sealed) throws IOException {
         // Seal in order of first record, so uploads of one shard start in shard order.
         List<OpenFile<T>> chosen = new ArrayList<>();
         for (Iterator<OpenFile<T>> it = open.values().iterator(); it.hasNext(); ) {
@@ -147,7 +149,7 @@ public final class BufferSet<T> {
         } finally {
             budget.release(f.handle);
         }
-        long bytes = java.nio.file.Files.size(f.writer.path());
+        long bytes = Files.size(f.writer.path());
         return new SealedFile(f.writer.path(), f.directory, f.writer.extension(), f.writer.contentType(), bytes, f.records,
                 f.first, f.last,
                 f.trackerId);

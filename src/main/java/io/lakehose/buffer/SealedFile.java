@@ -2,6 +2,8 @@ package io.lakehose.buffer;
 
 import io.lakehose.decode.SequenceNumber;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -16,8 +18,8 @@ public record SealedFile(Path spoolFile, String directory, String extension, Str
     /** Deletes the spool file if it is still there; a leftover is removed when the spool directory is cleaned at start. */
     public void deleteSpoolFile() {
         try {
-            java.nio.file.Files.deleteIfExists(spoolFile);
-        } catch (java.io.IOException ignored) {
+            Files.deleteIfExists(spoolFile);
+        } catch (IOException ignored) {
             // the spool directory is cleaned at start
         }
     }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,7 +137,7 @@ final class AuditCommand implements Callable<Integer> {
     private static List<String> walk(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(Files::isRegularFile)
-                    .map(f -> root.relativize(f).toString().replace(java.io.File.separatorChar, '/'))
+                    .map(f -> root.relativize(f).toString().replace(File.separatorChar, '/'))
                     .filter(k -> !k.startsWith("_lakehose/"))
                     .sorted().toList();
         }

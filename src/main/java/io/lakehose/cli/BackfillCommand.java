@@ -1,6 +1,7 @@
 package io.lakehose.cli;
 
 import io.lakehose.backfill.Backfill;
+import io.lakehose.backfill.BackfillArgumentException;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.metrics.HttpEndpoints;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -8,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -92,8 +94,8 @@ final class BackfillCommand implements Callable<Integer> {
         LakehoseConfig cfg = ConfigFiles.load(config);
         Optional<String> rate = Optional.ofNullable(readRate);
         try {
-            rate.ifPresent(io.lakehose.backfill.Backfill::checkReadRate);
-        } catch (io.lakehose.backfill.BackfillArgumentException e) {
+            rate.ifPresent(Backfill::checkReadRate);
+        } catch (BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         }
         if (httpPort < 0 || httpPort > 65535) {
@@ -117,10 +119,10 @@ final class BackfillCommand implements Callable<Integer> {
                         r.resumed() ? ", resumed" : "");
             }
             return 0;
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new UserError("--http-port " + port + " is in use (choose another port, or leave it out: "
                     + "no HTTP endpoint)");
-        } catch (io.lakehose.backfill.BackfillArgumentException e) {
+        } catch (BackfillArgumentException e) {
             throw new UserError(e.getMessage());
         } finally {
             setup.cleanUp();

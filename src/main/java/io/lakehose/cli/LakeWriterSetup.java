@@ -4,10 +4,12 @@ import io.lakehose.config.LakehoseConfig;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
+import software.amazon.awssdk.metrics.MetricPublisher;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 
 /**
  * The object store and spool directory for a lake target, checked up front so that an
@@ -20,7 +22,7 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
     }
 
     /** @param s3Metrics receives the S3 client's call metrics, or null */
-    static LakeWriterSetup forTarget(LakehoseConfig config, software.amazon.awssdk.metrics.MetricPublisher s3Metrics) {
+    static LakeWriterSetup forTarget(LakehoseConfig config, MetricPublisher s3Metrics) {
         if (config.target() instanceof LakehoseConfig.LocalTarget local) {
             Path dir = local.directory();
             // Spool inside the output directory so that finishing a file is an atomic rename.
@@ -66,7 +68,7 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
 
     private static void deleteTree(Path dir) {
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException ignored) {
             // best effort
         }

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -51,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
                 LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines
                 return code;
             }
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new UserError("http.port " + cfg.httpPort() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
         } finally {
             setup.cleanUp();

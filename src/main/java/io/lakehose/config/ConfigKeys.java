@@ -1,8 +1,11 @@
 package io.lakehose.config;
 
+import io.lakehose.decode.TableNames;
 import io.lakehose.encode.Compression;
 import io.lakehose.partition.LakeLayout;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -43,7 +46,7 @@ public final class ConfigKeys {
             "folders: Hive-style Parquet objects under lake.uri; iceberg: change-log tables <iceberg.namespace>."
                     + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket).");
 
-    public static final ConfigKey<java.time.Instant> INPUT_EARLIEST_EVENT_TIME = new ConfigKey<>("input.earliestEventTime",
+    public static final ConfigKey<Instant> INPUT_EARLIEST_EVENT_TIME = new ConfigKey<>("input.earliestEventTime",
             "2012-01-01T00:00:00Z", instant(), "A record whose event time is earlier goes to the error output "
                     + "(event_time_out_of_range), never to a partition of its own.");
     public static final ConfigKey<Long> INPUT_MAX_AHEAD_SECONDS = new ConfigKey<>("input.maxEventTimeAheadSeconds",
@@ -257,7 +260,7 @@ public final class ConfigKeys {
 
     private static Function<String, String> applicationName() {
         return s -> {
-            if (!io.lakehose.decode.TableNames.isValid(s)) {
+            if (!TableNames.isValid(s)) {
                 throw new IllegalArgumentException("'" + s + "' is not a valid DynamoDB table name "
                         + "(3-255 characters: letters, digits, '_', '-', '.')");
             }
@@ -273,9 +276,9 @@ public final class ConfigKeys {
             }
             if (t.startsWith("AT_TIMESTAMP=")) {
                 try {
-                    java.time.Instant.parse(t.substring("AT_TIMESTAMP=".length()));
+                    Instant.parse(t.substring("AT_TIMESTAMP=".length()));
                     return t;
-                } catch (java.time.format.DateTimeParseException e) {
+                } catch (DateTimeParseException e) {
                     throw new IllegalArgumentException("'" + s + "': the timestamp is not ISO-8601 (e.g. 2024-11-25T08:00:00Z)");
                 }
             }

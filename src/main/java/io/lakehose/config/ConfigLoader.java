@@ -3,6 +3,7 @@ package io.lakehose.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.lakehose.aws.AssumedRole;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.decode.EventTimeBounds;
@@ -16,6 +17,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -174,20 +178,20 @@ public final class ConfigLoader {
                 kms.isBlank() ? Optional.empty() : Optional.of(new KmsKeyId(kms.trim())),
                 get(v, ConfigKeys.S3_MULTIPART_THRESHOLD), get(v, ConfigKeys.S3_PART_SIZE),
                 get(v, ConfigKeys.S3_MAX_ATTEMPTS),
-                new S3Settings.Timeouts(java.time.Duration.ofSeconds(get(v, ConfigKeys.S3_ATTEMPT_TIMEOUT)),
-                        java.time.Duration.ofSeconds(get(v, ConfigKeys.S3_CALL_TIMEOUT))),
+                new S3Settings.Timeouts(Duration.ofSeconds(get(v, ConfigKeys.S3_ATTEMPT_TIMEOUT)),
+                        Duration.ofSeconds(get(v, ConfigKeys.S3_CALL_TIMEOUT))),
                 get(v, ConfigKeys.S3_CHECKSUM_WHEN_REQUIRED),
                 limits, get(v, ConfigKeys.BUFFER_MEMORY_CAP), get(v, ConfigKeys.BUFFER_UPLOAD_IN_FLIGHT),
                 Path.of((String) get(v, ConfigKeys.BUFFER_SPOOL_DIR)), parquet, Map.copyOf(schemas), kinesis(v),
-                get(v, ConfigKeys.HTTP_PORT), java.time.Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
+                get(v, ConfigKeys.HTTP_PORT), Duration.ofSeconds(get(v, ConfigKeys.HTTP_UPLOAD_STUCK_SECONDS)),
                 role(get(v, ConfigKeys.S3_ROLE_ARN), get(v, ConfigKeys.S3_ROLE_EXTERNAL_ID), get(v, ConfigKeys.S3_REGION),
                         uri(get(v, ConfigKeys.STS_ENDPOINT))),
                 uri(get(v, ConfigKeys.STS_ENDPOINT)), backfill(v), uri(get(v, ConfigKeys.KMS_ENDPOINT)),
                 get(v, ConfigKeys.LAKE_FORMAT),
                 new IcebergSettings(get(v, ConfigKeys.ICEBERG_CATALOG_NAME), catalog, get(v, ConfigKeys.ICEBERG_NAMESPACE),
-                        java.time.Duration.ofSeconds(get(v, ConfigKeys.ICEBERG_COMMIT_SECONDS)),
+                        Duration.ofSeconds(get(v, ConfigKeys.ICEBERG_COMMIT_SECONDS)),
                         get(v, ConfigKeys.ICEBERG_PARTITION_BY), Map.of()),
-                new EventTimeBounds(java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH,
+                new EventTimeBounds(ChronoUnit.MICROS.between(Instant.EPOCH,
                         get(v, ConfigKeys.INPUT_EARLIEST_EVENT_TIME)), get(v, ConfigKeys.INPUT_MAX_AHEAD_SECONDS) * 1_000_000L));
     }
 
@@ -202,12 +206,12 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.BACKFILL_MAX_ATTEMPTS));
     }
 
-    private static Optional<io.lakehose.aws.AssumedRole> role(String arn, String externalId, String region,
+    private static Optional<AssumedRole> role(String arn, String externalId, String region,
                                                              Optional<URI> stsEndpoint) {
         if (arn.isBlank()) {
             return Optional.empty();
         }
-        return Optional.of(new io.lakehose.aws.AssumedRole(arn, externalId.isBlank() ? Optional.empty()
+        return Optional.of(new AssumedRole(arn, externalId.isBlank() ? Optional.empty()
                 : Optional.of(externalId.trim()), region, stsEndpoint));
     }
 
@@ -225,8 +229,8 @@ public final class ConfigLoader {
                 get(v, ConfigKeys.KINESIS_IDLE_MILLIS),
                 get(v, ConfigKeys.KINESIS_FAILOVER_MILLIS),
                 get(v, ConfigKeys.KINESIS_SHARD_SYNC_MILLIS),
-                java.time.Duration.ofSeconds(get(v, ConfigKeys.KINESIS_CHECKPOINT_SECONDS)),
-                java.time.Duration.ofSeconds(get(v, ConfigKeys.SHUTDOWN_BUDGET_SECONDS)),
+                Duration.ofSeconds(get(v, ConfigKeys.KINESIS_CHECKPOINT_SECONDS)),
+                Duration.ofSeconds(get(v, ConfigKeys.SHUTDOWN_BUDGET_SECONDS)),
                 get(v, ConfigKeys.KINESIS_CLOUDWATCH));
     }
 

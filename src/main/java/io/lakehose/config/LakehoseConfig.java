@@ -1,5 +1,6 @@
 package io.lakehose.config;
 
+import io.lakehose.aws.AssumedRole;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.decode.EventTimeBounds;
@@ -10,6 +11,7 @@ import io.lakehose.sink.S3Settings;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,8 +37,8 @@ public record LakehoseConfig(
         Map<String, Path> tableSchemas,
         KinesisSettings kinesis,
         int httpPort,
-        java.time.Duration uploadStuckAfter,
-        Optional<io.lakehose.aws.AssumedRole> s3Role,
+        Duration uploadStuckAfter,
+        Optional<AssumedRole> s3Role,
         Optional<URI> stsEndpoint,
         BackfillSource backfill,
         Optional<URI> kmsEndpoint,
@@ -49,7 +51,7 @@ public record LakehoseConfig(
      *
      * @param role role assumed to read the table and its export, if any
      */
-    public record BackfillSource(String region, Optional<URI> endpoint, Optional<io.lakehose.aws.AssumedRole> role,
+    public record BackfillSource(String region, Optional<URI> endpoint, Optional<AssumedRole> role,
                                  int maxAttempts) {
     }
 
@@ -61,8 +63,8 @@ public record LakehoseConfig(
     public record KinesisSettings(String stream, String region, Optional<URI> endpoint, Optional<URI> leaseTableEndpoint,
                                   String applicationName, String initialPosition, ConfigKeys.Retrieval retrieval,
                                   int maxRecords, long idleTimeBetweenReadsMillis, long failoverTimeMillis,
-                                  long shardSyncIntervalMillis, java.time.Duration checkpointInterval,
-                                  java.time.Duration shutdownBudget, boolean cloudWatchMetrics) {
+                                  long shardSyncIntervalMillis, Duration checkpointInterval,
+                                  Duration shutdownBudget, boolean cloudWatchMetrics) {
     }
 
     /** S3 settings for a bucket (the lake's, unless another is given). */

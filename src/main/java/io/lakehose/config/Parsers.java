@@ -1,5 +1,8 @@
 package io.lakehose.config;
 
+import io.lakehose.decode.TableNames;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Function;
@@ -63,11 +66,11 @@ final class Parsers {
         };
     }
 
-    static Function<String, java.time.Instant> instant() {
+    static Function<String, Instant> instant() {
         return s -> {
             try {
-                return java.time.Instant.parse(s.trim());
-            } catch (java.time.format.DateTimeParseException e) {
+                return Instant.parse(s.trim());
+            } catch (DateTimeParseException e) {
                 throw new IllegalArgumentException("'" + s + "' is not an ISO-8601 instant (e.g. 2012-01-01T00:00:00Z)");
             }
         };
@@ -76,7 +79,7 @@ final class Parsers {
     static Function<String, String> dynamoTableName() {
         return s -> {
             String v = s.trim();
-            if (!io.lakehose.decode.TableNames.isValid(v)) {
+            if (!TableNames.isValid(v)) {
                 throw new IllegalArgumentException("'" + s + "' is not a DynamoDB table name (3-255 characters of "
                         + "A-Z a-z 0-9 _ . -)");
             }

@@ -1,14 +1,20 @@
 package io.lakehose.decode;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,16 +60,16 @@ public final class ChangeRecordDecoder {
     public ChangeRecordDecoder(boolean arrivalFromEventTime, EventTimeBounds bounds) {
         this.bounds = bounds;
         this.arrivalFromEventTime = arrivalFromEventTime;
-        this.factory = new com.fasterxml.jackson.core.JsonFactoryBuilder()
+        this.factory = new JsonFactoryBuilder()
                 // Emoji as UTF-8 rather than \uD83D\uDE00 pairs, so LIKE '%😀%' on JSON columns matches.
-                .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxStringLength(MAX_STRING_CHARS)
                         .maxNestingDepth(200)
                         .build())
                 .rootValueSeparator((String) null)
                 // A key twice in one object, at any depth, is an error, not "the last one wins".
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
     }
 
@@ -146,7 +152,7 @@ public final class ChangeRecordDecoder {
                     }
                     try {
                         f.creationTime = p.getLongValue();
-                    } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+                    } catch (InputCoercionException e) {
                         throw notCdc("dynamodb.ApproximateCreationDateTime " + p.getText() + " is out of range");
                     }
                     f.hasCreationTime = true;
@@ -330,7 +336,7 @@ public final class ChangeRecordDecoder {
             if (!bounds.allows(micros, System.currentTimeMillis() * 1000L)) {
                 throw new DecodeException(ErrorCode.EVENT_TIME_OUT_OF_RANGE, "dynamodb.ApproximateCreationDateTime "
                         + creationTime + " (" + (precision == null ? "MILLISECOND" : precision) + ") is before "
-                        + java.time.Instant.EPOCH.plus(bounds.earliestMicros(), java.time.temporal.ChronoUnit.MICROS)
+                        + Instant.EPOCH.plus(bounds.earliestMicros(), ChronoUnit.MICROS)
                         + " or more than " + bounds.maxAheadMicros() / 1_000_000 + " s ahead of this worker's clock "
                         + "(input.earliestEventTime, input.maxEventTimeAheadSeconds)");
             }

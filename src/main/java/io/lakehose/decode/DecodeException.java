@@ -1,5 +1,7 @@
 package io.lakehose.decode;
 
+import java.util.Optional;
+
 /**
  * A record that cannot become a row; carries the error code for the error output, and the
  * record's table when it was read (and valid) before the record failed, so the error lands in
@@ -24,8 +26,8 @@ public final class DecodeException extends Exception {
     }
 
     /** The record's table, if it was read and is a valid DynamoDB table name. */
-    public java.util.Optional<String> tableName() {
-        return java.util.Optional.ofNullable(tableName);
+    public Optional<String> tableName() {
+        return Optional.ofNullable(tableName);
     }
 
     /** The same error of a record of {@code table} (ignored unless a valid table name). */

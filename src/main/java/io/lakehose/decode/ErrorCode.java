@@ -1,5 +1,7 @@
 package io.lakehose.decode;
 
+import java.util.Locale;
+
 /**
  * Why a record could not be decoded. The lower-case name is the {@code error_code} field and the
  * {@code reason=} partition of the error output, so names are part of the lake's contract.
@@ -27,6 +29,6 @@ public enum ErrorCode {
     EVENT_TIME_OUT_OF_RANGE;
 
     public String code() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -7,7 +7,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * A whole DynamoDB item in typed JSON ({@code {"id": {"S": "1"}, ...}}), as a Scan page or an
@@ -34,7 +38,7 @@ public final class ItemJson {
         out.reset();
         int[] starts = new int[keyNames.size()];
         int[] ends = new int[keyNames.size()];
-        java.util.Arrays.fill(starts, -1);
+        Arrays.fill(starts, -1);
         try (JsonParser p = factory.createParser(typed, offset, length);
              JsonGenerator g = factory.createGenerator(out)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -69,11 +73,11 @@ public final class ItemJson {
                     throw new DecodeException(ErrorCode.NOT_A_CDC_RECORD, "item has no key attribute " + keyNames.get(k));
                 }
                 g.writeFieldName(keyNames.get(k));
-                g.writeRawValue(new String(image, starts[k], ends[k] - starts[k], java.nio.charset.StandardCharsets.UTF_8));
+                g.writeRawValue(new String(image, starts[k], ends[k] - starts[k], UTF_8));
             }
             g.writeEndObject();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // writing to memory
+            throw new UncheckedIOException(e); // writing to memory
         }
         return new Plain(image, keysOut.toByteArray());
     }

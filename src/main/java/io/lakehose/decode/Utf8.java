@@ -1,5 +1,9 @@
 package io.lakehose.decode;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Strict UTF-8 (RFC 3629) check before parsing. Why not leave it to Jackson: it accepts
  * overlong forms and code points above U+10FFFF, and guesses UTF-16/32 from NUL bytes, so such
@@ -7,8 +11,8 @@ package io.lakehose.decode;
  */
 final class Utf8 {
 
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Utf8() {
     }

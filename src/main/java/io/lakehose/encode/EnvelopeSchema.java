@@ -1,5 +1,6 @@
 package io.lakehose.encode;
 
+import java.util.List;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -26,7 +27,7 @@ public final class EnvelopeSchema {
     public static final String ARRIVAL_TIME = "arrival_time";
 
     /** Envelope columns that every schema keeps, typed or not (all but the two images). */
-    public static final java.util.List<String> METADATA_FIELDS = java.util.List.of(
+    public static final List<String> METADATA_FIELDS = List.of(
             EVENT_ID, EVENT_NAME, TABLE_NAME, AWS_REGION, EVENT_TIME, USER_IDENTITY, KEYS,
             OLD_IMAGE, SIZE_BYTES, SHARD_ID, SEQUENCE_NUMBER, SUB_SEQUENCE_NUMBER, ARRIVAL_TIME);
 

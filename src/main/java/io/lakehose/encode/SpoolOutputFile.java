@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * A Parquet {@link OutputFile} on local disk (the spool) that exposes how many bytes already
@@ -44,7 +45,7 @@ final class SpoolOutputFile implements OutputFile {
     }
 
     private static StandardOpenOption[] append(StandardOpenOption[] a, StandardOpenOption b) {
-        StandardOpenOption[] r = java.util.Arrays.copyOf(a, a.length + 1);
+        StandardOpenOption[] r = Arrays.copyOf(a, a.length + 1);
         r[a.length] = b;
         return r;
     }

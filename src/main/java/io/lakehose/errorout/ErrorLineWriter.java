@@ -7,6 +7,7 @@ import io.lakehose.buffer.SpoolWriter;
 import io.lakehose.decode.SourceRecord;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -105,7 +106,7 @@ public final class ErrorLineWriter implements SpoolWriter<ErrorRecord> {
         }
     }
 
-    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    private static final class CountingOutputStream extends FilterOutputStream {
         long count;
 
         CountingOutputStream(OutputStream out) {

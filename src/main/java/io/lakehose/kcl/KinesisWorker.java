@@ -10,6 +10,7 @@ import software.amazon.kinesis.coordinator.Scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -118,17 +119,17 @@ public final class KinesisWorker {
     }
 
     /** Empty when alive and not wedged (the scheduler runs, no upload is stuck), else what is wrong. */
-    public java.util.Optional<String> health() {
+    public Optional<String> health() {
         Thread t = schedulerThread;
         if (t == null || !t.isAlive()) {
-            return java.util.Optional.of(t == null ? "starting: the KCL scheduler is not running yet"
+            return Optional.of(t == null ? "starting: the KCL scheduler is not running yet"
                     : "the KCL scheduler stopped");
         }
         return pipeline.committer().health();
     }
 
     /** Ready: healthy and holding a lease, or healthy and idle (no shard to take yet). */
-    public java.util.Optional<String> readiness() {
+    public Optional<String> readiness() {
         return health();
     }
 

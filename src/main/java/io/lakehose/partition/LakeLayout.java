@@ -5,6 +5,7 @@ import io.lakehose.decode.SequenceNumber;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -93,9 +94,9 @@ public final class LakeLayout {
      * The table a partition directory of this layout belongs to, or empty for a directory the
      * layout does not make (an error directory, a control key).
      */
-    public java.util.Optional<String> tableOf(String directory) {
+    public Optional<String> tableOf(String directory) {
         Matcher m = directoryPattern.matcher(directory);
-        return m.matches() ? java.util.Optional.of(m.group("table")) : java.util.Optional.empty();
+        return m.matches() ? Optional.of(m.group("table")) : Optional.empty();
     }
 
     /** The lake prefix (no leading or trailing slash; empty at the bucket root). */
@@ -140,7 +141,7 @@ public final class LakeLayout {
      * The error directory of a record whose own table may be unknown (it could not be read, or
      * was no valid table name): then the configured table's ({@code lake.table}).
      */
-    public String errorDirectory(java.util.Optional<String> table, String reasonCode, long arrivalMicros) {
+    public String errorDirectory(Optional<String> table, String reasonCode, long arrivalMicros) {
         return errorDirectory(table.orElse(unknownTable), reasonCode, arrivalMicros);
     }
 
@@ -149,13 +150,13 @@ public final class LakeLayout {
      * directory {@code <errorPrefix>/table=<t>/reason=<r>/dt=<d>}, {@code <errorPrefix>/reason=<r>/dt=<d>};
      * nothing for a data directory. Recovery reads marks there too, so an upgrade duplicates nothing.
      */
-    public java.util.List<String> legacyDirectories(String directory) {
+    public List<String> legacyDirectories(String directory) {
         String base = errorPrefix.isEmpty() ? "" : errorPrefix + "/";
         if (!directory.startsWith(base + "table=")) {
-            return java.util.List.of();
+            return List.of();
         }
         int slash = directory.indexOf('/', base.length());
-        return slash < 0 ? java.util.List.of() : java.util.List.of(base + directory.substring(slash + 1));
+        return slash < 0 ? List.of() : List.of(base + directory.substring(slash + 1));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code convert}'s engine: one reader thread cuts the input into line batches and deals them
@@ -57,7 +58,7 @@ public final class FileConverter {
         try {
             for (LineBatchReader.Batch b; (b = reader.next()) != null; ) {
                 BlockingQueue<LineBatchReader.Batch> q = queues.get((int) (b.index() % threads));
-                while (!q.offer(b, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                while (!q.offer(b, 100, TimeUnit.MILLISECONDS)) {
                     rethrowIfFailed(workers);
                 }
             }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -93,8 +94,8 @@ public final class PipelineStats {
     }
 
     /** Object key -> records, of every object stored in this run (files are few: fine to keep). */
-    public final java.util.concurrent.ConcurrentSkipListMap<String, Long> storedObjects =
-            new java.util.concurrent.ConcurrentSkipListMap<>();
+    public final ConcurrentSkipListMap<String, Long> storedObjects =
+            new ConcurrentSkipListMap<>();
 
     public String summary() {
         return String.format("records=%d rows=%d errors=%d skipped=%d files=%d (data=%d, error=%d) bytes_in=%d bytes_out=%d drift=%d",

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Runs every preflight check for a configuration, in dependency order: stream, lease table, then
@@ -108,7 +109,7 @@ public final class Preflight {
      * A check that throws (an answer it did not expect, a bug) fails alone: the other checks still
      * run and report, which is the point of a preflight.
      */
-    private static CheckResult guarded(String name, java.util.function.Supplier<CheckResult> check) {
+    private static CheckResult guarded(String name, Supplier<CheckResult> check) {
         try {
             return check.get();
         } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * The KCL 2.x lease table, read and rewritten for a replay. Attribute names are those of KCL
@@ -152,7 +153,7 @@ public final class LeaseTable {
     }
 
     /** Unwraps the SDK's CompletionException; a missing table becomes a one-line usage error. */
-    private <T> T call(java.util.function.Supplier<T> request) {
+    private <T> T call(Supplier<T> request) {
         try {
             return request.get();
         } catch (CompletionException e) {

@@ -3,6 +3,7 @@ package io.lakehose.replay;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -59,7 +60,7 @@ final class LiveLeases {
             for (Lease now : read.get()) {
                 Lease then = first.get(now.shardId());
                 boolean moved = then == null ? now.owner() != null
-                        : now.counter() != then.counter() || !java.util.Objects.equals(now.owner(), then.owner());
+                        : now.counter() != then.counter() || !Objects.equals(now.owner(), then.owner());
                 if (moved && now.owner() != null) {
                     live.put(now.shardId(), now.owner());
                 }

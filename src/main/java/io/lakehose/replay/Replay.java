@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -205,7 +206,7 @@ public final class Replay {
                 failoverTime.toMillis() / 1000.0);
         Map<String, String> live = new LiveLeases(leases::read, failoverTime, Thread::sleep).find(current);
         if (!live.isEmpty()) {
-            String held = live.entrySet().stream().collect(Collectors.groupingBy(Map.Entry::getValue, java.util.TreeMap::new,
+            String held = live.entrySet().stream().collect(Collectors.groupingBy(Map.Entry::getValue, TreeMap::new,
                     Collectors.mapping(Map.Entry::getKey, Collectors.joining(", ")))).entrySet().stream()
                     .map(e -> e.getValue() + " (worker " + e.getKey() + ")").collect(Collectors.joining("; "));
             String message = "a live worker holds leases in " + leases.name() + ": " + held + "; stop the service "

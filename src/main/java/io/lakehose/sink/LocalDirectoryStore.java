@@ -1,5 +1,6 @@
 package io.lakehose.sink;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -151,16 +153,16 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
-    public java.util.List<String> list(String keyPrefix) {
+    public List<String> list(String keyPrefix) {
         int slash = keyPrefix.lastIndexOf('/');
         Path dir = slash < 0 ? root : root.resolve(keyPrefix.substring(0, slash));
         String namePrefix = keyPrefix.substring(slash + 1);
         if (!Files.isDirectory(dir)) {
-            return java.util.List.of();
+            return List.of();
         }
         try (var files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith(namePrefix) && Files.isRegularFile(p))
-                    .map(p -> root.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+                    .map(p -> root.relativize(p).toString().replace(File.separatorChar, '/'))
                     .sorted()
                     .toList();
         } catch (IOException e) {
@@ -169,10 +171,10 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
-    public java.util.Optional<byte[]> read(String key) {
+    public Optional<byte[]> read(String key) {
         Path file = root.resolve(key).normalize();
         try {
-            return Files.isRegularFile(file) ? java.util.Optional.of(Files.readAllBytes(file)) : java.util.Optional.empty();
+            return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

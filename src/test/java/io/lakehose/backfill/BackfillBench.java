@@ -1,5 +1,6 @@
 package io.lakehose.backfill;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.sink.LocalDirectoryStore;
@@ -98,7 +99,7 @@ class BackfillBench {
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();
         heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         Backfill.Result r = body.run();

@@ -1,5 +1,7 @@
 package io.lakehose.backfill;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.kcl.KinesisWorker;
@@ -7,6 +9,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoStreamsBridge;
 import io.lakehose.testing.LocalAwsStack;
@@ -30,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -99,11 +104,10 @@ class BackfillHandOffTest {
             assertThat(mutator.operations).as("changes while the backfill ran").isGreaterThan(100);
 
             // 3. Every change through the bridge and the worker into the lake.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while ((bridge.forwarded() < mutator.operations || stats.rows.sum() < mutator.operations)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            Await.until(() -> "every change through the bridge (" + bridge.forwarded() + ") and into the lake ("
+                            + stats.rows.sum() + ") of " + mutator.operations, Duration.ofSeconds(90),
+                    Duration.ofMillis(200),
+                    () -> bridge.forwarded() >= mutator.operations && stats.rows.sum() >= mutator.operations);
             assertThat(stats.rows.sum()).as("changes in the lake").isEqualTo(mutator.operations);
             worker.shutdown();
             assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
@@ -131,9 +135,9 @@ class BackfillHandOffTest {
             fromTable.put(i.get("id").s(), "{\"id\":\"" + i.get("id").s() + "\",\"name\":\"" + i.get("name").s()
                     + "\",\"version\":" + i.get("version").n() + "}");
         }
-        java.util.Set<String> missing = new java.util.TreeSet<>(fromTable.keySet());
+        Set<String> missing = new TreeSet<>(fromTable.keySet());
         missing.removeAll(fromLake.keySet());
-        java.util.Set<String> extra = new java.util.TreeSet<>(fromLake.keySet());
+        Set<String> extra = new TreeSet<>(fromLake.keySet());
         extra.removeAll(fromTable.keySet());
         assertThat(missing).as("items of the table missing from the lake's current state").isEmpty();
         String history = "";
@@ -155,8 +159,8 @@ class BackfillHandOffTest {
     /** The image's attributes in name order, as the expected strings are written. */
     private static String sortedJson(String json) {
         try {
-            var mapper = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+            var mapper = new ObjectMapper()
+                    .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
             return mapper.writeValueAsString(mapper.readValue(json, TreeMap.class));
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -165,6 +169,11 @@ class BackfillHandOffTest {
 
     /** Puts, updates and deletes items at random; each operation makes exactly one stream record. */
     static final class Mutator {
+        /**
+         * Pause after each change: the test is that the table changes while the backfill scans it,
+         * so the changes are spread over the scan instead of made all at once.
+         */
+        private static final long PACE_MILLIS = 5;
         final DynamoDbAsyncClient ddb;
         final Random random = new Random(42);
         final List<Long> present = new ArrayList<>();
@@ -203,7 +212,7 @@ class BackfillHandOffTest {
                 }
                 operations++;
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(PACE_MILLIS);
                 } catch (InterruptedException e) {
                     return;
                 }

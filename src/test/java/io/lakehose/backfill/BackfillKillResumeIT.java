@@ -1,5 +1,6 @@
 package io.lakehose.backfill;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoDbLocal;
 import io.lakehose.testing.S3Emulator;
@@ -92,10 +93,9 @@ class BackfillKillResumeIT {
     }
 
     /** Polls the saved progress until it holds at least {@code items}; returns how many it holds. */
-    private long awaitStoredItems(long items, Duration timeout, WorkerProcess process) throws InterruptedException {
+    private long awaitStoredItems(long items, Duration timeout, WorkerProcess process) {
         Pattern stored = Pattern.compile("\"items\" : (\\d+)");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+        return Await.until("the backfill stores " + items + " items", timeout, Duration.ofMillis(100), () -> {
             assertThat(process.isAlive()).as(process.tail(20)).isTrue();
             try {
                 String json = s3.client().getObjectAsBytes(b -> b.bucket(s3.bucket())
@@ -105,15 +105,11 @@ class BackfillKillResumeIT {
                 while (m.find()) {
                     total += Long.parseLong(m.group(1));
                 }
-                if (total >= items) {
-                    return total;
-                }
+                return total;
             } catch (NoSuchKeyException e) {
-                // not started yet
+                return 0L; // not started yet
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the backfill stored fewer than " + items + " items in " + timeout);
+        }, total -> total >= items);
     }
 
     private Path download(Path target) throws Exception {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,11 +24,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -157,8 +161,8 @@ class BackfillScanTest {
     void readRateLimitsTheScan() throws Exception {
         TestTables.create(ddb.client(), "slow", false);
         TestTables.load(ddb.client(), "slow", 0, 6000, n -> {
-            var item = new java.util.HashMap<>(TestTables.item(n));
-            item.put("text", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("t".repeat(2000)));
+            var item = new HashMap<>(TestTables.item(n));
+            item.put("text", AttributeValue.fromS("t".repeat(2000)));
             return item;
         });
         LakehoseConfig cfg = ConfigLoader.load(config(dir.resolve("lake-slow")), Map.of(), Map.of());
@@ -206,14 +210,14 @@ class BackfillScanTest {
     }
 
     /** An item with 1.5 KB of random text, so 64 KiB Parquet files fill after a few pages. */
-    static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> incompressibleItem(long n) {
-        var item = new java.util.HashMap<>(TestTables.item(n));
-        java.util.Random random = new java.util.Random(n);
+    static Map<String, AttributeValue> incompressibleItem(long n) {
+        var item = new HashMap<>(TestTables.item(n));
+        Random random = new Random(n);
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < 1500; i++) {
             text.append((char) ('a' + random.nextInt(26)));
         }
-        item.put("text", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(text.toString()));
+        item.put("text", AttributeValue.fromS(text.toString()));
         return item;
     }
 
@@ -223,9 +227,9 @@ class BackfillScanTest {
 
     /** Fails the puts {@code fails} selects, after doing them when the key is a progress file (stored, then lost). */
     static final class FailingStore extends ForwardingStore {
-        private final java.util.function.Predicate<String> fails;
+        private final Predicate<String> fails;
 
-        FailingStore(ObjectStore delegate, java.util.function.Predicate<String> fails) {
+        FailingStore(ObjectStore delegate, Predicate<String> fails) {
             super(delegate);
             this.fails = fails;
         }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,7 +83,7 @@ class BufferSetTest {
     @Test
     void theSameRecordsAlwaysGiveTheSameFiles() throws IOException {
         String[][] records = new String[500][];
-        java.util.Random r = new java.util.Random(42);
+        Random r = new Random(42);
         long t = 0;
         for (int i = 0; i < records.length; i++) {
             t += r.nextInt(5);

@@ -2,6 +2,7 @@ package io.lakehose.cli;
 
 import io.lakehose.config.ConfigKey;
 import io.lakehose.config.ConfigKeys;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.Dockerfile;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
@@ -85,10 +86,8 @@ class ContainerCommandIT {
                     records.add(WorkerHarness.change(i, Instant.now()));
                 }
                 h.put(records);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (h.rowsNow().size() < records.size() && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                }
+                Await.until(() -> records.size() + " rows in the lake; log:\n" + tail(log), Duration.ofSeconds(60),
+                        Duration.ofMillis(500), () -> h.rowsNow().size() >= records.size());
                 assertThat(h.rowsNow()).as("rows in the lake; log:\n%s", tail(log)).hasSize(records.size());
 
                 container.destroy(); // SIGTERM
@@ -143,22 +142,17 @@ class ContainerCommandIT {
         });
     }
 
-    private void awaitOk(String url, Duration timeout, Process container, Path log) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+    private void awaitOk(String url, Duration timeout, Process container, Path log) {
+        Await.until(() -> url + " answers 200; log:\n" + tail(log), timeout, Duration.ofMillis(250), () -> {
             assertThat(container.isAlive()).as("still running; log:\n%s", tail(log)).isTrue();
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(4)).build(),
                         HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
+                return r.statusCode() == 200;
             } catch (IOException notYet) {
-                // not listening yet
+                return false; // not listening yet
             }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(url + " did not answer 200 within " + timeout + "; log:\n" + tail(log));
+        });
     }
 
     private static int freePort() throws IOException {

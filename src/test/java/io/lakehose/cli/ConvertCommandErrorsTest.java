@@ -2,6 +2,7 @@ package io.lakehose.cli;
 
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,7 +121,7 @@ class ConvertCommandErrorsTest {
         return Files.writeString(dir.resolve("changes.jsonl"), GOOD + "\n" + second + "\n");
     }
 
-    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(String err) {
+    private static AbstractStringAssert<?> assertOneLineError(String err) {
         String trimmed = err.strip();
         assertThat(trimmed.split("\\R")).as("stderr must be one line:%n%s", err).hasSize(1);
         return assertThat(trimmed).startsWith("error:").doesNotContain("at io.", "\tat ", "Exception");

@@ -1,5 +1,6 @@
 package io.lakehose.cli;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.EmulatorAccess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,10 +55,8 @@ class JsonLogsIT {
             Path config = h.writeConfig(tmp.resolve("lakehose.yaml"), Map.of("buffer.maxAgeSeconds", "1"));
 
             try (WorkerProcess worker = WorkerProcess.start(JAR, config, tmp, "worker")) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                while (h.rowsNow().size() < 20 && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                }
+                Await.until(() -> "20 rows in the lake; " + worker.tail(20), Duration.ofSeconds(90), Duration.ofMillis(500),
+                        () -> h.rowsNow().size() >= 20);
                 assertThat(h.rowsNow()).as("rows in the lake; %s", worker.tail(20)).hasSize(20);
                 worker.sigterm();
                 assertThat(worker.waitFor(Duration.ofSeconds(60))).isZero();

@@ -1,12 +1,16 @@
 package io.lakehose.decode;
 
+import io.lakehose.config.ConfigLoader;
+import io.lakehose.config.LakehoseConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -84,11 +88,11 @@ class RefusedInputCorpusTest {
 
     @Test
     void theEventTimeBoundsAreConfigurable() throws Exception {
-        io.lakehose.config.LakehoseConfig cfg = io.lakehose.config.ConfigLoader.load(null, Map.of(), Map.of(
+        LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
                 "lake.uri", "s3://lake/cdc", "input.earliestEventTime", "2024-01-01T00:00:00Z",
                 "input.maxEventTimeAheadSeconds", "0"));
         ChangeRecordDecoder strict = new ChangeRecordDecoder(false, cfg.eventTimeBounds());
-        long before = java.time.Instant.parse("2023-12-31T23:59:59Z").toEpochMilli();
+        long before = Instant.parse("2023-12-31T23:59:59Z").toEpochMilli();
         long ahead = System.currentTimeMillis() + 60_000;
         for (long millis : new long[] {before, ahead}) {
             DecodeException e = catchThrowableOfType(DecodeException.class, () -> strict.decode(SourceRecord.of(
@@ -102,7 +106,7 @@ class RefusedInputCorpusTest {
         assertThat(decoder.decode(SourceRecord.of("shardId-000000000000", SequenceNumber.of(1), 1,
                 change("", image(""), before, null).getBytes(StandardCharsets.UTF_8))).tableName())
                 .as("the default bounds allow 2023").isEqualTo("orders");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.lakehose.config.ConfigLoader.load(null, Map.of(),
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
                         Map.of("lake.uri", "s3://lake/cdc", "input.earliestEventTime", "last tuesday")))
                 .hasMessageContaining("input.earliestEventTime");
     }

@@ -7,6 +7,7 @@ import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,7 +173,7 @@ class RowEncodersTest {
             assertThat(rs.getString("id")).isEqualTo("864732");
             assertThat(rs.getString("name")).isEqualTo("Adam");
             assertThat(rs.getString("Designation")).isEqualTo("Sr. Architect");
-            assertThat(rs.getBigDecimal("salary")).isEqualTo(new java.math.BigDecimal("123456.78"));
+            assertThat(rs.getBigDecimal("salary")).isEqualTo(new BigDecimal("123456.78"));
             assertThat(rs.getString("skills")).isEqualTo("[java, aws]");
             assertThat(rs.getString("old_image"))
                     .isEqualTo("{\"id\":\"864732\",\"name\":\"Adam\",\"Designation\":\"Architect\"}");

@@ -7,6 +7,7 @@ import io.lakehose.decode.ChangeRecord;
 import io.lakehose.decode.ChangeRecordDecoder;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
+import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -368,8 +370,8 @@ class TypedRowEncoderTest {
         GenericRecord row = encoder.encode(change(1, "INSERT", "{\"id\": {\"S\": \"1\"}, \"big\": {\"N\": \"" + n + "\"}}", null));
         assertThat(row.get(TypedSchema.DRIFT_ATTRIBUTES)).as(n).isNull();
         Schema big = encoder.schema().getField("big").schema().getTypes().get(1);
-        return new org.apache.avro.Conversions.DecimalConversion()
-                .fromBytes((java.nio.ByteBuffer) row.get("big"), big, big.getLogicalType());
+        return new Conversions.DecimalConversion()
+                .fromBytes((ByteBuffer) row.get("big"), big, big.getLogicalType());
     }
 
     /** One stream record, through the real decoder. */

@@ -6,6 +6,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
 import org.apache.iceberg.CatalogUtil;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,10 +87,8 @@ class IcebergWorkerTest {
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!h.checkpoints().equals(last) && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-            }
+            Await.until("checkpoints at the last record " + last, Duration.ofSeconds(120), Duration.ofMillis(250),
+                    h::checkpoints, last::equals);
             assertThat(h.checkpoints()).as("checkpoints at the last record, after the commits").isEqualTo(last);
             worker.shutdown();
             assertThat(run.get(60, TimeUnit.SECONDS)).isZero();

@@ -6,6 +6,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
@@ -71,10 +72,8 @@ class KinesisWorkerTest {
             PipelineContext ctx = Pipelines.context(cfg, store, spool, RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (stats.rows.sum() + stats.errors.sum() < records.size() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            Await.until(() -> "every record decoded: " + stats.summary(), Duration.ofSeconds(120), Duration.ofMillis(200),
+                    () -> stats.rows.sum() + stats.errors.sum() >= records.size());
             // At least once from the stream (a lease renewed late on a loaded machine is re-read
             // from its checkpoint); exactly once in the lake is what the rest of the test checks.
             assertThat(stats.records.sum()).as("records consumed").isGreaterThanOrEqualTo(records.size());
@@ -121,11 +120,9 @@ class KinesisWorkerTest {
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             // No more records arrive: only the wall-clock age can flush and checkpoint.
-            while (!h.checkpoints().values().contains(put.get(1).split("/")[1]) && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-            }
+            Await.until("a checkpoint at the last record", Duration.ofSeconds(60), Duration.ofMillis(250),
+                    () -> h.checkpoints().values().contains(put.get(1).split("/")[1]));
             assertThat(h.rowsNow()).containsExactlyInAnyOrderElementsOf(put);
             assertThat(h.checkpoints()).containsValue(put.get(1).split("/")[1]);
             worker.shutdown();

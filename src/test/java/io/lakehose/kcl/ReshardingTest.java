@@ -7,6 +7,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
@@ -28,6 +29,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -69,6 +71,12 @@ class ReshardingTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReshardingTest.class);
     private static final String SHARD_END = "SHARD_END";
+    /**
+     * Period of the watch during the reshard: a bounded condition wait (75 s) that also acts on
+     * every tick (notes when parents end and children start, stops the producer), so it keeps
+     * its own loop instead of {@link Await#until}.
+     */
+    private static final long WATCH_TICK_MILLIS = 100;
 
     private static LocalAwsStack stack;
 
@@ -195,7 +203,7 @@ class ReshardingTest {
                         LOG.info("put {} records, the last {} ms after the reshard: {}", put.size(),
                                 millisSince(t0) - reshardedAt, countByShard(put));
                     }
-                    Thread.sleep(100);
+                    Thread.sleep(WATCH_TICK_MILLIS);
                     checkpoints = h.checkpoints();
                 }
                 LOG.info("after the reshard (ms): parents at SHARD_END {}; children started {}; every checkpoint {}",
@@ -267,18 +275,8 @@ class ReshardingTest {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitOrFail(int seconds, String what, Condition condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + seconds + " s: " + what);
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitOrFail(int seconds, String what, Await.Condition condition) {
+        Await.until(what, Duration.ofSeconds(seconds), Duration.ofMillis(100), condition);
     }
 
     /**
@@ -287,6 +285,8 @@ class ReshardingTest {
      */
     private static final class Producer implements Runnable {
         private static final int BATCH = 20;
+        /** Pause after each batch: the test is records flowing at a steady rate while the stream reshards. */
+        private static final long PACE_MILLIS = 50;
 
         private final String stream;
         private final AtomicBoolean running = new AtomicBoolean(true);
@@ -329,7 +329,7 @@ class ReshardingTest {
                         }
                         pending = failed;
                     }
-                    Thread.sleep(50);
+                    Thread.sleep(PACE_MILLIS);
                 }
             } catch (Throwable t) {
                 failure = t;

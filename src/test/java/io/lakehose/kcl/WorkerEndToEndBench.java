@@ -1,6 +1,7 @@
 package io.lakehose.kcl;
 
 import io.lakehose.commit.folders.ObjectNames;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.EmulatorAccess;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.lakehose.config.LakehoseConfig;
@@ -40,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -372,10 +374,8 @@ class WorkerEndToEndBench {
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (worker.leases().held() < SHARDS && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                Await.until("every lease held", Duration.ofSeconds(60), Duration.ofMillis(50),
+                        () -> worker.leases().held() >= SHARDS);
                 assertThat(worker.leases().held()).as("leases held").isEqualTo(SHARDS);
                 Thread.sleep(1_000);
                 for (int i = -2; i < SAMPLES; i++) { // two warm-up samples

@@ -3,6 +3,7 @@ package io.lakehose.kcl;
 import io.lakehose.decode.SequenceNumber;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
@@ -181,6 +182,7 @@ class WorkerProcessesIT {
                 killLog.add("round " + round + ": after upload of " + fresh + ", checkpoint " + checkpoint
                         + (inWindow ? " (between upload and checkpoint)" : " (already checkpointed)"));
             } else {
+                // The kill at a random moment of the work is the test, so here time is let pass.
                 long delay = 1_000 + random.nextInt(5_001);
                 Thread.sleep(delay);
                 int spooled = w.spoolFiles().size();
@@ -509,21 +511,15 @@ class WorkerProcessesIT {
 
     /** Polls {@code done} until true; fails at the timeout, or at once if {@code w} exits. */
     private static void poll(String what, Duration timeout, WorkerProcess w, BooleanSupplier done, long everyMillis) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
+        Await.until(() -> what + (w == null ? "" : "\n" + w.tail(60)), timeout, Duration.ofMillis(everyMillis), () -> {
+            if (done.getAsBoolean()) {
+                return true;
+            }
             if (w != null && !w.isAlive()) {
                 throw new AssertionError("waiting for " + what + ": " + w + " exited\n" + w.tail(60));
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + timeout + (w == null ? "" : "\n" + w.tail(60)));
-            }
-            try {
-                Thread.sleep(everyMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+            return false;
+        });
     }
 
     private static void assertExactlyOnce(String what, List<String> actual, Collection<String> expected) {

@@ -1,11 +1,13 @@
 package io.lakehose.metrics;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,12 +16,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +61,7 @@ class MetricsEndpointIT {
             Path config = h.writeConfig(tmp.resolve("lakehose.yaml"), Map.of("http.port", Integer.toString(port),
                     "buffer.maxAgeSeconds", "1"));
             Files.writeString(config, "tables:\n  orders:\n    schema: \"" + schema + "\"\n",
-                    java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND);
             List<byte[]> records = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
                 records.add(WorkerHarness.change(i, Instant.now()));
@@ -75,17 +79,11 @@ class MetricsEndpointIT {
                 assertThat(get(base + "/health").statusCode()).isEqualTo(200);
 
                 // Wait until the records are uploaded and checkpointed, so every meter has a sample.
-                String scrape = "";
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                while (System.nanoTime() < deadline) {
-                    scrape = get(base + "/metrics").body();
-                    if (scrape.contains("lakehose_objects_written_total{kind=\"error\"") && value(scrape,
-                            "lakehose_rows_written_total{table=\"orders\"}") >= 60 && scrape.contains("lakehose_iterator_age_seconds{")
-                            && perShard(scrape, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum() >= 61) {
-                        break;
-                    }
-                    Thread.sleep(500);
-                }
+                String scrape = Await.until("every record uploaded and checkpointed, as /metrics shows",
+                        Duration.ofSeconds(90), Duration.ofMillis(500), () -> get(base + "/metrics").body(),
+                        s -> s.contains("lakehose_objects_written_total{kind=\"error\"") && value(s,
+                                "lakehose_rows_written_total{table=\"orders\"}") >= 60 && s.contains("lakehose_iterator_age_seconds{")
+                                && perShard(s, "lakehose_records_written_total").values().stream().mapToDouble(d -> d).sum() >= 61);
                 Set<String> exposed = new TreeSet<>();
                 for (String line : scrape.split("\n")) {
                     if (!line.startsWith("#") && !line.isBlank()) {
@@ -132,7 +130,7 @@ class MetricsEndpointIT {
 
     /** "stream/shard" -> value of every series of {@code name}; fails on a series without both labels. */
     private static Map<String, Double> perShard(String scrape, String name) {
-        Map<String, Double> values = new java.util.TreeMap<>();
+        Map<String, Double> values = new TreeMap<>();
         Matcher m = Pattern.compile("^" + name + "\\{([^}]*)} (\\S+)$", Pattern.MULTILINE).matcher(scrape);
         while (m.find()) {
             Matcher shard = Pattern.compile("shard=\"([^\"]+)\"").matcher(m.group(1));
@@ -159,18 +157,13 @@ class MetricsEndpointIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private void awaitStatus(String url, int status, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+    private void awaitStatus(String url, int status, Duration timeout) {
+        Await.until(url + " answers " + status, timeout, Duration.ofMillis(250), () -> {
             try {
-                if (get(url).statusCode() == status) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
+                return get(url).statusCode() == status;
+            } catch (IOException notYet) {
+                return false; // not listening yet
             }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(url + " did not answer " + status + " within " + timeout);
+        });
     }
 }

@@ -4,6 +4,7 @@ import io.lakehose.decode.SequenceNumber;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,9 +39,9 @@ class LakeLayoutTest {
     void errorDirectoryUsesTableReasonAndArrivalDay() {
         LakeLayout layout = new LakeLayout("cdc", LakeLayout.DEFAULT_TEMPLATE, "errors", "orders");
         long micros = Instant.parse("2024-11-25T23:59:59Z").toEpochMilli() * 1000;
-        assertThat(layout.errorDirectory(java.util.Optional.of("payments"), "invalid_json", micros))
+        assertThat(layout.errorDirectory(Optional.of("payments"), "invalid_json", micros))
                 .isEqualTo("errors/table=payments/reason=invalid_json/dt=2024-11-25");
-        assertThat(layout.errorDirectory(java.util.Optional.empty(), "invalid_json", micros))
+        assertThat(layout.errorDirectory(Optional.empty(), "invalid_json", micros))
                 .as("a record whose table is unknown: the configured table's error output")
                 .isEqualTo("errors/table=orders/reason=invalid_json/dt=2024-11-25");
         assertThat(layout.legacyDirectories("errors/table=payments/reason=invalid_json/dt=2024-11-25"))

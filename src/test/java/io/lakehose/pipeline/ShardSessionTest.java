@@ -1,5 +1,7 @@
 package io.lakehose.pipeline;
 
+import io.lakehose.decode.EventTimeBounds;
+import io.lakehose.testing.Await;
 import io.lakehose.testing.ForwardingStore;
 import io.lakehose.buffer.BufferLimits;
 import io.lakehose.buffer.MemoryBudget;
@@ -33,14 +35,17 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,7 +84,7 @@ class ShardSessionTest {
     }
 
     /** Records whose event time is in hour 09; all others are in hour 08. */
-    private java.util.Set<Long> hour9 = java.util.Set.of(1L, 4L);
+    private Set<Long> hour9 = Set.of(1L, 4L);
 
     /** A record of table t1 arriving at T0 + seq seconds, in hour 08 or 09 (see {@link #hour9}). */
     private SourceRecord record(long seq) {
@@ -105,7 +110,7 @@ class ShardSessionTest {
                 ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, "stream-1",
                         Map.of(".parquet", new ParquetTrimmer(ParquetSettings.defaults()), ".jsonl", new ErrorLinesTrimmer()),
                         1 << 30, Duration.ofMinutes(5)), spool,
-                new PipelineStats(), false, io.lakehose.decode.EventTimeBounds.DEFAULT);
+                new PipelineStats(), false, EventTimeBounds.DEFAULT);
     }
 
     private ShardSession session(PipelineContext ctx) {
@@ -139,11 +144,11 @@ class ShardSessionTest {
     @Test
     void crashAfterSomeUploadsThenReReadFromTheCheckpointDuplicatesNothing() {
         // Run 1: files close at 2 records; record 1 alone in hour 09 stays open; "crash" = the session is dropped.
-        hour9 = java.util.Set.of(1L);
+        hour9 = Set.of(1L);
         ShardSession first = session(context(new LocalDirectoryStore(lake), new BufferLimits(1 << 30, 2, Long.MAX_VALUE / 4)));
         first.process(records(1, 20), checkpointer);
         assertThat(checkpoints).isEmpty(); // record 1 is in the open hour-09 file
-        assertThat(rowsBySequence()).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(2, 19).boxed().toList());
+        assertThat(rowsBySequence()).containsExactlyElementsOf(LongStream.rangeClosed(2, 19).boxed().toList());
         first.leaseLost();
 
         // Run 2 re-reads everything with other file boundaries (a replay from TRIM_HORIZON).
@@ -211,11 +216,7 @@ class ShardSessionTest {
         assertThat(checkpoints).isEmpty();
 
         answer.complete(null); // S3 answers at last: everything durable, nothing waits
-        for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-             s.oldestPendingSinceMillis().isPresent() && System.nanoTime() < deadline; ) {
-            Thread.sleep(20); // a condition wait: both uploads finish on the uploader's threads
-        }
-        assertThat(s.oldestPendingSinceMillis()).isEmpty();
+        Await.until("both uploads done", Duration.ofSeconds(10), () -> s.oldestPendingSinceMillis().isEmpty());
         assertThat(ctx.stats().bufferedRecords.sum()).isZero();
     }
 
@@ -318,7 +319,7 @@ class ShardSessionTest {
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
 

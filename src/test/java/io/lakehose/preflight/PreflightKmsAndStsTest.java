@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 /**
  * The kms-key and assume-role checks against {@link FakeKms} and {@link FakeSts}: HAND-WRITTEN FAKES
@@ -66,8 +67,8 @@ class PreflightKmsAndStsTest {
         assertThat(kms.calls()).filteredOn(c -> ALLOWED.equals(c.keyId()))
                 .extracting(FakeKms.Call::target, FakeKms.Call::context)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("TrentService.GenerateDataKey", Map.of("lakehose-preflight", "probe")),
-                        org.assertj.core.groups.Tuple.tuple("TrentService.Decrypt", Map.of("lakehose-preflight", "probe")));
+                        tuple("TrentService.GenerateDataKey", Map.of("lakehose-preflight", "probe")),
+                        tuple("TrentService.Decrypt", Map.of("lakehose-preflight", "probe")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.lakehose.replay;
 
+import io.lakehose.testing.Await;
 import io.lakehose.testing.CommandRun;
 import static io.lakehose.testing.Await.join;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -26,9 +27,11 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -38,9 +41,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,6 +66,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * one-line errors.
  */
 class ReplayCommandTest {
+
+    /**
+     * Time let pass before and after taking the AT_TIMESTAMP instant: the test is that the
+     * instant falls between two batches' arrival times, which the emulator stamps with its own
+     * clock; the margin keeps the instant clear of both batches.
+     */
+    private static final long ARRIVAL_GAP_MILLIS = 1_500;
 
     private static LocalAwsStack stack;
 
@@ -136,9 +149,9 @@ class ReplayCommandTest {
             throws Exception {
         WorkerHarness h = new WorkerHarness(stack, "replay-live-at", 2);
         List<String> early = h.put(changes(0, 100));
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         Instant between = Instant.now();
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         List<String> late = h.put(changes(100, 100));
         List<String> put = new ArrayList<>(early);
         put.addAll(late);
@@ -155,14 +168,14 @@ class ReplayCommandTest {
                     "getRecords", () -> {
                         if (waited.compareAndSet(false, true)) {
                             Map<String, Long> seen = counters(h);
-                            awaitTrue("the worker renews its leases", () -> counters(h).entrySet().stream()
+                            Await.until("the worker renews its leases", Duration.ofSeconds(30), Duration.ofMillis(50), () -> counters(h).entrySet().stream()
                                     .allMatch(e -> e.getValue() > seen.get(e.getKey())));
                         }
                     });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Replay replay = new Replay(new LeaseTable(stack.dynamoDb().client(), h.application()),
-                    new StreamShards(slowStream, h.stream()), java.time.Duration.ofMillis(3000), Clock.systemUTC(),
+                    new StreamShards(slowStream, h.stream()), Duration.ofMillis(3000), Clock.systemUTC(),
                     new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
             replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
 
@@ -260,7 +273,7 @@ class ReplayCommandTest {
             assertThat(m.matches()).as("layout of %s", o.key()).isTrue();
             chains.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(o.key());
         }
-        chains.values().forEach(java.util.Collections::sort);
+        chains.values().forEach(Collections::sort);
         assertThat(chains).hasSize(2).allSatisfy((shard, keys) -> assertThat(keys).hasSizeGreaterThanOrEqualTo(3));
         String middleShard = chains.keySet().stream().findFirst().orElseThrow();
         String lastShard = chains.keySet().stream().skip(1).findFirst().orElseThrow();
@@ -315,9 +328,9 @@ class ReplayCommandTest {
     void atTimestampAndSequenceNumberTargetsReReadExactlyWhatFollows() throws Exception {
         WorkerHarness h = new WorkerHarness(stack, "replay-at", 2);
         List<String> early = h.put(changes(0, 100));
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         Instant between = Instant.now();
-        Thread.sleep(1_500);
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
         List<String> late = h.put(changes(100, 100));
         List<String> put = new ArrayList<>(early);
         put.addAll(late);
@@ -480,7 +493,7 @@ class ReplayCommandTest {
 
     private Replay replayWith(WorkerHarness h, DynamoDbAsyncClient dynamo, ByteArrayOutputStream err) {
         return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
-                java.time.Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
+                Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, UTF_8));
     }
 
@@ -502,16 +515,6 @@ class ReplayCommandTest {
         Map<String, Long> counters = new TreeMap<>();
         leases(h).forEach((shard, item) -> counters.put(shard, Long.parseLong(item.get("leaseCounter").n())));
         return counters;
-    }
-
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            io.lakehose.testing.Await.sleep(50);
-        }
     }
 
     private static List<byte[]> changes(int from, int count) {
@@ -578,19 +581,14 @@ class ReplayCommandTest {
         }
 
         void awaitCheckpoints(Map<String, String> expected, Consumer<Map<String, String>> onPoll,
-                java.util.function.BooleanSupplier also) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            Map<String, String> checkpoints = h.checkpoints();
-            onPoll.accept(checkpoints);
-            while (!(checkpoints.equals(expected) && also.getAsBoolean())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("checkpoints " + checkpoints + " not " + expected + " within 120 s; "
-                            + stats.summary());
-                }
-                Thread.sleep(100);
-                checkpoints = h.checkpoints();
-                onPoll.accept(checkpoints);
-            }
+                BooleanSupplier also) throws Exception {
+            AtomicReference<Map<String, String>> checkpoints = new AtomicReference<>();
+            Await.until(() -> "checkpoints " + checkpoints.get() + " not " + expected + "; " + stats.summary(),
+                    Duration.ofSeconds(120), Duration.ofMillis(100), () -> {
+                        checkpoints.set(h.checkpoints());
+                        onPoll.accept(checkpoints.get());
+                        return checkpoints.get().equals(expected) && also.getAsBoolean();
+                    });
         }
 
         @Override
@@ -615,7 +613,7 @@ class ReplayCommandTest {
         return CommandRun.of(all.toArray(String[]::new));
     }
 
-    private static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(CommandRun run, int exit) {
+    private static AbstractStringAssert<?> assertOneLineError(CommandRun run, int exit) {
         assertThat(run.exit).as(run.err).isEqualTo(exit);
         List<String> lines = run.errLines();
         assertThat(lines).as("stderr must be one line:%n%s", run.err).hasSize(1);

@@ -4,6 +4,7 @@ import io.lakehose.cli.Main;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.util.List;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -38,11 +39,11 @@ public final class CommandRun {
         return new CommandRun(exit, out.toString(UTF_8), err.toString(UTF_8));
     }
 
-    public java.util.List<String> outLines() {
+    public List<String> outLines() {
         return out.lines().toList();
     }
 
-    public java.util.List<String> errLines() {
+    public List<String> errLines() {
         return err.lines().toList();
     }
 

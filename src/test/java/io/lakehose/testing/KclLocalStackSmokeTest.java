@@ -209,12 +209,9 @@ class KclLocalStackSmokeTest {
             this.thread.start();
         }
 
-        void awaitRecords(int count, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (collector.total.get() < count && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(collector.total.get()).as("records received within " + timeout).isGreaterThanOrEqualTo(count);
+        void awaitRecords(int count, Duration timeout) {
+            Await.until(() -> count + " records received (" + collector.total.get() + " so far)", timeout, Await.POLL,
+                    () -> collector.total.get() >= count);
         }
 
         void awaitStopped(Duration timeout) throws InterruptedException {

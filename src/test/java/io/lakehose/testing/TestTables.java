@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 
 /** Source tables for backfill tests in DynamoDB Local: creation, bulk load, full Scan. */
 public final class TestTables {
@@ -81,7 +82,7 @@ public final class TestTables {
 
     /** Writes items {@code from..to-1} made by {@code items}, 25 per BatchWriteItem, 8 batches in flight. */
     public static void load(DynamoDbAsyncClient ddb, String table, long from, long to,
-                            java.util.function.LongFunction<Map<String, AttributeValue>> items) {
+                            LongFunction<Map<String, AttributeValue>> items) {
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
         List<WriteRequest> batch = new ArrayList<>();
         for (long n = from; n < to; n++) {

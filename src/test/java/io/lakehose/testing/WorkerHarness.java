@@ -3,8 +3,10 @@ package io.lakehose.testing;
 import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
+import io.lakehose.kcl.KinesisWorker;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -15,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -191,7 +195,7 @@ public final class WorkerHarness {
                 }
                 try {
                     stack.s3().client().getObject(b -> b.bucket(stack.s3().bucket()).key(o.key()), target);
-                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                } catch (NoSuchKeyException e) {
                     // Listed, then gone: S3Proxy's in-memory store can list an object that a
                     // concurrent write is replacing (seen once while polling a running worker).
                     // Lake objects are never deleted, so a later poll sees it.
@@ -216,8 +220,8 @@ public final class WorkerHarness {
     }
 
     /** Runs an in-process worker on another thread; the future holds its exit code. */
-    public static java.util.concurrent.CompletableFuture<Integer> runAsync(io.lakehose.kcl.KinesisWorker worker) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+    public static CompletableFuture<Integer> runAsync(KinesisWorker worker) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return worker.run();
             } catch (InterruptedException e) {
@@ -238,7 +242,7 @@ public final class WorkerHarness {
         } finally {
             if (dir != null) {
                 try (var files = Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 } catch (IOException ignored) {
                     // best effort: a temp directory
                 }

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,7 +38,7 @@ public final class LocalStackMain {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "lakehose-local-logback.xml");
         }
-        boolean demo = java.util.Arrays.asList(args).contains("--demo");
+        boolean demo = Arrays.asList(args).contains("--demo");
         int bufferSeconds = 10;
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--buffer-seconds")) {

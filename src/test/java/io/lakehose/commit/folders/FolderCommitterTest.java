@@ -9,6 +9,7 @@ import io.lakehose.decode.SequenceNumber;
 import io.lakehose.errorout.ErrorLinesTrimmer;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.LocalDirectoryStore;
+import io.lakehose.sink.ObjectStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -46,7 +49,7 @@ class FolderCommitterTest {
         return committer(new LocalDirectoryStore(lake));
     }
 
-    private static LakeCommitter committer(io.lakehose.sink.ObjectStore store) {
+    private static LakeCommitter committer(ObjectStore store) {
         ErrorLinesTrimmer lines = new ErrorLinesTrimmer();
         return new FolderCommitter(store, STREAM, Map.of(".jsonl", lines), 1 << 20, Duration.ofMinutes(1));
     }
@@ -151,10 +154,10 @@ class FolderCommitterTest {
         CompletableFuture<Committed> queued = shard.commit(file(3, 4));
         shard.abandon();
         store.complete(NAMES.key(DIR, SequenceNumber.of(1), ".jsonl"));
-        Throwable refused = queued.handle((ok, err) -> err instanceof java.util.concurrent.CompletionException
+        Throwable refused = queued.handle((ok, err) -> err instanceof CompletionException
                 ? err.getCause() : err).get(5, TimeUnit.SECONDS);
         assertThat(refused).as("cancelled or refused as lease lost")
-                .isInstanceOfAny(java.util.concurrent.CancellationException.class, LeaseLostException.class);
+                .isInstanceOfAny(CancellationException.class, LeaseLostException.class);
         assertThat(store.puts).doesNotContainKey(NAMES.key(DIR, SequenceNumber.of(3), ".jsonl"));
         assertThat(first).isDone();
     }

@@ -4,12 +4,14 @@ import io.lakehose.buffer.SealedFile;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.StoredObject;
+import io.lakehose.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -97,14 +100,17 @@ class UploaderTest {
         upload(uploader, "a/1", 128 * 1024, CompletableFuture.completedFuture(null));
         upload(uploader, "b/1", 128 * 1024, CompletableFuture.completedFuture(null));
 
+        AtomicReference<Thread> caller = new AtomicReference<>();
         CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
+            caller.set(Thread.currentThread());
             try {
                 upload(uploader, "c/1", 128 * 1024, CompletableFuture.completedFuture(null));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(300);
+        Await.until("the third upload blocks in the uploader", Duration.ofSeconds(10),
+                () -> caller.get() != null && Await.isBlockedIn(caller.get(), Uploader.class));
         assertThat(third).as("blocked while 256 KiB are in flight").isNotDone();
         assertThat(store.started).hasValue(2);
 

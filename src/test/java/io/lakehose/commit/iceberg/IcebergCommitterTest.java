@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -334,7 +335,7 @@ class IcebergCommitterTest {
             Table t = catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), table));
             try (var tasks = t.newScan().planFiles()) {
                 tasks.forEach(task -> referenced.add(task.file().location()));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new AssertionError(e);
             }
         }

@@ -24,9 +24,13 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * Plays the part of DynamoDB's "Kinesis Data Streams for DynamoDB" integration on the local
@@ -37,6 +41,10 @@ public final class DynamoStreamsBridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DynamoStreamsBridge.class);
     private static final JsonFactory JSON = new JsonFactory();
+    /** Pause when no shard had anything new: the bridge polls the stream as the real integration does. */
+    private static final long IDLE_PAUSE_MILLIS = 200;
+    /** Pause after a failed poll (an emulator busy or restarting) before the next try. */
+    private static final long RETRY_PAUSE_MILLIS = 1000;
 
     private final DynamoDbStreamsClient streams;
     private final KinesisClient kinesis;
@@ -45,7 +53,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
     private final String kinesisStream;
     private final String region;
     private final Map<String, String> iterators = new HashMap<>();
-    private final java.util.Set<String> finishedShards = new java.util.HashSet<>();
+    private final Set<String> finishedShards = new HashSet<>();
     private final AtomicLong forwarded = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
@@ -99,7 +107,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
                     any |= poll(e.getKey(), e.getValue());
                 }
                 if (!any) {
-                    Thread.sleep(200);
+                    Thread.sleep(IDLE_PAUSE_MILLIS);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -107,7 +115,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
                 if (running) {
                     LOG.warn("bridge: {}; retrying", e.toString());
                     try {
-                        Thread.sleep(1000);
+                        Thread.sleep(RETRY_PAUSE_MILLIS);
                     } catch (InterruptedException ie) {
                         return;
                     }
@@ -170,7 +178,7 @@ public final class DynamoStreamsBridge implements AutoCloseable {
     }
 
     private static String partitionKey(Map<String, AttributeValue> keys) {
-        return Integer.toHexString(new String(itemJson(keys), java.nio.charset.StandardCharsets.UTF_8).hashCode());
+        return Integer.toHexString(new String(itemJson(keys), UTF_8).hashCode());
     }
 
     /** One DynamoDB Streams record as the JSON the Kinesis integration writes. */

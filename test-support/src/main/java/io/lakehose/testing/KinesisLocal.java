@@ -71,6 +71,12 @@ public final class KinesisLocal implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration ACTIVE_TIMEOUT = Duration.ofSeconds(30);
     private static final int START_ATTEMPTS = 3;
+    /** Polls of the state of a stream (cheap, and a stream turns ACTIVE after {@link #TRANSITION}). */
+    private static final Duration ACTIVE_POLL = Duration.ofMillis(10);
+    /** Polls of the health check while Node starts (it must answer within {@link #START_TIMEOUT}). */
+    private static final long HEALTH_POLL_MILLIS = 25;
+    /** Backoff before putting the records the emulator failed again, times the attempt: retrying is the point. */
+    private static final long RETRY_BACKOFF_MILLIS = 50;
 
     private final Process process;
     private final Thread killOnExit;
@@ -207,18 +213,9 @@ public final class KinesisLocal implements AutoCloseable {
 
     /** Waits (polling every 10 ms, at most 30 s) until the stream's status is ACTIVE. */
     public void awaitActive(String name) {
-        long deadline = System.nanoTime() + ACTIVE_TIMEOUT.toNanos();
-        while (true) {
-            StreamStatus status = join(client.describeStreamSummary(b -> b.streamName(name)))
-                    .streamDescriptionSummary().streamStatus();
-            if (status == StreamStatus.ACTIVE) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stream " + name + " still " + status + " after " + ACTIVE_TIMEOUT);
-            }
-            sleep(10);
-        }
+        Await.until("stream " + name + " ACTIVE", ACTIVE_TIMEOUT, ACTIVE_POLL,
+                () -> join(client.describeStreamSummary(b -> b.streamName(name))).streamDescriptionSummary().streamStatus(),
+                status -> status == StreamStatus.ACTIVE);
     }
 
     /**
@@ -265,7 +262,7 @@ public final class KinesisLocal implements AutoCloseable {
             }
             pending = failed;
             if (!pending.isEmpty()) {
-                sleep(50L * attempt);
+                sleep(RETRY_BACKOFF_MILLIS * attempt);
             }
         }
         return List.of(out);
@@ -312,7 +309,8 @@ public final class KinesisLocal implements AutoCloseable {
             if (healthy(health)) {
                 return;
             }
-            sleep(25);
+            // Not Await.until: a timeout must be an IllegalStateException, which startOnce cleans up after.
+            sleep(HEALTH_POLL_MILLIS);
         }
         throw new IllegalStateException("kinesis-local did not answer " + health + " within " + START_TIMEOUT
                 + "; output:\n" + tail(log));

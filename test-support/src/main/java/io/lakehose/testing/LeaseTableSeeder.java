@@ -1,7 +1,7 @@
 package io.lakehose.testing;
 
 import static io.lakehose.testing.Await.join;
-import static io.lakehose.testing.Await.sleep;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -116,14 +116,9 @@ public final class LeaseTableSeeder {
         } catch (ResourceInUseException exists) {
             // created earlier (by us or by KCL); KCL's schema is the same
         }
-        for (int i = 0; i < 300; i++) {
-            TableStatus status = join(dynamoDb.describeTable(b -> b.tableName(tableName))).table().tableStatus();
-            if (status == TableStatus.ACTIVE) {
-                return;
-            }
-            sleep(10);
-        }
-        throw new IllegalStateException("lease table " + tableName + " not ACTIVE after 3 s");
+        Await.until("lease table " + tableName + " ACTIVE", Duration.ofSeconds(10), Duration.ofMillis(10),
+                () -> join(dynamoDb.describeTable(b -> b.tableName(tableName))).table().tableStatus(),
+                status -> status == TableStatus.ACTIVE);
     }
 
     private static List<Shard> listShards(KinesisAsyncClient kinesis, String streamName) {

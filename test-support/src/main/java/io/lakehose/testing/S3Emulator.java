@@ -1,6 +1,7 @@
 package io.lakehose.testing;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -35,6 +36,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3Emulator implements AutoCloseable {
 
     private static final String BUCKET = "lakehose-test";
+    /** S3Proxy starts in about 50 ms; a machine under load gets far more. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final S3Proxy proxy;
     private final URI endpoint;
@@ -58,17 +61,17 @@ public final class S3Emulator implements AutoCloseable {
         S3Client client = null;
         try {
             proxy.start();
-            while (!"STARTED".equals(proxy.getState())) {
+            Await.until("S3Proxy started", START_TIMEOUT, Duration.ofMillis(5), () -> {
                 if ("FAILED".equals(proxy.getState())) {
                     throw new IllegalStateException("S3Proxy failed to start");
                 }
-                Thread.sleep(5);
-            }
+                return "STARTED".equals(proxy.getState());
+            });
             URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
             client = EmulatorAccess.configure(S3Client.builder(), endpoint).forcePathStyle(true).build();
             client.createBucket(b -> b.bucket(BUCKET));
             return new S3Emulator(proxy, endpoint, client);
-        } catch (Exception e) {
+        } catch (Exception | AssertionError e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -102,7 +105,7 @@ public final class S3Emulator implements AutoCloseable {
         stopQuietly(proxy, null);
     }
 
-    private static void stopQuietly(S3Proxy proxy, Exception primary) {
+    private static void stopQuietly(S3Proxy proxy, Throwable primary) {
         try {
             proxy.stop();
         } catch (Exception e) {
