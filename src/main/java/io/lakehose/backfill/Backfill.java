@@ -3,7 +3,7 @@ package io.lakehose.backfill;
 import com.google.common.util.concurrent.RateLimiter;
 import io.lakehose.aws.AwsCredentials;
 import io.lakehose.config.LakehoseConfig;
-import io.lakehose.config.LakehoseConfig.BackfillSource;
+import io.lakehose.config.BackfillSource;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.encode.SchemaConfigException;
@@ -174,7 +174,7 @@ public final class Backfill {
         RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (t, attribute) -> { });
         return new BackfillContext(store, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
                 p.runId(), p.snapshotMicros(), spoolDir, ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
-                ErrorLineWriter.factory(config.errorGzip()), config.limits().maxBytes(), progress, stats);
+                ErrorLineWriter.factory(config.lake().errorGzip()), config.buffer().limits().maxBytes(), progress, stats);
     }
 
     /** Runs the units on a pool, printing the progress line; the first failure stops the others. */

@@ -86,8 +86,8 @@ final class ExportBackfill {
         S3AsyncClientBuilder b = S3AsyncClient.builder()
                 .region(Region.of(config.backfill().region()))
                 .credentialsProvider(AwsCredentials.provider(config.backfill().role()))
-                .forcePathStyle(config.s3PathStyle());
-        config.s3Endpoint().ifPresent(b::endpointOverride);
+                .forcePathStyle(config.s3().pathStyle());
+        config.s3().endpoint().ifPresent(b::endpointOverride);
         return b.build();
     }
 }

@@ -1,7 +1,7 @@
 package io.lakehose.cli;
 
+import io.lakehose.config.KinesisSettings;
 import io.lakehose.config.ConfigException;
-import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 
@@ -31,8 +31,8 @@ final class ConfigFiles {
     static LakehoseConfig loadWithStream(Path file, String command) throws ConfigException {
         LakehoseConfig cfg = load(file);
         if (cfg.kinesis().stream().isBlank()) {
-            throw new UserError(ConfigKeys.KINESIS_STREAM.path() + " is required by " + command + " (or set "
-                    + ConfigKeys.KINESIS_STREAM.envName() + ")");
+            throw new UserError(KinesisSettings.STREAM.path() + " is required by " + command + " (or set "
+                    + KinesisSettings.STREAM.envName() + ")");
         }
         return cfg;
     }

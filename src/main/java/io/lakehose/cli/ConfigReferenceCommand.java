@@ -1,5 +1,6 @@
 package io.lakehose.cli;
 
+import io.lakehose.config.BufferConfig;
 import io.lakehose.config.ConfigKey;
 import io.lakehose.config.ConfigKeys;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ final class ConfigReferenceCommand implements Runnable {
         System.out.println("|---|---|---|---|");
         for (ConfigKey<?> k : ConfigKeys.ALL) {
             String def = k.def() == null ? "(required)" : k.def().isEmpty() ? "(empty)" : "`" + k.def() + "`";
-            if (k == ConfigKeys.BUFFER_SPOOL_DIR) {
+            if (k == BufferConfig.SPOOL_DIR) {
                 def = "`$TMPDIR/lakehose-spool`";
             }
             System.out.println("| `" + k.path() + "` | " + def + " | `" + k.envName() + "` | " + k.doc() + " |");

@@ -1,7 +1,7 @@
 package io.lakehose.cli;
 
+import io.lakehose.config.LakeConfig;
 import io.lakehose.config.ConfigException;
-import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.FileConverter;
@@ -68,7 +68,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private LakehoseConfig loadConfig() throws ConfigException {
-        return ConfigFiles.load(config, Map.of(ConfigKeys.LAKE_URI.path(), output));
+        return ConfigFiles.load(config, Map.of(LakeConfig.URI.path(), output));
     }
 
     private InputStream openInput() throws IOException {

@@ -34,7 +34,7 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
             return new LakeWriterSetup(new LocalDirectoryStore(dir), spool, true);
         }
         LakehoseConfig.S3Target s3 = (LakehoseConfig.S3Target) config.target();
-        Path spool = processSpool(config.spoolDir());
+        Path spool = processSpool(config.buffer().spoolDir());
         S3ObjectStore store = s3Metrics == null ? new S3ObjectStore(config.s3Settings(s3.bucket()))
                 : new S3ObjectStore(config.s3Settings(s3.bucket()), s3Metrics);
         return new LakeWriterSetup(store, spool, true);

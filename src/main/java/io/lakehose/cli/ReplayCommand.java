@@ -1,5 +1,6 @@
 package io.lakehose.cli;
 
+import io.lakehose.config.KinesisSettings;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.replay.LeaseTable;
 import io.lakehose.replay.Replay;
@@ -58,7 +59,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "replay");
-        LakehoseConfig.KinesisSettings k = cfg.kinesis();
+        KinesisSettings k = cfg.kinesis();
         try (KinesisAsyncClient kinesis = StreamClientBuilders.kinesis(k).build();
              DynamoDbAsyncClient dynamo = StreamClientBuilders.leaseTable(k).build()) {
             Replay replay = new Replay(new LeaseTable(dynamo, k.applicationName()), new StreamShards(kinesis, k.stream()),

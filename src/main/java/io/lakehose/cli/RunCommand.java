@@ -45,15 +45,15 @@ final class RunCommand implements Callable<Integer> {
             ctx.committer().bindTo(registry);
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
-                 AutoCloseable http = cfg.httpPort() == 0 ? () -> { }
-                         : new HttpEndpoints(cfg.httpPort(), registry, worker::health, worker::readiness)) {
+                 AutoCloseable http = cfg.http().port() == 0 ? () -> { }
+                         : new HttpEndpoints(cfg.http().port(), registry, worker::health, worker::readiness)) {
                 StopSignals.onStop(worker::shutdown);
                 int code = worker.run();
                 LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines
                 return code;
             }
         } catch (BindException e) {
-            throw new UserError("http.port " + cfg.httpPort() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
+            throw new UserError("http.port " + cfg.http().port() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
         } finally {
             setup.cleanUp();
         }

@@ -1,76 +1,51 @@
 package io.lakehose.config;
 
 import io.lakehose.aws.AssumedRole;
-import io.lakehose.buffer.BufferLimits;
 import io.lakehose.commit.iceberg.IcebergSettings;
-import io.lakehose.decode.EventTimeBounds;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
-import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3Settings;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
-/** The validated configuration. Built only by {@link ConfigLoader}. */
+/**
+ * The validated configuration, one record per concern (each section's keys live in its own file;
+ * {@link ConfigKeys#SECTIONS} lists them). Built only by {@link ConfigLoader}.
+ *
+ * @param tableSchemas typed schema file per DynamoDB table ({@value ConfigKeys#TABLES_SECTION})
+ */
 public record LakehoseConfig(
-        LakeTarget target,
-        LakeLayout layout,
-        boolean errorGzip,
-        String s3Region,
-        Optional<URI> s3Endpoint,
-        boolean s3PathStyle,
-        Optional<KmsKeyId> kmsKey,
-        long multipartThresholdBytes,
-        long partSizeBytes,
-        int s3MaxAttempts,
-        S3Settings.Timeouts s3Timeouts,
-        boolean s3ChecksumWhenRequired,
-        BufferLimits limits,
-        long memoryCapBytes,
-        long maxUploadBytesInFlight,
-        Path spoolDir,
-        ParquetSettings parquet,
-        Map<String, Path> tableSchemas,
-        KinesisSettings kinesis,
-        int httpPort,
-        Duration uploadStuckAfter,
-        Optional<AssumedRole> s3Role,
-        Optional<URI> stsEndpoint,
-        BackfillSource backfill,
-        Optional<URI> kmsEndpoint,
-        ConfigKeys.LakeFormat format,
+        LakeConfig lake,
+        InputConfig input,
         IcebergSettings iceberg,
-        EventTimeBounds eventTimeBounds) {
+        S3Config s3,
+        BufferConfig buffer,
+        ParquetSettings parquet,
+        KinesisSettings kinesis,
+        BackfillSource backfill,
+        HttpConfig http,
+        Map<String, Path> tableSchemas) {
 
-    /**
-     * Where `backfill` reads from (see the backfill.* keys).
-     *
-     * @param role role assumed to read the table and its export, if any
-     */
-    public record BackfillSource(String region, Optional<URI> endpoint, Optional<AssumedRole> role,
-                                 int maxAttempts) {
+    public LakehoseConfig {
+        tableSchemas = Map.copyOf(tableSchemas);
     }
 
-    /**
-     * The worker's stream side (see the kinesis.* keys).
-     *
-     * @param initialPosition TRIM_HORIZON, LATEST or AT_TIMESTAMP=instant
-     */
-    public record KinesisSettings(String stream, String region, Optional<URI> endpoint, Optional<URI> leaseTableEndpoint,
-                                  String applicationName, String initialPosition, ConfigKeys.Retrieval retrieval,
-                                  int maxRecords, long idleTimeBetweenReadsMillis, long failoverTimeMillis,
-                                  long shardSyncIntervalMillis, Duration checkpointInterval,
-                                  Duration shutdownBudget, boolean cloudWatchMetrics) {
+    /** Where the lake is (lake.uri). */
+    public LakeTarget target() {
+        return lake.target();
+    }
+
+    /** How the lake is laid out (lake.*). */
+    public LakeLayout layout() {
+        return lake.layout();
     }
 
     /** S3 settings for a bucket (the lake's, unless another is given). */
     public S3Settings s3Settings(String bucket) {
-        return new S3Settings(bucket, s3Region, s3Endpoint, s3PathStyle, kmsKey, multipartThresholdBytes,
-                partSizeBytes, s3MaxAttempts, s3ChecksumWhenRequired, s3Role, s3Timeouts);
+        return s3.settings(bucket);
     }
 
     /** Where the lake is: an S3 bucket and prefix, or a local directory. */

@@ -11,6 +11,10 @@ import java.util.stream.Collectors;
 /** Value parsers that say exactly what is allowed when they reject a value. */
 final class Parsers {
 
+    static final long KIB = 1024;
+    static final long MIB = 1024 * KIB;
+    static final long GIB = 1024 * MIB;
+
     private Parsers() {
     }
 
@@ -106,6 +110,29 @@ final class Parsers {
                         .collect(Collectors.joining(", "));
                 throw new IllegalArgumentException("'" + s + "' is not one of: " + allowed);
             }
+        };
+    }
+
+    /** Empty, or an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>). */
+    static Function<String, String> roleArn() {
+        return s -> {
+            String t = s.trim();
+            if (!t.isEmpty() && !t.matches("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+")) {
+                throw new IllegalArgumentException("'" + t + "' is not an IAM role ARN "
+                        + "(arn:aws:iam::123456789012:role/name)");
+            }
+            return t;
+        };
+    }
+
+    /** Empty, or an http:// or https:// URL. */
+    static Function<String, String> url() {
+        return s -> {
+            String t = s.trim();
+            if (!t.isEmpty() && !t.startsWith("http://") && !t.startsWith("https://")) {
+                throw new IllegalArgumentException("'" + s + "' is not an http:// or https:// URL");
+            }
+            return t;
         };
     }
 

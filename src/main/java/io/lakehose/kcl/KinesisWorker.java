@@ -1,5 +1,6 @@
 package io.lakehose.kcl;
 
+import io.lakehose.config.KinesisSettings;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.ShardPipeline;
@@ -43,7 +44,7 @@ public final class KinesisWorker {
 
     /** Runs until stopped; returns the process exit code (0 after a clean stop, 1 after a failure). */
     public int run() throws InterruptedException {
-        LakehoseConfig.KinesisSettings k = config.kinesis();
+        KinesisSettings k = config.kinesis();
         Duration budget = k.shutdownBudget();
         try (SchedulerFactory.Clients clients = SchedulerFactory.Clients.create(k)) {
             Scheduler scheduler = SchedulerFactory.create(k, clients,

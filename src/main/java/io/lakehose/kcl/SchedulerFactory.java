@@ -1,7 +1,7 @@
 package io.lakehose.kcl;
 
 import io.lakehose.config.ConfigKeys;
-import io.lakehose.config.LakehoseConfig.KinesisSettings;
+import io.lakehose.config.KinesisSettings;
 import software.amazon.awssdk.arns.Arn;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;

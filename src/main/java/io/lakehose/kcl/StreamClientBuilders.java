@@ -1,6 +1,6 @@
 package io.lakehose.kcl;
 
-import io.lakehose.config.LakehoseConfig.KinesisSettings;
+import io.lakehose.config.KinesisSettings;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;

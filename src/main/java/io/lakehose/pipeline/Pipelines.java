@@ -51,8 +51,8 @@ public final class Pipelines {
 
     /** The folder layout's committer on {@code store}. */
     public static FolderCommitter folders(LakehoseConfig config, ObjectStore store) {
-        return new FolderCommitter(store, streamScope(config), trimmers(config), config.maxUploadBytesInFlight(),
-                config.uploadStuckAfter(), config.layout()::legacyDirectories);
+        return new FolderCommitter(store, streamScope(config), trimmers(config), config.buffer().maxUploadBytesInFlight(),
+                config.http().uploadStuckAfter(), config.layout()::legacyDirectories);
     }
 
     /**
@@ -60,7 +60,7 @@ public final class Pipelines {
      * tables (whose error output is still the folder layout's on {@code store}).
      */
     public static LakeCommitter committer(LakehoseConfig config, ObjectStore store) throws ConfigException {
-        if (config.format() == ConfigKeys.LakeFormat.FOLDERS) {
+        if (config.lake().format() == ConfigKeys.LakeFormat.FOLDERS) {
             return folders(config, store);
         }
         String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
@@ -84,13 +84,13 @@ public final class Pipelines {
         return new PipelineContext(
                 config.layout(),
                 ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
-                ErrorLineWriter.factory(config.errorGzip()),
-                config.limits(),
-                new MemoryBudget(config.memoryCapBytes()),
+                ErrorLineWriter.factory(config.lake().errorGzip()),
+                config.buffer().limits(),
+                new MemoryBudget(config.buffer().memoryCapBytes()),
                 committer,
                 spoolDir,
                 stats,
                 arrivalFromEventTime,
-                config.eventTimeBounds());
+                config.input().eventTimeBounds());
     }
 }

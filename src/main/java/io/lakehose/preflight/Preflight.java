@@ -2,7 +2,7 @@ package io.lakehose.preflight;
 
 import io.lakehose.aws.AssumedRole;
 import io.lakehose.config.LakehoseConfig;
-import io.lakehose.config.LakehoseConfig.KinesisSettings;
+import io.lakehose.config.KinesisSettings;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3Settings;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -68,8 +68,8 @@ public final class Preflight {
         }
         AwsCredentialsProvider writer = credentials;
         String principal = Policies.TASK_ROLE;
-        if (cfg.s3Role().isPresent()) {
-            AssumedRole role = cfg.s3Role().get();
+        if (cfg.s3().role().isPresent()) {
+            AssumedRole role = cfg.s3().role().get();
             AssumeRoleCheck.Outcome assumed;
             try (StsClient sts = configure(StsClient.builder(), role.region(), role.stsEndpoint(), credentials).build()) {
                 assumed = new AssumeRoleCheck(sts, role).run();
@@ -86,12 +86,12 @@ public final class Preflight {
         } else {
             results.add(CheckResult.skip(AssumeRoleCheck.NAME, "no s3.roleArn: the lake is written with lakehose's own role"));
         }
-        if (cfg.kmsKey().isPresent()) {
-            KmsKeyId key = cfg.kmsKey().get();
-            try (KmsClient kms = configure(KmsClient.builder(), KmsKeyCheck.region(key, cfg.s3Region()), cfg.kmsEndpoint(),
+        if (cfg.s3().kmsKey().isPresent()) {
+            KmsKeyId key = cfg.s3().kmsKey().get();
+            try (KmsClient kms = configure(KmsClient.builder(), KmsKeyCheck.region(key, cfg.s3().region()), cfg.s3().kmsEndpoint(),
                     writer).build()) {
                 String writerArn = principal;
-                results.add(guarded(KmsKeyCheck.NAME, () -> new KmsKeyCheck(kms, key, cfg.s3Region(), writerArn).run()));
+                results.add(guarded(KmsKeyCheck.NAME, () -> new KmsKeyCheck(kms, key, cfg.s3().region(), writerArn).run()));
             }
         } else {
             results.add(CheckResult.skip(KmsKeyCheck.NAME, "no s3.kmsKeyId: objects are sent without SSE-KMS headers "

@@ -1,7 +1,7 @@
 package io.lakehose.cli;
 
+import io.lakehose.config.HttpConfig;
 import io.lakehose.config.ConfigKey;
-import io.lakehose.config.ConfigKeys;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.Dockerfile;
 import io.lakehose.testing.LocalAwsStack;
@@ -56,9 +56,9 @@ class ContainerCommandIT {
         assertThat(docker.single("STOPSIGNAL")).isEqualTo("SIGTERM");
         String healthUrl = healthCheckUrl(docker);
         Matcher port = ENV_REF.matcher(healthUrl);
-        assertThat(port.find() && port.group(1).equals(ConfigKeys.HTTP_PORT.envName())).as(healthUrl).isTrue();
+        assertThat(port.find() && port.group(1).equals(HttpConfig.PORT.envName())).as(healthUrl).isTrue();
         assertThat(port.group(2)).as("the health check's default port is the jar's and the exposed one")
-                .isEqualTo(ConfigKeys.HTTP_PORT.def()).isEqualTo(docker.single("EXPOSE"));
+                .isEqualTo(HttpConfig.PORT.def()).isEqualTo(docker.single("EXPOSE"));
 
         List<String> command = hostCommand(docker);
         Path workdir = Files.createDirectories(tmp.resolve("workdir"));

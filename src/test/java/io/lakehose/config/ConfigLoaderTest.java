@@ -27,9 +27,9 @@ class ConfigLoaderTest {
     void theShippedExampleLoads() throws Exception {
         LakehoseConfig c = ConfigLoader.load(Path.of("config/lakehose.example.yaml"), Map.of(), Map.of());
         assertThat(c.target()).isEqualTo(new LakehoseConfig.S3Target("my-data-lake-bucket", "cdc"));
-        assertThat(c.kmsKey()).isPresent();
-        assertThat(c.limits().maxBytes()).isEqualTo(128L * 1024 * 1024);
-        assertThat(c.limits().maxAgeMicros()).isEqualTo(300_000_000L);
+        assertThat(c.s3().kmsKey()).isPresent();
+        assertThat(c.buffer().limits().maxBytes()).isEqualTo(128L * 1024 * 1024);
+        assertThat(c.buffer().limits().maxAgeMicros()).isEqualTo(300_000_000L);
         assertThat(c.parquet().compression()).isEqualTo(Compression.ZSTD);
         assertThat(c.tableSchemas()).containsKey("example-ddb-table");
         assertThat(c.layout().partitionDirectory("t", 0)).isEqualTo("cdc/table=t/dt=1970-01-01/hour=00");
@@ -39,8 +39,8 @@ class ConfigLoaderTest {
     void defaultsNeedOnlyTheLakeUri() throws Exception {
         LakehoseConfig c = ConfigLoader.load(null, Map.of(), Map.of("lake.uri", "/tmp/lake"));
         assertThat(c.target()).isEqualTo(new LakehoseConfig.LocalTarget(Path.of("/tmp/lake")));
-        assertThat(c.kmsKey()).isEmpty();
-        assertThat(c.memoryCapBytes()).isEqualTo(512L * 1024 * 1024);
+        assertThat(c.s3().kmsKey()).isEmpty();
+        assertThat(c.buffer().memoryCapBytes()).isEqualTo(512L * 1024 * 1024);
     }
 
     @Test
@@ -50,9 +50,9 @@ class ConfigLoaderTest {
                 Map.of("LAKEHOSE_BUFFER_MAX_AGE_SECONDS", "30", "LAKEHOSE_LAKE_URI", "s3://env/x",
                         "LAKEHOSE_S3_KMS_KEY_ID", "alias/lake"),
                 Map.of("lake.uri", "s3://cli/y"));
-        assertThat(c.limits().maxAgeMicros()).isEqualTo(30_000_000L);
+        assertThat(c.buffer().limits().maxAgeMicros()).isEqualTo(30_000_000L);
         assertThat(c.target()).isEqualTo(new LakehoseConfig.S3Target("cli", "y"));
-        assertThat(c.kmsKey().orElseThrow().value()).isEqualTo("alias/lake");
+        assertThat(c.s3().kmsKey().orElseThrow().value()).isEqualTo("alias/lake");
         assertThat(c.parquet().compression()).isEqualTo(Compression.SNAPPY);
     }
 
@@ -105,10 +105,10 @@ class ConfigLoaderTest {
     void sizesAcceptUnitsAndEnvNamesFollowTheKeyPath() throws Exception {
         LakehoseConfig c = ConfigLoader.load(null, Map.of(),
                 Map.of("lake.uri", "/tmp/x", "buffer.maxBytes", "64MiB", "buffer.memoryCapBytes", "2GiB"));
-        assertThat(c.limits().maxBytes()).isEqualTo(64L << 20);
-        assertThat(c.memoryCapBytes()).isEqualTo(2L << 30);
-        assertThat(ConfigKeys.BUFFER_MAX_AGE_SECONDS.envName()).isEqualTo("LAKEHOSE_BUFFER_MAX_AGE_SECONDS");
-        assertThat(ConfigKeys.S3_KMS_KEY_ID.envName()).isEqualTo("LAKEHOSE_S3_KMS_KEY_ID");
+        assertThat(c.buffer().limits().maxBytes()).isEqualTo(64L << 20);
+        assertThat(c.buffer().memoryCapBytes()).isEqualTo(2L << 30);
+        assertThat(BufferConfig.MAX_AGE_SECONDS.envName()).isEqualTo("LAKEHOSE_BUFFER_MAX_AGE_SECONDS");
+        assertThat(S3Config.KMS_KEY_ID.envName()).isEqualTo("LAKEHOSE_S3_KMS_KEY_ID");
     }
 
     @Test

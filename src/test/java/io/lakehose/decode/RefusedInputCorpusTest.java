@@ -91,7 +91,7 @@ class RefusedInputCorpusTest {
         LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
                 "lake.uri", "s3://lake/cdc", "input.earliestEventTime", "2024-01-01T00:00:00Z",
                 "input.maxEventTimeAheadSeconds", "0"));
-        ChangeRecordDecoder strict = new ChangeRecordDecoder(false, cfg.eventTimeBounds());
+        ChangeRecordDecoder strict = new ChangeRecordDecoder(false, cfg.input().eventTimeBounds());
         long before = Instant.parse("2023-12-31T23:59:59Z").toEpochMilli();
         long ahead = System.currentTimeMillis() + 60_000;
         for (long millis : new long[] {before, ahead}) {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakehose.cli.Main;
-import io.lakehose.config.ConfigKeys;
+import io.lakehose.config.LakeConfig;
+import io.lakehose.config.BufferConfig;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.ChangeRecordDecoder;
@@ -134,8 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seconds, --threads, --input-mb and --sizes must be positive, --warmup not negative");
         }
         LakehoseConfig cfg = ConfigLoader.load(config, Map.of(), Map.of(
-                ConfigKeys.LAKE_URI.path(), System.getProperty("java.io.tmpdir"),
-                ConfigKeys.BUFFER_MAX_AGE_SECONDS.path(), "86400"));
+                LakeConfig.URI.path(), System.getProperty("java.io.tmpdir"),
+                BufferConfig.MAX_AGE_SECONDS.path(), "86400"));
         String codec = cfg.parquet().compression().name().toLowerCase(Locale.ROOT);
 
         printHeader(cfg);
@@ -396,7 +397,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Parquet %s level %d, row group %d MiB, page %d KiB, memory cap %d MiB; "
                         + "%.1f s per measurement after %.1f s warm-up; all-cores runs use %d threads%n",
                 cfg.parquet().compression().name().toLowerCase(Locale.ROOT), cfg.parquet().zstdLevel(),
-                cfg.parquet().rowGroupBytes() >> 20, cfg.parquet().pageBytes() >> 10, cfg.memoryCapBytes() >> 20,
+                cfg.parquet().rowGroupBytes() >> 20, cfg.parquet().pageBytes() >> 10, cfg.buffer().memoryCapBytes() >> 20,
                 seconds, warmup, threads);
         out.println("MB = 10^6 bytes of input JSON. MB/s = by the wall clock; MB/CPU-s = per second of CPU used by "
                 + "the whole JVM (GC and JIT included),");

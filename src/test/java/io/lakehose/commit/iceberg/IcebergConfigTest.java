@@ -39,7 +39,7 @@ class IcebergConfigTest {
                   region: eu-west-1
                 """.formatted(KEY));
         LakehoseConfig cfg = ConfigLoader.load(file, Map.of(), Map.of());
-        assertThat(cfg.format()).isEqualTo(ConfigKeys.LakeFormat.ICEBERG);
+        assertThat(cfg.lake().format()).isEqualTo(ConfigKeys.LakeFormat.ICEBERG);
         assertThat(cfg.iceberg().catalogProperties()).containsEntry("type", "glue")
                 .containsEntry("warehouse", "s3://lake/warehouse");
         assertThat(cfg.iceberg().namespace()).isEqualTo("cdc");
