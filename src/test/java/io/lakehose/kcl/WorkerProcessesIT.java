@@ -221,6 +221,7 @@ class WorkerProcessesIT {
         assertThat(lake.errorCodes()).containsOnly("invalid_json", "not_a_cdc_record", "not_an_object");
         assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
         assertNoProcessorExceptions();
+        assertThat(WorkerProcess.assertAuditClean(JAR, yaml, tmp)).contains("0 overlaps, 0 gaps");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -286,6 +287,7 @@ class WorkerProcessesIT {
         assertExactlyOnce("rows", done.rows, put);
         assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
         assertNoProcessorExceptions();
+        assertThat(WorkerProcess.assertAuditClean(JAR, yaml2, tmp)).contains("0 overlaps, 0 gaps");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -338,6 +340,7 @@ class WorkerProcessesIT {
         assertExactlyOnce("rows", lake.rows, put);
         assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
         assertNoProcessorExceptions();
+        assertThat(WorkerProcess.assertAuditClean(JAR, yaml, tmp)).contains("0 overlaps, 0 gaps");
     }
 
     // ---------------------------------------------------------------------------------------------

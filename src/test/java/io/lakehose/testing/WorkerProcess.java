@@ -84,7 +84,7 @@ public final class WorkerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, HEAP, "-jar", jar.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(java, HEAP, "-jar", jar.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -97,6 +97,25 @@ public final class WorkerProcess implements AutoCloseable {
             return new WorkerProcess(name, pb.start(), log, spool, System.nanoTime());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + java, e);
+        }
+    }
+
+    /**
+     * Runs the jar's {@code audit --config config} (the operator's check that no record is stored
+     * twice and none is missing up to the checkpoints) and fails unless it exits 0 within a
+     * minute; returns its report.
+     */
+    public static String assertAuditClean(Path jar, Path config, Path dir) {
+        WorkerProcess audit = startCommand(jar, dir, "audit-" + config.getFileName() + "-" + System.nanoTime(), "audit",
+                "--config", config.toAbsolutePath().toString());
+        try {
+            int exit = audit.waitFor(Duration.ofSeconds(60));
+            if (exit != 0) {
+                throw new AssertionError("audit of " + config + " exited " + exit + ":\n" + audit.logText());
+            }
+            return audit.logText();
+        } finally {
+            audit.close();
         }
     }
 
