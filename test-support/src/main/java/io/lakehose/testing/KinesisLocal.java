@@ -58,7 +58,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  *       gets a free port too, because kinesis-mock always opens it.</li>
  *   <li>Node's output goes to a temporary log file, quoted in the exception when start fails.
  *       {@code KINESIS_LOCAL_LOG_LEVEL} (environment) overrides the log level (default WARN).</li>
- *   <li>Always close it: a shutdown hook kills the process too, but only on an orderly JVM exit.</li>
+ *   <li>Always close it: a shutdown hook kills the process and deletes its log too, but only on
+ *       an orderly JVM exit.</li>
  * </ul>
  */
 public final class KinesisLocal implements AutoCloseable {
@@ -159,7 +160,11 @@ public final class KinesisLocal implements AutoCloseable {
             throw new IllegalStateException("cannot run Node (" + nodeExecutable() + ") for kinesis-local: "
                     + e.getMessage() + "; install Node 20 and " + INSTALL_HINT, e);
         }
-        Thread killOnExit = new Thread(() -> kill(process), "kinesis-local-kill");
+        // Also on an exit without close() (a test run stopped midway): no process, no log left behind.
+        Thread killOnExit = new Thread(() -> {
+            kill(process);
+            deleteQuietly(log);
+        }, "kinesis-local-kill");
         Runtime.getRuntime().addShutdownHook(killOnExit);
         URI endpoint = URI.create("http://127.0.0.1:" + plainPort);
         try {
