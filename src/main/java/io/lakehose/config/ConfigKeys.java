@@ -26,7 +26,7 @@ public final class ConfigKeys {
     public enum Retrieval { POLLING, FANOUT }
 
     /** Which adapter of the commit port writes the data (docs/design.md, "Commit protocol"). */
-    public enum LakeFormat { FOLDERS, ICEBERG }
+    public enum LakeFormat { FOLDERS, ICEBERG, BOTH }
 
     /**
      * Iceberg catalog properties, passed to Iceberg's CatalogUtil unchanged: the YAML mapping

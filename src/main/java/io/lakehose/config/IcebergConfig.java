@@ -4,6 +4,7 @@ import io.lakehose.commit.iceberg.IcebergSettings;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static io.lakehose.config.Parsers.choice;
@@ -29,9 +30,10 @@ public final class IcebergConfig {
 
     static final Section<IcebergSettings> SECTION = new Section<>("iceberg",
             List.of(CATALOG_NAME, NAMESPACE, COMMIT_SECONDS, PARTITION_BY), v -> {
-                if (v.get(LakeConfig.FORMAT) == ConfigKeys.LakeFormat.ICEBERG
+                if (v.get(LakeConfig.FORMAT) != ConfigKeys.LakeFormat.FOLDERS
                         && !v.catalog().containsKey("type") && !v.catalog().containsKey("catalog-impl")) {
-                    v.problem(ConfigKeys.ICEBERG_CATALOG_SECTION + ".type: lake.format is iceberg but no catalog is "
+                    v.problem(ConfigKeys.ICEBERG_CATALOG_SECTION + ".type: lake.format is " + v.get(LakeConfig.FORMAT)
+                            .name().toLowerCase(Locale.ROOT) + " but no catalog is "
                             + "configured (iceberg.catalog: {type: glue|rest|jdbc, warehouse: ..., ...}; environment "
                             + ConfigKeys.ICEBERG_CATALOG_ENV + "=type=jdbc,uri=...)");
                 }

@@ -35,7 +35,8 @@ public record LakeConfig(LakehoseConfig.LakeTarget target, LakeLayout layout, bo
     public static final ConfigKey<ConfigKeys.LakeFormat> FORMAT = new ConfigKey<>("lake.format", "folders",
             oneOf(ConfigKeys.LakeFormat.class),
             "folders: Hive-style Parquet objects under lake.uri; iceberg: change-log tables <iceberg.namespace>."
-                    + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket).");
+                    + "<table>_changes in the catalog of iceberg.catalog (error output stays files under lake.uri's bucket); "
+                    + "both: folders and tables at once, each record once in each (a migration).");
 
     static final Section<LakeConfig> SECTION = new Section<>("lake",
             List.of(URI, PATH_TEMPLATE, ERROR_PREFIX, ERROR_GZIP, TABLE, FORMAT), v -> {

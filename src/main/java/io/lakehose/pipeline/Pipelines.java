@@ -2,13 +2,13 @@ package io.lakehose.pipeline;
 
 import io.lakehose.buffer.MemoryBudget;
 import io.lakehose.commit.FileTrimmer;
+import io.lakehose.commit.BothCommitter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.folders.FolderCommitter;
 import io.lakehose.commit.iceberg.IcebergCatalogs;
 import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.config.ConfigException;
-import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.ParquetTrimmer;
@@ -56,13 +56,18 @@ public final class Pipelines {
     }
 
     /**
-     * The committer {@code lake.format} chooses: the folder layout on {@code store}, or Iceberg
-     * tables (whose error output is still the folder layout's on {@code store}).
+     * The committer {@code lake.format} chooses: the folder layout on {@code store}, Iceberg
+     * tables (whose error output is still the folder layout's on {@code store}), or both.
      */
     public static LakeCommitter committer(LakehoseConfig config, ObjectStore store) throws ConfigException {
-        if (config.lake().format() == ConfigKeys.LakeFormat.FOLDERS) {
-            return folders(config, store);
-        }
+        return switch (config.lake().format()) {
+            case FOLDERS -> folders(config, store);
+            case ICEBERG -> tables(config, store);
+            case BOTH -> new BothCommitter(folders(config, store), tables(config, store));
+        };
+    }
+
+    private static LakeCommitter tables(LakehoseConfig config, ObjectStore store) throws ConfigException {
         String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
         IcebergSettings iceberg = config.iceberg();
         Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),

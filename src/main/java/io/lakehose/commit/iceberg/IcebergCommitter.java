@@ -434,6 +434,21 @@ public final class IcebergCommitter implements LakeCommitter {
         return next;
     }
 
+    /**
+     * {@code file}, or its rows after {@code mark} (a record the table holds is never uploaded
+     * again: with {@code lake.format: both} the other adapter may be behind); empty when the mark
+     * covers it all.
+     */
+    Optional<SealedFile> rowsNotIn(SealedFile file, Optional<SequenceNumber> mark) {
+        if (mark.isPresent() && file.last().compareTo(mark.get()) <= 0) {
+            return Optional.empty();
+        }
+        if (mark.isEmpty() || file.first().compareTo(mark.get()) > 0) {
+            return Optional.of(file);
+        }
+        return rowsAfter(file, mark);
+    }
+
     private Optional<SealedFile> rowsAfter(SealedFile file, Optional<SequenceNumber> mark) {
         if (mark.isEmpty()) {
             return Optional.of(file);

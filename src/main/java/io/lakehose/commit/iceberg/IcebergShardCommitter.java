@@ -80,7 +80,14 @@ final class IcebergShardCommitter implements ShardCommitter {
             outstanding.add(done);
             return done;
         }
-        PendingFile pending = parent.upload(this, table.get(), file);
+        Optional<SealedFile> rows = parent.rowsNotIn(file, seen(table.get()).get());
+        if (rows.isEmpty() || rows.get() != file) {
+            file.deleteSpoolFile();
+        }
+        if (rows.isEmpty()) {
+            return CompletableFuture.completedFuture(Committed.NOTHING_NEW);
+        }
+        PendingFile pending = parent.upload(this, table.get(), rows.get());
         open.add(pending);
         outstanding.add(pending.done());
         return pending.done();

@@ -1,5 +1,8 @@
 package io.lakehose.commit.iceberg;
 
+import io.lakehose.commit.BothCommitter;
+import io.lakehose.commit.LakeCommitter;
+import io.lakehose.config.ConfigKeys.LakeFormat;
 import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
@@ -12,6 +15,7 @@ import io.lakehose.pipeline.Pipelines;
 import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3ObjectStore;
+import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.FaultyJdbc;
 import io.lakehose.testing.S3EmulatorExtension;
@@ -116,14 +120,24 @@ class IcebergCommitterTest {
     /** A worker: its own catalog and committer over the shared catalog file and bucket. */
     private final class Worker implements AutoCloseable {
         final IcebergCommitter committer;
+        final LakeCommitter lake;
         final PipelineContext ctx;
         final S3ObjectStore store;
 
         Worker(String name, int maxRecords) throws Exception {
-            this(name, maxRecords, false, IcebergCommitter.giveUpAfter(Duration.ofHours(1)));
+            this(name, maxRecords, false, IcebergCommitter.giveUpAfter(Duration.ofHours(1)), LakeFormat.ICEBERG);
+        }
+
+        Worker(String name, int maxRecords, LakeFormat format) throws Exception {
+            this(name, maxRecords, false, IcebergCommitter.giveUpAfter(Duration.ofHours(1)), format);
         }
 
         Worker(String name, int maxRecords, boolean faultyCatalog, Duration giveUpAfter) throws Exception {
+            this(name, maxRecords, faultyCatalog, giveUpAfter, LakeFormat.ICEBERG);
+        }
+
+        Worker(String name, int maxRecords, boolean faultyCatalog, Duration giveUpAfter, LakeFormat format)
+                throws Exception {
             LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
                     "lake.uri", "s3://" + s3.bucket() + "/lake",
                     "kinesis.stream", "orders-cdc",
@@ -135,16 +149,22 @@ class IcebergCommitterTest {
             committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", catalogProperties(faultyCatalog), null),
                     settings, cfg.layout(), "orders-cdc", Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()),
                     giveUpAfter);
-            ctx = Pipelines.context(cfg, committer, Files.createDirectories(tmp.resolve(name)), RowEncoders.envelopeOnly(),
+            lake = switch (format) {
+                case ICEBERG -> committer;
+                case FOLDERS -> Pipelines.folders(cfg, store);
+                case BOTH -> new BothCommitter(Pipelines.folders(cfg, store), committer);
+            };
+            ctx = Pipelines.context(cfg, lake, Files.createDirectories(tmp.resolve(name)), RowEncoders.envelopeOnly(),
                     new PipelineStats(), false);
         }
 
         ShardPipeline shard(String shardId) {
-            return new ShardPipeline(shardId, ctx, committer.openShard(shardId, true));
+            return new ShardPipeline(shardId, ctx, lake.openShard(shardId, true));
         }
 
         @Override
         public void close() {
+            lake.close();
             committer.close();
         }
     }
@@ -326,6 +346,70 @@ class IcebergCommitterTest {
         assertThat(catalog.tableExists(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"))
                 ? rows(catalog, "orders_changes") : List.of()).isEmpty();
         assertNoOrphans(catalog);
+    }
+
+    /**
+     * A migration (lake.format both): the folder lake holds records 1..120 of a shard before the
+     * tables exist; a worker writing both re-reads 1..200. The folders get only 121..200 (their
+     * fence cuts what they hold), the tables get all of 1..200: every record once in each. Then
+     * the reverse: the tables ahead of the folders.
+     */
+    @Test
+    void bothFormatsHoldEveryRecordOnceEachWhicheverIsAhead() throws Exception {
+        String shard = "shardId-000000000021";
+        try (Worker before = new Worker("folders-only", 25, LakeFormat.FOLDERS)) {
+            ShardPipeline p = before.shard(shard);
+            for (long s = 1; s <= 120; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+        }
+        try (Worker both = new Worker("both", 30, LakeFormat.BOTH)) {
+            ShardPipeline p = both.shard(shard);
+            for (long s = 1; s <= 200; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+        }
+        // The tables ahead now: a tables-only worker adds 201..260, then both re-read 150..300.
+        try (Worker tablesOnly = new Worker("tables-only", 30, LakeFormat.ICEBERG)) {
+            ShardPipeline p = tablesOnly.shard(shard);
+            for (long s = 201; s <= 260; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+        }
+        try (Worker both = new Worker("both-again", 30, LakeFormat.BOTH)) {
+            ShardPipeline p = both.shard(shard);
+            for (long s = 150; s <= 300; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+        }
+        Catalog catalog = catalog();
+        List<String> tableRows = new ArrayList<>(rows(catalog, "orders_changes"));
+        tableRows.addAll(rows(catalog, "payments_v2_changes"));
+        Set<String> all = expected(shard, 1, 300, false);
+        all.addAll(expected(shard, 1, 300, true));
+        assertThat(tableRows.stream().filter(r -> r.startsWith(shard + "/")).toList()).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(all);
+        assertThat(folderRows(shard)).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    /** "shard/sequence" of every row of {@code shard} in the folder lake (under lake/), read by DuckDB. */
+    private List<String> folderRows(String shard) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("folder-lake"));
+        for (S3Object o : s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket()).prefix("lake/")).contents()) {
+            if (o.key().contains("~" + shard + "~") && o.key().endsWith(".parquet")) {
+                Path target = dir.resolve(o.key());
+                Files.createDirectories(target.getParent());
+                s3.client().getObject(b -> b.bucket(s3.bucket()).key(o.key()), target);
+            }
+        }
+        try (DuckDbLake db = DuckDbLake.open()) {
+            return db.query("SELECT shard_id || '/' || sequence_number AS r FROM " + DuckDbLake.lake(dir))
+                    .stream().map(m -> (String) m.get("r")).toList();
+        }
     }
 
     /** No data file in the warehouse that no table references (refused files were deleted). */
