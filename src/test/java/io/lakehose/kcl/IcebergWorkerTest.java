@@ -7,8 +7,11 @@ import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
+import io.lakehose.testing.DeployedMetrics;
 import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.WorkerHarness;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -32,6 +35,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -84,6 +89,8 @@ class IcebergWorkerTest {
         try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, false);
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            ctx.committer().bindTo(registry); // as `run` does
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
             Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
@@ -92,6 +99,11 @@ class IcebergWorkerTest {
             assertThat(h.checkpoints()).as("checkpoints at the last record, after the commits").isEqualTo(last);
             worker.shutdown();
             assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            // The Iceberg series the dashboard and the alert rules use are served (MetricsEndpointIT: the others).
+            Set<String> iceberg = new TreeSet<>(DeployedMetrics.used());
+            iceberg.removeIf(m -> !m.startsWith(DeployedMetrics.ICEBERG_PREFIX));
+            assertThat(iceberg).isNotEmpty();
+            assertThat(DeployedMetrics.exposed(registry.scrape())).containsAll(iceberg);
         }
 
         Map<String, String> props = new HashMap<>();
