@@ -5,6 +5,7 @@ import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.FileConverter;
+import io.lakehose.pipeline.LineBatches;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
@@ -53,7 +54,7 @@ final class ConvertCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (in) {
             PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, true);
-            new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(in);
+            new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(new LineBatches(in, 0));
         } finally {
             setup.cleanUp();
         }
