@@ -67,7 +67,12 @@ public final class InputBatches implements BatchSource, Closeable {
         } catch (InputRefusedException e) {
             throw new InputRefusedException(e.getMessage() + ": refused, nothing of it converted" + before());
         }
-        records = FileRecords.of(content, next);
+        try {
+            records = FileRecords.of(content, next, file.name());
+        } catch (IOException e) {
+            close();
+            throw new IOException("cannot read " + file.name() + before(), e);
+        }
         recordsOfFile = 0;
         return true;
     }
