@@ -12,6 +12,7 @@ import io.lakehose.pipeline.FileConverter;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,9 +30,10 @@ import java.util.concurrent.Callable;
                         + "file's number in input order from the second file on; arrival time is the event time."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|DIR|-",
-            description = "A file; a directory (every file under it, recursively, in name order); "
-                    + "'-' reads standard input. GZIP is recognised by its magic bytes.")
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|DIR|s3://bucket/prefix|-",
+            description = "A file; a directory (every file under it, recursively, in name order); every object "
+                    + "under an S3 prefix, in key order (read with the s3.* settings); '-' reads standard input. "
+                    + "GZIP is recognised by its magic bytes.")
     String input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR|s3://bucket/prefix",
@@ -54,7 +56,7 @@ final class ConvertCommand implements Callable<Integer> {
         LakehoseConfig cfg = loadConfig();
         PipelineStats stats = new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
-        try (InputSet inputs = resolve(input); InputBatches batches = new InputBatches(inputs)) {
+        try (InputSet inputs = resolve(input, cfg); InputBatches batches = new InputBatches(inputs)) {
             LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
             long start = System.nanoTime();
             try {
@@ -81,9 +83,9 @@ final class ConvertCommand implements Callable<Integer> {
         return ConfigFiles.load(config, Map.of(ConfigKeys.LAKE_URI.path(), output));
     }
 
-    private static InputSet resolve(String spec) {
+    private static InputSet resolve(String spec, LakehoseConfig cfg) {
         try {
-            return InputSet.local(spec);
+            return InputSet.resolve(spec, bucket -> new S3ObjectStore(cfg.s3Settings(bucket)));
         } catch (InputRefusedException e) {
             throw new UserError(e.getMessage());
         }

@@ -1,5 +1,7 @@
 package io.lakehose.input;
 
+import io.lakehose.sink.S3ObjectStore;
+
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,11 +11,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * What {@code convert --input} names, as files in input order: a file; a directory, every regular
- * file under it (recursively) in name order; or standard input. Name order is the order of the
+ * file under it (recursively) in name order; every object under an S3 prefix, in key order
+ * ({@link S3Inputs}); or standard input. Name order is the order of the
  * relative paths' UTF-8 bytes, which is S3's key order: a local copy of an archive and the archive
  * in S3 are read in the same order, so their records get the same sequence numbers.
  *
@@ -25,6 +29,15 @@ public record InputSet(String origin, List<InputFile> files, Runnable release) i
     /** The order of S3 keys: by UTF-8 bytes, unsigned. */
     static final Comparator<String> KEY_ORDER = (a, b) ->
             Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+    /**
+     * {@code s3://bucket/prefix}, {@code -} (standard input), a file or a directory.
+     *
+     * @param stores the S3 store for a bucket (the lake's client settings: s3.endpoint, region, role)
+     */
+    public static InputSet resolve(String spec, Function<String, S3ObjectStore> stores) throws InputRefusedException {
+        return spec.startsWith("s3://") ? S3Inputs.resolve(spec, stores) : local(spec);
+    }
 
     /** {@code -} (standard input), a file or a directory. */
     public static InputSet local(String spec) throws InputRefusedException {
