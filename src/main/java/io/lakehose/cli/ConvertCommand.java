@@ -60,7 +60,8 @@ final class ConvertCommand implements Callable<Integer> {
             LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
             long start = System.nanoTime();
             try {
-                PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, true);
+                PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, setup.store()),
+                    setup.spoolDir(), encoders, stats, true);
                 new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());

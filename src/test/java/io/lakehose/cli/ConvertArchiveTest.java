@@ -112,6 +112,20 @@ class ConvertArchiveTest {
     }
 
     @Test
+    void objectsAreScopedLocalEvenWithTheServicesConfiguration(@TempDir Path dir) throws Exception {
+        Path file = Files.write(dir.resolve("object"),
+                new FirehoseArchive().add(H08, "a", 20, Delimiter.NONE, true).objects().get(0).bytes());
+        Path config = Files.writeString(dir.resolve("service.yaml"), "kinesis:\n  stream: orders-cdc\n");
+        Path lake = dir.resolve("lake");
+
+        CommandRun run = convert(file, lake, "--config", config.toString());
+
+        assertThat(run.exit).as(run.err).isZero();
+        assertThat(DuckDbLake.parquetFiles(lake)).isNotEmpty()
+                .allSatisfy(f -> assertThat(f.getFileName().toString()).startsWith("local~local~"));
+    }
+
+    @Test
     void fiftyConcatenatedRecordsAreFiftyRows(@TempDir Path dir) throws Exception {
         FirehoseArchive archive = new FirehoseArchive().add(H08, "a", 50, Delimiter.NONE, false);
         Path file = Files.write(dir.resolve("firehose-object"), archive.objects().get(0).bytes());
