@@ -40,6 +40,7 @@ final class ConcatenatedJson implements BatchSource {
     private static final JsonFactory SPLITTER = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
             .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES) // names are skipped, not kept: no symbol table
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(Integer.MAX_VALUE)
                     .maxNumberLength(Integer.MAX_VALUE)
@@ -90,22 +91,24 @@ final class ConcatenatedJson implements BatchSource {
         JsonParser parser = SPLITTER.createParser(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
         try {
             long[] first = nextValue(parser, in);
-            if (first == null) {
-                return Optional.empty();
+            if (first != null && followedOnItsLineByAnObject(in, first[1]) && !in.readLimitReached()) {
+                in.unlimitedReads();
+                return Optional.of(new ConcatenatedJson(in, parser, file, name, first));
             }
-            long after = first[1];
-            int c;
-            while (((c = in.byteAt(after)) == ' ' || c == '\t') && after < PROBE_BYTES) {
-                after++;
-            }
-            if (c != '{' || in.readLimitReached()) {
-                return Optional.empty();
-            }
-            in.unlimitedReads();
-            return Optional.of(new ConcatenatedJson(in, parser, file, name, first));
         } catch (JsonProcessingException e) {
-            return Optional.empty();
+            // a broken first record: read as lines, where it is one error record
         }
+        parser.close(); // leaves the stream open (no AUTO_CLOSE_SOURCE) for reading it as lines
+        return Optional.empty();
+    }
+
+    private static boolean followedOnItsLineByAnObject(RetainingInputStream in, long end) throws IOException {
+        long at = end;
+        int c;
+        while (((c = in.byteAt(at)) == ' ' || c == '\t') && at < PROBE_BYTES) {
+            at++;
+        }
+        return c == '{';
     }
 
     @Override
@@ -139,8 +142,10 @@ final class ConcatenatedJson implements BatchSource {
                 cutUpTo = value[1];
             }
         } catch (JsonProcessingException e) {
-            rest = new Rest(firstNonBlank(cutUpTo), e.getOriginalMessage().lines().findFirst().orElse("")
-                    + (e.getLocation() == null ? "" : " at byte " + e.getLocation().getCharOffset()));
+            rest = new Rest(firstNonBlank(cutUpTo), reason(e));
+        }
+        if (ended || rest != null) {
+            parser.close();
         }
         if (count == 0) {
             return rest != null ? nextPieces() : null;
@@ -204,6 +209,13 @@ final class ConcatenatedJson implements BatchSource {
         RecordBatch b = new RecordBatch(file, nextPosition, data, relativeStarts, relativeEnds, count, unreadable);
         nextPosition += count;
         return b;
+    }
+
+    /** The parser's complaint, its first line only (it may quote input), and where it was. */
+    private static String reason(JsonProcessingException e) {
+        String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName()
+                : e.getOriginalMessage().lines().findFirst().orElse("");
+        return message + (e.getLocation() == null ? "" : " at byte " + e.getLocation().getCharOffset());
     }
 
     private long firstNonBlank(long offset) throws IOException {
