@@ -82,8 +82,6 @@ public final class InputBatches implements BatchSource, Closeable {
         RecordBatch b;
         try {
             b = records.next();
-        } catch (InputRefusedException e) {
-            throw e;
         } catch (IOException e) {
             throw new IOException("cannot read " + file.name() + " after its first " + recordsOfFile + " records"
                     + before(), e);

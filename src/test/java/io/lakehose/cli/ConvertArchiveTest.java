@@ -6,8 +6,11 @@ import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.FirehoseArchive;
 import io.lakehose.testing.FirehoseArchive.Delimiter;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
@@ -272,21 +276,23 @@ class ConvertArchiveTest {
         assertThat(DuckDbLake.files(lake, "")).isEmpty();
     }
 
-    @Test
-    void aTruncatedGzipStopsTheRunNamingTheFile(@TempDir Path dir) throws Exception {
-        byte[] whole = new FirehoseArchive().add(H08, "a", 5_000, Delimiter.NEWLINE, true).objects().get(0).bytes();
+    @ParameterizedTest
+    @EnumSource(Delimiter.class)
+    void aTruncatedGzipStopsTheRunNamingTheFile(Delimiter delimiter, @TempDir Path dir) throws Exception {
+        byte[] whole = new FirehoseArchive().add(H08, "a", 5_000, delimiter, true).objects().get(0).bytes();
         Path file = Files.write(dir.resolve("cut.gz"), Arrays.copyOf(whole, whole.length / 2));
 
         CommandRun run = convert(file, dir.resolve("lake"));
 
-        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.exit).as("an I/O failure, not error records").isEqualTo(1);
         assertOneLineError(run.err).contains("cannot read " + file, "Unexpected end of ZLIB input stream");
+        assertThat(dir.resolve("lake/errors")).doesNotExist();
     }
 
     // ---------------------------------------------------------------- helpers
 
     private static CommandRun convert(Path input, Path lake, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("convert", "--input", input.toString(), "--output",
+        List<String> args = new ArrayList<>(List.of("convert", "--input", input.toString(), "--output",
                 lake.toString(), "--threads", "2"));
         args.addAll(List.of(extra));
         return CommandRun.of(args.toArray(String[]::new));
@@ -317,7 +323,7 @@ class ConvertArchiveTest {
         return counts;
     }
 
-    static org.assertj.core.api.AbstractStringAssert<?> assertOneLineError(String err) {
+    static AbstractStringAssert<?> assertOneLineError(String err) {
         String trimmed = err.strip();
         assertThat(trimmed.split("\\R")).as("stderr must be one line:%n%s", err).hasSize(1);
         return assertThat(trimmed).startsWith("error:").doesNotContain("at io.", "\tat ", "Exception");

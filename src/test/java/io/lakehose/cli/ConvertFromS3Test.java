@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -76,7 +77,7 @@ class ConvertFromS3Test {
     @Test
     void anObjectThatIsNeitherJsonNorGzipIsRefusedByItsUri(@TempDir Path dir) throws Exception {
         new FirehoseArchive().add(H07, "a", 10, Delimiter.NONE, true)
-                .addRaw("2024/11/25/08/notes.pdf", "%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))
+                .addRaw("2024/11/25/08/notes.pdf", "%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n".getBytes(StandardCharsets.ISO_8859_1))
                 .putTo(s3.client(), s3.bucket(), "refused/");
         Path lake = dir.resolve("lake");
 
