@@ -4,30 +4,36 @@ import io.lakehose.config.LakeConfig;
 import io.lakehose.config.ConfigException;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
+import io.lakehose.input.FileRead;
+import io.lakehose.input.InputBatches;
+import io.lakehose.input.InputRefusedException;
+import io.lakehose.input.InputSet;
 import io.lakehose.pipeline.FileConverter;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
+import io.lakehose.sink.S3ObjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Files of change records in, a lake out: the service's pipeline without Kinesis (docs/design.md, "Interfaces"). */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a file of DynamoDB change records (one JSON record per line, the format of "
-                + "DynamoDB's Kinesis integration) into the partitioned Parquet lake.",
-                "Shard id is 'local', sequence numbers are line numbers, arrival time is the event time."})
+        description = {"Convert files of DynamoDB change records (the JSON of DynamoDB's Kinesis integration, one "
+                + "record per line or concatenated as Firehose writes them, plain or GZIP) into the partitioned "
+                + "Parquet lake.",
+                "Shard id is 'local'; sequence numbers are positions (line or record numbers), prefixed by the "
+                        + "file's number in input order from the second file on; arrival time is the event time."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
-            description = "Input file of JSON lines; '-' reads standard input.")
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|DIR|s3://bucket/prefix|-",
+            description = "A file; a directory (every file under it, recursively, in name order); every object "
+                    + "under an S3 prefix, in key order (read with the s3.* settings); '-' reads standard input. "
+                    + "GZIP is recognised by its magic bytes.")
     String input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR|s3://bucket/prefix",
@@ -37,10 +43,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration (optional).")
     Path config;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). "
+            + "Converting the same input again into the same lake adds nothing only with the same N.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--show", description = "After converting, list the objects written and their record counts.")
+    @Option(names = "--show", description = "After converting, list the files read and the objects written, "
+            + "with their record counts.")
     boolean show;
 
     @Override
@@ -48,21 +56,26 @@ final class ConvertCommand implements Callable<Integer> {
         LakehoseConfig cfg = loadConfig();
         PipelineStats stats = new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
-        InputStream in = openInput();
-        LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
-        long start = System.nanoTime();
-        try (in) {
-            PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, true);
-            new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(in);
-        } finally {
-            setup.cleanUp();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("converted %s -> %s: %s in %.2f s (%.1f MB/s)%n", input, cfg.target(), stats.summary(),
-                seconds, stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
-        if (show) {
-            System.out.println("objects written under " + cfg.target() + " (records each):");
-            stats.storedObjects.forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
+        try (InputSet inputs = resolve(input, cfg); InputBatches batches = new InputBatches(inputs)) {
+            LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
+            long start = System.nanoTime();
+            try {
+                PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, setup.store()),
+                    setup.spoolDir(), encoders, stats, true);
+                new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(batches);
+            } catch (InputRefusedException e) {
+                throw new UserError(e.getMessage());
+            } finally {
+                setup.cleanUp();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("converted %s -> %s: %s in %.2f s (%.1f MB/s)%n", inputs.describe(), cfg.target(),
+                    stats.summary(), seconds, stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
+            if (show) {
+                showFilesRead(inputs, batches.filesRead());
+                System.out.println("objects written under " + cfg.target() + " (records each):");
+                stats.storedObjects.forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
+            }
         }
         return 0;
     }
@@ -71,17 +84,24 @@ final class ConvertCommand implements Callable<Integer> {
         return ConfigFiles.load(config, Map.of(LakeConfig.URI.path(), output));
     }
 
-    private InputStream openInput() throws IOException {
-        if (input.equals("-")) {
-            return System.in;
+    private static InputSet resolve(String spec, LakehoseConfig cfg) {
+        try {
+            return InputSet.resolve(spec, bucket -> new S3ObjectStore(cfg.s3Settings(bucket)));
+        } catch (InputRefusedException e) {
+            throw new UserError(e.getMessage());
         }
-        Path p = Path.of(input);
-        if (!Files.exists(p)) {
-            throw new UserError("input file " + input + " does not exist");
+    }
+
+    /** One line per file: its number (the prefix of its sequence numbers), name, how it was read, records. */
+    private static void showFilesRead(InputSet inputs, List<FileRead> files) {
+        System.out.println("files read under " + inputs.origin() + " (number, name, format, records):");
+        for (FileRead f : files) {
+            System.out.printf("  %d  %s  %s%s  %,d%n", f.number(), shortName(inputs, f), f.gzip() ? "gzip, " : "",
+                    f.format(), f.records());
         }
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new UserError("input file " + input + " is not a readable file");
-        }
-        return new BufferedInputStream(Files.newInputStream(p), 1 << 20);
+    }
+
+    private static String shortName(InputSet inputs, FileRead f) {
+        return inputs.shortName(inputs.files().get(f.number()));
     }
 }

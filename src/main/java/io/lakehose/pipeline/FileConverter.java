@@ -1,10 +1,10 @@
 package io.lakehose.pipeline;
 
-import io.lakehose.decode.SequenceNumber;
+import io.lakehose.decode.DecodeException;
+import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SourceRecord;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -14,15 +14,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code convert}'s engine: one reader thread cuts the input into line batches and deals them
- * round-robin to N workers, each running its own {@link ShardPipeline} (shard id "local",
- * sequence number = line number). Workers never share buffers, so all cores encode in parallel;
- * batch i always goes to worker i mod N, so the same input and N give the same files.
+ * {@code convert}'s engine: one reader thread takes batches of records from a {@link BatchSource}
+ * and deals them round-robin to N workers, each running its own {@link ShardPipeline} (shard id
+ * "local", sequence numbers from {@link InputPositions}). Workers never share buffers, so all
+ * cores encode in parallel; batch i always goes to worker i mod N, so the same input and N give
+ * the same files.
  */
 public final class FileConverter {
 
-    private static final int BATCH_BYTES = 4 * 1024 * 1024;
-    private static final LineBatchReader.Batch END = new LineBatchReader.Batch(-1, 0, new byte[0], new int[0], new int[0], 0);
+    private static final RecordBatch END = new RecordBatch(0, 1, new byte[0], new int[0], new int[0], 0, null);
 
     private final PipelineContext ctx;
     private final int threads;
@@ -40,12 +40,17 @@ public final class FileConverter {
         this.errorArrivalMicros = errorArrivalMicros;
     }
 
-    /** Converts every line; returns when every file is stored, or throws the first failure. */
-    public void convert(InputStream in) throws IOException, InterruptedException, ExecutionException {
-        List<BlockingQueue<LineBatchReader.Batch>> queues = new ArrayList<>();
+    /**
+     * Converts every record; returns when every file is stored, or throws the first failure. When
+     * reading the input fails, everything read before the failure is still committed before the
+     * failure is thrown: the lake then holds a prefix of the input, which a second run with the
+     * same input and thread count continues without duplicating it.
+     */
+    public void convert(BatchSource source) throws IOException, InterruptedException, ExecutionException {
+        List<BlockingQueue<RecordBatch>> queues = new ArrayList<>();
         List<CompletableFuture<Void>> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            BlockingQueue<LineBatchReader.Batch> q = new ArrayBlockingQueue<>(2);
+            BlockingQueue<RecordBatch> q = new ArrayBlockingQueue<>(2);
             queues.add(q);
             ShardPipeline pipeline = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, false));
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -54,14 +59,17 @@ public final class FileConverter {
             t.start();
             workers.add(done);
         }
-        LineBatchReader reader = new LineBatchReader(in, BATCH_BYTES);
+        Exception readFailure = null;
         try {
-            for (LineBatchReader.Batch b; (b = reader.next()) != null; ) {
-                BlockingQueue<LineBatchReader.Batch> q = queues.get((int) (b.index() % threads));
+            long dealt = 0;
+            for (RecordBatch b; (b = source.next()) != null; dealt++) {
+                BlockingQueue<RecordBatch> q = queues.get((int) (dealt % threads));
                 while (!q.offer(b, 100, TimeUnit.MILLISECONDS)) {
                     rethrowIfFailed(workers);
                 }
             }
+        } catch (IOException | RuntimeException e) {
+            readFailure = e;
         } finally {
             for (int i = 0; i < threads; i++) {
                 if (!workers.get(i).isDone()) {
@@ -69,18 +77,42 @@ public final class FileConverter {
                 }
             }
         }
+        awaitWorkers(workers, readFailure);
+    }
+
+    /** Waits until every worker has committed what it was given; then throws the read failure, if any. */
+    private static void awaitWorkers(List<CompletableFuture<Void>> workers, Exception readFailure)
+            throws IOException, InterruptedException, ExecutionException {
         for (CompletableFuture<Void> w : workers) {
-            w.get();
+            try {
+                w.get();
+            } catch (ExecutionException e) {
+                if (readFailure == null) {
+                    throw e;
+                }
+                readFailure.addSuppressed(e.getCause());
+            }
+        }
+        if (readFailure instanceof IOException io) {
+            throw io;
+        }
+        if (readFailure != null) {
+            throw (RuntimeException) readFailure;
         }
     }
 
-    private void work(BlockingQueue<LineBatchReader.Batch> queue, ShardPipeline pipeline, CompletableFuture<Void> done) {
+    private void work(BlockingQueue<RecordBatch> queue, ShardPipeline pipeline, CompletableFuture<Void> done) {
         try {
-            for (LineBatchReader.Batch b; (b = queue.take()) != END; ) {
+            for (RecordBatch b; (b = queue.take()) != END; ) {
                 for (int i = 0; i < b.count(); i++) {
-                    SequenceNumber seq = SequenceNumber.of(b.firstLine() + i);
-                    pipeline.accept(new SourceRecord(shardId, seq, errorArrivalMicros, b.data(), b.starts()[i],
-                            b.ends()[i] - b.starts()[i]));
+                    SourceRecord record = new SourceRecord(shardId, b.sequence(i), errorArrivalMicros, b.data(),
+                            b.starts()[i], b.ends()[i] - b.starts()[i]);
+                    String unreadable = b.unreadableReason(i);
+                    if (unreadable == null) {
+                        pipeline.accept(record);
+                    } else {
+                        pipeline.acceptUnreadable(record, new DecodeException(ErrorCode.INVALID_JSON, unreadable));
+                    }
                 }
             }
             pipeline.flush().get();

@@ -51,7 +51,11 @@ public final class Pipelines {
 
     /** The folder layout's committer on {@code store}. */
     public static FolderCommitter folders(LakehoseConfig config, ObjectStore store) {
-        return new FolderCommitter(store, streamScope(config), trimmers(config), config.buffer().maxUploadBytesInFlight(),
+        return folders(config, store, streamScope(config));
+    }
+
+    private static FolderCommitter folders(LakehoseConfig config, ObjectStore store, String streamScope) {
+        return new FolderCommitter(store, streamScope, trimmers(config), config.buffer().maxUploadBytesInFlight(),
                 config.http().uploadStuckAfter(), config.layout()::legacyDirectories);
     }
 
@@ -60,19 +64,34 @@ public final class Pipelines {
      * tables (whose error output is still the folder layout's on {@code store}), or both.
      */
     public static LakeCommitter committer(LakehoseConfig config, ObjectStore store) throws ConfigException {
+        return committer(config, store, streamScope(config));
+    }
+
+    /**
+     * The same, for {@code convert}: its records come from no stream, so its objects are scoped
+     * {@value #LOCAL_STREAM} whatever {@code kinesis.stream} says (docs/design.md, "Object names"),
+     * and the service's configuration can be used for a shared lake without mixing the two.
+     */
+    public static LakeCommitter convertCommitter(LakehoseConfig config, ObjectStore store) throws ConfigException {
+        return committer(config, store, LOCAL_STREAM);
+    }
+
+    private static LakeCommitter committer(LakehoseConfig config, ObjectStore store, String streamScope)
+            throws ConfigException {
         return switch (config.lake().format()) {
-            case FOLDERS -> folders(config, store);
-            case ICEBERG -> tables(config, store);
-            case BOTH -> new BothCommitter(folders(config, store), tables(config, store));
+            case FOLDERS -> folders(config, store, streamScope);
+            case ICEBERG -> tables(config, store, streamScope);
+            case BOTH -> new BothCommitter(folders(config, store, streamScope), tables(config, store, streamScope));
         };
     }
 
-    private static LakeCommitter tables(LakehoseConfig config, ObjectStore store) throws ConfigException {
+    private static LakeCommitter tables(LakehoseConfig config, ObjectStore store, String streamScope)
+            throws ConfigException {
         String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
         IcebergSettings iceberg = config.iceberg();
         Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
-        return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope(config), folders(config, store),
+        return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, folders(config, store, streamScope),
                 new ParquetTrimmer(config.parquet()));
     }
 

@@ -66,9 +66,6 @@ public final class ShardPipeline {
     /** Takes one record through decode and into a buffer; uploads whatever that finishes. */
     public void accept(SourceRecord record) throws InterruptedException {
         failIfUploadFailed();
-        ctx.stats().records.increment();
-        counts.received.increment();
-        ctx.stats().inputBytes.add(record.length());
         ChangeRecord change = null;
         DecodeException error = null;
         try {
@@ -76,6 +73,24 @@ public final class ShardPipeline {
         } catch (DecodeException e) {
             error = e;
         }
+        route(record, change, error);
+    }
+
+    /**
+     * Takes a record that is known to be broken before decoding straight to the error output
+     * ({@code convert}: part of a file that could not be split into records). Decoding it could
+     * find a well-formed record in a fragment by chance; its reason is already known.
+     */
+    public void acceptUnreadable(SourceRecord record, DecodeException error) throws InterruptedException {
+        failIfUploadFailed();
+        route(record, null, error);
+    }
+
+    /** Exactly one of {@code change} and {@code error} is set. */
+    private void route(SourceRecord record, ChangeRecord change, DecodeException error) throws InterruptedException {
+        ctx.stats().records.increment();
+        counts.received.increment();
+        ctx.stats().inputBytes.add(record.length());
         try {
             if (change != null) {
                 // Stream time moves with good records only: a bad record's arrival may be a stand-in

@@ -252,12 +252,29 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public List<String> list(String keyPrefix) {
-        List<String> keys = new ArrayList<>();
+        return listObjects(keyPrefix).stream().map(ListedObject::key).toList();
+    }
+
+    /** The objects whose key starts with {@code keyPrefix}, in S3's key order, complete across pages. */
+    public List<ListedObject> listObjects(String keyPrefix) {
+        List<ListedObject> objects = new ArrayList<>();
         s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(keyPrefix))
                 .contents()
-                .subscribe(o -> keys.add(o.key()))
+                .subscribe(o -> objects.add(new ListedObject(o.key(), o.size(), o.eTag())))
                 .join();
-        return keys;
+        return objects;
+    }
+
+    /**
+     * Bytes {@code [first, first + length)} of the object under {@code key}, one GetObject with the
+     * SDK's retries and timeouts, only while the object still has {@code eTag} (If-Match): an
+     * object replaced during a read fails it instead of mixing two versions. Fails with the SDK's
+     * exception.
+     */
+    public CompletableFuture<byte[]> readRange(String key, String eTag, long first, int length) {
+        return s3.getObject(b -> b.bucket(settings.bucket()).key(key).ifMatch(eTag)
+                        .range("bytes=" + first + "-" + (first + length - 1)), AsyncResponseTransformer.toBytes())
+                .thenApply(response -> response.asByteArray());
     }
 
     @Override

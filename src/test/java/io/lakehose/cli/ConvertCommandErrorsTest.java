@@ -37,10 +37,14 @@ class ConvertCommandErrorsTest {
     }
 
     @Test
-    void inputThatIsADirectoryIsOneLine(@TempDir Path dir) {
-        CommandRun run = CommandRun.of("convert", "--input", dir.toString(), "--output", dir.resolve("lake").toString());
+    void inputDirectoryWithoutFilesIsOneLine(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("archive/2024/11/25"));
+        CommandRun run = CommandRun.of("convert", "--input", dir.resolve("archive").toString(), "--output",
+                dir.resolve("lake").toString());
         assertThat(run.exit).isNotZero();
-        assertOneLineError(run.err).contains(dir.toString());
+        assertOneLineError(run.err).contains(dir.resolve("archive").toString(), "no files");
+        assertThat(empty).isEmptyDirectory();
+        assertThat(dir.resolve("lake")).doesNotExist();
     }
 
     @Test

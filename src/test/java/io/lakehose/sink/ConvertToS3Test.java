@@ -5,6 +5,7 @@ import io.lakehose.config.ConfigLoader;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.RowEncoders;
 import io.lakehose.pipeline.FileConverter;
+import io.lakehose.pipeline.LineBatches;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
@@ -83,7 +84,7 @@ class ConvertToS3Test {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, true);
             new FileConverter(ctx, 2, "local", Instant.parse("2026-01-01T00:00:00Z").toEpochMilli() * 1000)
-                    .convert(new ByteArrayInputStream(input.toString().getBytes(StandardCharsets.UTF_8)));
+                    .convert(new LineBatches(new ByteArrayInputStream(input.toString().getBytes(StandardCharsets.UTF_8)), 0));
         }
         assertThat(http.faulted().size()).as("faults injected").isGreaterThanOrEqualTo(40);
         assertThat(stats.rows.sum()).isEqualTo(lines - bad);
