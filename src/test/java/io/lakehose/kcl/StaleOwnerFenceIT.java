@@ -151,11 +151,15 @@ class StaleOwnerFenceIT {
     void aFrozenOwnersHeldUploadLandsLateAndLosesTheRace() throws Exception {
         Outcome o = runScenario("held", true);
         if (!LEGACY_NAMES) {
-            // The race for sure: a held PUT reached S3 after B stored the same range, and S3 refused
-            // it (412). A logs the race only if the answer comes before it handles its lease loss
-            // (then it drops the upload without looking), so its log count is not required.
-            assertThat(o.heldPuts).as("held PUTs of a and S3's answers (races logged: a %d, b %d): without a 412 the "
-                    + "fence was not exercised", o.racesA, o.racesB).anyMatch(e -> e.status() == 412);
+            // The fence exercised: a held PUT reached S3 after B stored the same range and S3 refused
+            // it (412), or A, awake, lost a race on another PUT and logged it. Which of the two happens
+            // is timing: when A handles its lease loss first it cancels the held PUTs, whose
+            // connections then close unanswered (seen on a loaded machine: 5 held PUTs unanswered,
+            // 3 races logged by A). Exactly once is asserted in every case by runScenario.
+            assertThat(o.heldPuts.stream().anyMatch(e -> e.status() == 412) || o.racesA > 0)
+                    .as("a 412 on a held PUT of a, or a race a logged (held PUTs and answers: %s; races logged: a %d, "
+                            + "b %d): without either the fence was not exercised", o.heldPuts, o.racesA, o.racesB)
+                    .isTrue();
         }
     }
 
