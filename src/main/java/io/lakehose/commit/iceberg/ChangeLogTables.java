@@ -15,6 +15,7 @@ import org.apache.iceberg.types.Types;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -46,6 +47,8 @@ public final class ChangeLogTables {
     private final Catalog catalog;
     private final IcebergSettings settings;
     private final Map<String, Table> byDynamoTable = new ConcurrentHashMap<>();
+    /** Tables this worker created or loaded once. */
+    private final Set<String> known = ConcurrentHashMap.newKeySet();
     /** Catalog name to the DynamoDB table that has it: two tables may not share one. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
 
@@ -79,7 +82,15 @@ public final class ChangeLogTables {
 
     /** The change-log table of a DynamoDB table, created when missing. */
     Table table(String dynamoTable) {
-        return byDynamoTable.computeIfAbsent(dynamoTable, this::createOrLoad);
+        // A table this worker already used is only ever loaded again: one dropped while the
+        // service runs stays dropped (its commits fail, naming it) until a new worker starts.
+        return byDynamoTable.computeIfAbsent(dynamoTable, t -> known.contains(t)
+                ? catalog.loadTable(identifier(t)) : createOrLoad(t));
+    }
+
+    /** After a failed commit: the table object may be stale or broken; the next use loads it again. */
+    void forget(String dynamoTable) {
+        byDynamoTable.remove(dynamoTable);
     }
 
     /** The table again from the catalog (after a commit that did not say whether it landed). */
@@ -90,6 +101,7 @@ public final class ChangeLogTables {
     }
 
     private Table createOrLoad(String dynamoTable) {
+        known.add(dynamoTable);
         TableIdentifier id = identifier(dynamoTable);
         if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(id.namespace())) {
             try {

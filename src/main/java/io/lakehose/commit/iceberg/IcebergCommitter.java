@@ -467,6 +467,7 @@ public final class IcebergCommitter implements LakeCommitter {
      */
     private void retryLater(String table, List<Unit> parts, Optional<Retry.Attempt> attempt, RuntimeException e) {
         retries.increment();
+        tables.forget(table);
         if (attempt.isPresent()) {
             Optional<Boolean> landed = landed(table, attempt.get());
             if (landed.orElse(false)) {

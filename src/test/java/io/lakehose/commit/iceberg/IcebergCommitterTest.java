@@ -412,6 +412,33 @@ class IcebergCommitterTest {
         }
     }
 
+    /**
+     * The table dropped while the worker runs: its commits fail naming it, /health says so, the
+     * shard's files are not committed (their records never checkpointed) and fail only after the
+     * budget, and the worker never creates the table again behind the operator's back (a new
+     * worker does, on start, and re-reads from the checkpoints).
+     */
+    @Test
+    void aTableDroppedWhileRunningStopsItsCommitsAndSaysWhich() throws Exception {
+        String shard = "shardId-000000000031";
+        TableIdentifier orders = TableIdentifier.of(Namespace.of("cdc"), "orders_changes");
+        try (Worker w = new Worker("w", 30, false, Duration.ofSeconds(4))) {
+            ShardPipeline p = w.shard(shard);
+            for (long s = 1; s <= 60; s++) {
+                p.accept(record(shard, s));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+            assertThat(catalog().dropTable(orders, false)).isTrue();
+            for (long s = 61; s <= 120; s++) {
+                p.accept(record(shard, s));
+            }
+            assertThatThrownBy(() -> p.flush().get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasStackTraceContaining("orders_changes");
+            assertThat(w.committer.health()).hasValueSatisfying(h -> assertThat(h).contains("table of orders"));
+        }
+        assertThat(catalog().tableExists(orders)).as("not created again by the running worker").isFalse();
+    }
+
     /** No data file in the warehouse that no table references (refused files were deleted). */
     private void assertNoOrphans(Catalog catalog) {
         Set<String> referenced = new TreeSet<>();
