@@ -19,6 +19,16 @@ final class ConfigReferenceCommand implements Runnable {
             }
             System.out.println("| `" + k.path() + "` | " + def + " | `" + k.envName() + "` | " + k.doc() + " |");
         }
+        System.out.println("| `" + ConfigKeys.ICEBERG_CATALOG_SECTION + ".<property>` | (none) | `"
+                + ConfigKeys.ICEBERG_CATALOG_ENV + "=key=value,...` | Iceberg catalog properties, passed to Iceberg's "
+                + "CatalogUtil unchanged (`type`: `jdbc`, `glue`, `rest`; `uri`, `warehouse`, `io-impl`, `s3.*`...). "
+                + "lakehose adds, where not set: S3FileIO for an s3:// warehouse, `http-client.type=urlconnection`, "
+                + "SSE-KMS with `s3.kmsKeyId`, and the `s3.*` endpoint, path style and region. Required when "
+                + "`lake.format` is `iceberg` or `both`. |");
+        System.out.println("| `" + ConfigKeys.ICEBERG_TABLE_NAMES_SECTION + ".<table>` | (the rule) | `"
+                + ConfigKeys.ICEBERG_TABLE_NAMES_ENV + "=table=name,...` | The change-log table's name in the catalog "
+                + "for that DynamoDB table, where the rule (lowercase, other characters to `_`, then `_changes`) is not "
+                + "wanted or two tables would map to one name; lowercase letters, digits and `_`. |");
         System.out.println("| `tables.<table>.schema` | (none) | `" + ConfigKeys.TABLE_SCHEMA_ENV
                 + "=table=path,...` | Avro schema file (.avsc) with typed columns for that table's NewImage "
                 + "attributes; tables without one use the envelope schema. |");

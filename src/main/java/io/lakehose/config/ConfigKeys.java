@@ -36,6 +36,17 @@ public final class ConfigKeys {
     public static final String ICEBERG_CATALOG_SECTION = "iceberg.catalog";
     public static final String ICEBERG_CATALOG_ENV = "LAKEHOSE_ICEBERG_CATALOG";
 
+    /**
+     * Catalog table names where the rule is not wanted: {@code iceberg.tableNames: {Orders.v2: orders}}
+     * (DynamoDB table -> catalog name), or {@value #ICEBERG_TABLE_NAMES_ENV}{@code =Orders.v2=orders,...}.
+     */
+    public static final String ICEBERG_TABLE_NAMES_SECTION = "iceberg.tableNames";
+    public static final String ICEBERG_TABLE_NAMES_ENV = "LAKEHOSE_ICEBERG_TABLE_NAMES";
+
+    /** The free-form sections that map names to values, and the variable that sets each. */
+    public static final Map<String, String> FREE_MAPS = Map.of(ICEBERG_CATALOG_SECTION, ICEBERG_CATALOG_ENV,
+            ICEBERG_TABLE_NAMES_SECTION, ICEBERG_TABLE_NAMES_ENV);
+
     /** Per-table typed schemas: {@code tables.<tableName>.schema: path/to/schema.avsc}. */
     public static final String TABLES_SECTION = "tables";
     public static final String TABLE_SCHEMA_ENV = "LAKEHOSE_TABLE_SCHEMAS";

@@ -35,7 +35,8 @@ public final class ConfigLoader {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> source = new LinkedHashMap<>();
         Map<String, Path> tableSchemas = new LinkedHashMap<>();
-        Map<String, String> catalog = new LinkedHashMap<>();
+        Map<String, Map<String, String>> maps = new LinkedHashMap<>();
+        ConfigKeys.FREE_MAPS.keySet().forEach(section -> maps.put(section, new LinkedHashMap<>()));
         List<String> problems = new ArrayList<>();
         Path baseDir = Path.of("");
         if (file != null) {
@@ -53,7 +54,7 @@ public final class ConfigLoader {
                 if (!root.isObject()) {
                     throw new ConfigException("config file " + file + " must be a YAML mapping of sections");
                 }
-                flatten(root, "", values, new Sections(tableSchemas, catalog), problems, file);
+                flatten(root, "", values, new Sections(tableSchemas, maps), problems, file);
                 values.keySet().forEach(k -> source.put(k, file.toString()));
             }
         }
@@ -75,21 +76,25 @@ public final class ConfigLoader {
                 }
             }
         }
-        String envCatalog = env.get(ConfigKeys.ICEBERG_CATALOG_ENV);
-        if (envCatalog != null && !envCatalog.isBlank()) {
-            for (String pair : envCatalog.split(",")) {
-                String[] kv = pair.split("=", 2);
-                if (kv.length != 2 || kv[0].isBlank()) {
-                    problems.add(ConfigKeys.ICEBERG_CATALOG_ENV + ": '" + pair + "' is not key=value");
-                } else {
-                    catalog.put(kv[0].trim(), kv[1].trim());
+        ConfigKeys.FREE_MAPS.forEach((section, variable) -> {
+            String pairs = env.get(variable);
+            if (pairs != null && !pairs.isBlank()) {
+                for (String pair : pairs.split(",")) {
+                    String[] kv = pair.split("=", 2);
+                    if (kv.length != 2 || kv[0].isBlank()) {
+                        problems.add(variable + ": '" + pair + "' is not key=value");
+                    } else {
+                        maps.get(section).put(kv[0].trim(), kv[1].trim());
+                    }
                 }
             }
-        }
+        });
         overrides.forEach((k, v) -> {
-            if (k.startsWith(ConfigKeys.ICEBERG_CATALOG_SECTION + ".")) {
-                catalog.put(k.substring(ConfigKeys.ICEBERG_CATALOG_SECTION.length() + 1), v);
-                return;
+            for (String section : ConfigKeys.FREE_MAPS.keySet()) {
+                if (k.startsWith(section + ".")) {
+                    maps.get(section).put(k.substring(section.length() + 1), v);
+                    return;
+                }
             }
             values.put(k, v);
             source.put(k, "command line");
@@ -121,7 +126,7 @@ public final class ConfigLoader {
             throw new ConfigException(problems);
         }
         // Every key parsed: each section builds its record and checks its rules across keys.
-        Values v = new Values(parsed, catalog, resolvedSchemas, problems);
+        Values v = new Values(parsed, maps, resolvedSchemas, problems);
         LakehoseConfig config = new LakehoseConfig(LakeConfig.SECTION.build().apply(v),
                 InputConfig.SECTION.build().apply(v), IcebergConfig.SECTION.build().apply(v),
                 S3Config.SECTION.build().apply(v), BufferConfig.SECTION.build().apply(v),
@@ -134,7 +139,7 @@ public final class ConfigLoader {
     }
 
     /** The free-form sections of the file: typed schemas per table, and Iceberg catalog properties. */
-    private record Sections(Map<String, Path> schemas, Map<String, String> catalog) {
+    private record Sections(Map<String, Path> schemas, Map<String, Map<String, String>> maps) {
     }
 
     private static Path resolveRelative(Path baseDir, Path p) {
@@ -150,8 +155,8 @@ public final class ConfigLoader {
             JsonNode value = e.getValue();
             if (p.equals(ConfigKeys.TABLES_SECTION)) {
                 tables(value, sections.schemas(), problems);
-            } else if (p.equals(ConfigKeys.ICEBERG_CATALOG_SECTION)) {
-                catalog(value, sections.catalog(), problems);
+            } else if (ConfigKeys.FREE_MAPS.containsKey(p)) {
+                freeMap(p, value, sections.maps().get(p), problems);
             } else if (value.isObject()) {
                 flatten(value, p, out, sections, problems, file);
             } else if (ConfigKeys.BY_PATH.containsKey(p)) {
@@ -166,19 +171,19 @@ public final class ConfigLoader {
         }
     }
 
-    private static void catalog(JsonNode catalog, Map<String, String> properties, List<String> problems) {
-        if (catalog.isNull()) {
+    private static void freeMap(String section, JsonNode map, Map<String, String> into, List<String> problems) {
+        if (map.isNull()) {
             return;
         }
-        if (!catalog.isObject()) {
-            problems.add(ConfigKeys.ICEBERG_CATALOG_SECTION + ": must map Iceberg catalog properties to values");
+        if (!map.isObject()) {
+            problems.add(section + ": must map names to values");
             return;
         }
-        catalog.fields().forEachRemaining(e -> {
+        map.fields().forEachRemaining(e -> {
             if (e.getValue().isContainerNode()) {
-                problems.add(ConfigKeys.ICEBERG_CATALOG_SECTION + "." + e.getKey() + ": must be a single value");
+                problems.add(section + "." + e.getKey() + ": must be a single value");
             } else if (!e.getValue().isNull()) {
-                properties.put(e.getKey(), e.getValue().asText());
+                into.put(e.getKey(), e.getValue().asText());
             }
         });
     }

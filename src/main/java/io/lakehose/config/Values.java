@@ -8,19 +8,19 @@ import java.util.Optional;
 
 /**
  * The parsed value of every key, as the sections' {@link Section#build} functions see them, plus
- * the free-form parts of the file (Iceberg catalog properties, typed table schemas).
+ * the free-form parts of the file (Iceberg catalog properties and table names, typed table schemas).
  */
 public final class Values {
 
     private final Map<ConfigKey<?>, Object> parsed;
-    private final Map<String, String> catalog;
+    private final Map<String, Map<String, String>> maps;
     private final Map<String, Path> tableSchemas;
     private final List<String> problems;
 
-    Values(Map<ConfigKey<?>, Object> parsed, Map<String, String> catalog, Map<String, Path> tableSchemas,
+    Values(Map<ConfigKey<?>, Object> parsed, Map<String, Map<String, String>> maps, Map<String, Path> tableSchemas,
            List<String> problems) {
         this.parsed = parsed;
-        this.catalog = Map.copyOf(catalog);
+        this.maps = maps;
         this.tableSchemas = Map.copyOf(tableSchemas);
         this.problems = problems;
     }
@@ -47,7 +47,12 @@ public final class Values {
 
     /** Iceberg catalog properties ({@value ConfigKeys#ICEBERG_CATALOG_SECTION}). */
     public Map<String, String> catalog() {
-        return catalog;
+        return map(ConfigKeys.ICEBERG_CATALOG_SECTION);
+    }
+
+    /** A free-form section of {@link ConfigKeys#FREE_MAPS}: names to values, in the order given. */
+    public Map<String, String> map(String section) {
+        return Map.copyOf(maps.getOrDefault(section, Map.of()));
     }
 
     /** Typed schema file per DynamoDB table ({@value ConfigKeys#TABLES_SECTION}), resolved and readable. */

@@ -71,4 +71,25 @@ class IcebergConfigTest {
                 "jdbc.schema-version", "V1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("iceberg.catalog.uri");
     }
+
+    @Test
+    void tableNamesComeFromYamlOrTheEnvironmentAndBadOnesFailAtStart() throws Exception {
+        Path file = Files.writeString(tmp.resolve("names.yaml"), """
+                lake:
+                  uri: s3://lake/cdc
+                  format: iceberg
+                iceberg:
+                  catalog:
+                    type: glue
+                  tableNames:
+                    Orders.v2: orders
+                """);
+        assertThat(ConfigLoader.load(file, Map.of(), Map.of()).iceberg().tableNames()).containsEntry("Orders.v2", "orders");
+        assertThat(ConfigLoader.load(file, Map.of("LAKEHOSE_ICEBERG_TABLE_NAMES", "People=people_cdc"), Map.of())
+                .iceberg().tableNames()).containsEntry("People", "people_cdc").containsEntry("Orders.v2", "orders");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("LAKEHOSE_ICEBERG_TABLE_NAMES", "People=People-CDC"),
+                Map.of())).hasMessageContaining("iceberg.tableNames.People: 'People-CDC' is not a catalog table name");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("LAKEHOSE_ICEBERG_TABLE_NAMES", "Orders=orders"),
+                Map.of())).hasMessageContaining("both map to 'orders'");
+    }
 }
