@@ -136,13 +136,8 @@ class ReplayCommandTest {
     void forceAtTimestampAgainstALiveWorkerReadsTheLeasesTheWorkerRenewedWhileThePositionsWereResolved()
             throws Exception {
         WorkerHarness h = new WorkerHarness(aws.stack(), "replay-live-at", 2);
-        List<String> early = h.put(changes(0, 100));
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        Instant between = Instant.now();
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        List<String> late = h.put(changes(100, 100));
-        List<String> put = new ArrayList<>(early);
-        put.addAll(late);
+        AroundAnInstant batches = putAroundAnInstant(h);
+        List<String> put = batches.all();
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         try (RunningWorker worker = new RunningWorker(h)) {
             worker.awaitCheckpoints(atEnd, c -> { });
@@ -165,17 +160,17 @@ class ReplayCommandTest {
             Replay replay = new Replay(new LeaseTable(aws.dynamoDb().client(), h.application()),
                     new StreamShards(slowStream, h.stream()), Duration.ofMillis(3000), Clock.systemUTC(),
                     new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
-            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
+            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(batches.between()), List.of(), false, true));
 
             assertThat(waited).as("the stream was read while the worker held the leases").isTrue();
-            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(early);
+            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(batches.early());
             for (String shard : atEnd.keySet()) {
                 assertThat(out.toString(UTF_8)).contains(shard + ": " + atEnd.get(shard) + " -> " + earlyEnd.get(shard));
             }
-            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + between + ": 2 leases reset");
+            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + batches.between() + ": 2 leases reset");
             // The worker loses the leases, takes them again and re-reads the records put after the instant.
-            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == late.size());
-            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + late.size());
+            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == batches.late().size());
+            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + batches.late().size());
             assertThat(worker.stats.rows.sum()).isEqualTo(put.size());
         }
         assertExactlyOnce(h, put);
@@ -315,26 +310,21 @@ class ReplayCommandTest {
     @Test
     void atTimestampAndSequenceNumberTargetsReReadExactlyWhatFollows() throws Exception {
         WorkerHarness h = new WorkerHarness(aws.stack(), "replay-at", 2);
-        List<String> early = h.put(changes(0, 100));
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        Instant between = Instant.now();
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        List<String> late = h.put(changes(100, 100));
-        List<String> put = new ArrayList<>(early);
-        put.addAll(late);
+        AroundAnInstant batches = putAroundAnInstant(h);
+        List<String> put = batches.all();
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         runToCheckpoints(h, atEnd);
 
         // AT_TIMESTAMP: each shard's checkpoint is the last record that arrived before the instant.
-        CommandRun at = replay(h, "--to", "AT_TIMESTAMP=" + between);
+        CommandRun at = replay(h, "--to", "AT_TIMESTAMP=" + batches.between());
         assertThat(at.exit).as(at.err).isZero();
-        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(early));
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(batches.early()));
         PipelineStats afterTimestamp = runToCheckpoints(h, atEnd);
         assertThat(afterTimestamp.records.sum()).as("records read again: those put after the instant").isEqualTo(100);
         assertThat(afterTimestamp.skipped.sum()).isEqualTo(100);
 
         // A sequence number: that shard resumes after it, the other keeps its checkpoint.
-        String[] from = early.get(10).split("/");
+        String[] from = batches.early().get(10).split("/");
         long after = put.stream().map(p -> p.split("/"))
                 .filter(p -> p[0].equals(from[0]) && new BigInteger(p[1]).compareTo(new BigInteger(from[1])) > 0).count();
         CommandRun seq = replay(h, "--shard", from[0], "--to", from[1]);
@@ -503,6 +493,23 @@ class ReplayCommandTest {
         Map<String, Long> counters = new TreeMap<>();
         leases(h).forEach((shard, item) -> counters.put(shard, Long.parseLong(item.get("leaseCounter").n())));
         return counters;
+    }
+
+    /** Two batches of 100 changes put {@link #ARRIVAL_GAP_MILLIS} before and after the instant {@code between}. */
+    private record AroundAnInstant(List<String> early, Instant between, List<String> late) {
+        List<String> all() {
+            List<String> all = new ArrayList<>(early);
+            all.addAll(late);
+            return all;
+        }
+    }
+
+    private static AroundAnInstant putAroundAnInstant(WorkerHarness h) throws InterruptedException {
+        List<String> early = h.put(changes(0, 100));
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
+        Instant between = Instant.now();
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
+        return new AroundAnInstant(early, between, h.put(changes(100, 100)));
     }
 
     private static List<byte[]> changes(int from, int count) {
