@@ -41,12 +41,12 @@ import java.util.TreeSet;
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
 import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
 import static io.lakehose.testing.ProcessAssertions.atOrPast;
-import static io.lakehose.testing.ProcessAssertions.awaitCheckpoints;
+import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
 import static io.lakehose.testing.ProcessAssertions.awaitLeases;
+import static io.lakehose.testing.ProcessAssertions.awaitLeasesLost;
 import static io.lakehose.testing.ProcessAssertions.count;
 import static io.lakehose.testing.ProcessAssertions.poll;
 import static io.lakehose.testing.ProcessAssertions.pollQuietly;
-import static io.lakehose.testing.ProcessAssertions.shardsLost;
 import static io.lakehose.testing.ProcessAssertions.workerId;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -165,13 +165,10 @@ class IcebergStaleOwnerIT {
         // 4. A wakes: a commit of its files still queued must be refused (if its commit thread gets
         //    there before it handles the lease loss, which drops them).
         a.sigcont();
-        poll(a + " noticing that it lost both leases", Duration.ofSeconds(60), null,
-                () -> !a.isAlive() || shardsLost(a).size() == 2);
+        awaitLeasesLost(a, 2, Duration.ofSeconds(60));
         pollQuietly(Duration.ofSeconds(20), () -> count(a, REFUSED) > 0);
-        assertThat(producer.awaitDone(Duration.ofSeconds(120))).as("producer finished").isTrue();
-        List<String> put = producer.all();
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
         Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
-        awaitCheckpoints(h, last, b, Duration.ofSeconds(90));
         Map<String, String> ownersAtEnd = h.leaseOwners();
 
         // 5. Stop both; read the table, the warehouse and the error output.
@@ -180,8 +177,6 @@ class IcebergStaleOwnerIT {
         b.sigterm();
         int exitB = b.waitFor(Duration.ofSeconds(60));
         int exitA = a.waitFor(Duration.ofSeconds(60));
-        long refusedA = count(a, REFUSED);
-        long refusedB = count(b, REFUSED);
 
         Closeable reader = workers.closeAfter(readerCatalog(catalog));
         Table table = ((Catalog) reader).loadTable(tableId());
@@ -212,7 +207,7 @@ class IcebergStaleOwnerIT {
                         + "refused commits (logged): a {}, b {}; owners at the end {} (a = {}); "
                         + "a frozen {} ms, {} at the end, exit a {}, exit b {}; {} s", name, put.size(),
                 producer.ids(StaleOwnerFenceIT.BAD).size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
-                metadataObjects.size(), refusedA, refusedB, ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
+                metadataObjects.size(), count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
                 (System.nanoTime() - started) / 1_000_000_000L);
 
         Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);

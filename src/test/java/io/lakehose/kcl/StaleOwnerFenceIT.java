@@ -29,12 +29,12 @@ import java.util.regex.Pattern;
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
 import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
 import static io.lakehose.testing.ProcessAssertions.atOrPast;
-import static io.lakehose.testing.ProcessAssertions.awaitCheckpoints;
+import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
 import static io.lakehose.testing.ProcessAssertions.awaitLeases;
+import static io.lakehose.testing.ProcessAssertions.awaitLeasesLost;
 import static io.lakehose.testing.ProcessAssertions.count;
 import static io.lakehose.testing.ProcessAssertions.poll;
 import static io.lakehose.testing.ProcessAssertions.pollQuietly;
-import static io.lakehose.testing.ProcessAssertions.shardsLost;
 import static io.lakehose.testing.ProcessAssertions.workerId;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -177,18 +177,15 @@ class StaleOwnerFenceIT {
             proxy.release();
         }
 
-        poll(a + " noticing that it lost both leases", Duration.ofSeconds(60), null,
-                () -> !a.isAlive() || shardsLost(a).size() == 2);
+        awaitLeasesLost(a, 2, Duration.ofSeconds(60));
         if (holdUpload) {
             // Every held PUT reaches S3 and gets its answer, whether or not A still listens (or
             // never reaches it: S3Proxy closes a connection idle for 30 s, and A retries).
             long heldPuts = held.stream().filter(l -> l.startsWith("PUT ")).count();
             pollQuietly(Duration.ofSeconds(30), () -> heldPutAnswers(proxy).size() >= heldPuts);
         }
-        assertThat(producer.awaitDone(Duration.ofSeconds(120))).as("producer finished").isTrue();
-        List<String> put = producer.all();
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
         Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
-        awaitCheckpoints(h, last, b, Duration.ofSeconds(90));
         // Once awake, A may steal one lease back to balance two workers on two shards (KCL's lease
         // taker): that is one more hand-over, not a failure.
         Map<String, String> ownersAtEnd = h.leaseOwners();

@@ -37,6 +37,7 @@ import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
 import static io.lakehose.testing.ProcessAssertions.assertNoDuplicates;
 import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
 import static io.lakehose.testing.ProcessAssertions.awaitCheckpoints;
+import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
 import static io.lakehose.testing.ProcessAssertions.awaitLeases;
 import static io.lakehose.testing.ProcessAssertions.isNumber;
 import static io.lakehose.testing.ProcessAssertions.poll;
@@ -279,9 +280,7 @@ class WorkerProcessesIT {
         });
         LOG.info("pair test: b took over a's leases {} ms after the kill", (System.nanoTime() - killedAt) / 1_000_000);
 
-        assertThat(producer.awaitDone(Duration.ofSeconds(90))).as("producer finished").isTrue();
-        List<String> put = producer.all();
-        awaitCheckpoints(h, WorkerHarness.lastSequenceByShard(put), b, Duration.ofSeconds(90));
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(90), Duration.ofSeconds(90));
         b.sigterm();
         assertThat(b.waitFor(Duration.ofSeconds(60))).as("exit code after SIGTERM").isZero();
 

@@ -88,6 +88,25 @@ public final class ProcessAssertions {
         }
     }
 
+    /**
+     * Waits for the producer's last record (failing after {@code producing}), then until the lease
+     * table's checkpoints are at the last records put (failing after {@code checkpointing}, or at
+     * once if {@code w} exits); returns the records put.
+     */
+    public static List<String> awaitEverythingCheckpointed(WorkerHarness h, ChangeProducer producer, WorkerProcess w,
+                                                           Duration producing, Duration checkpointing)
+            throws InterruptedException {
+        assertThat(producer.awaitDone(producing)).as("producer finished").isTrue();
+        List<String> put = producer.all();
+        awaitCheckpoints(h, WorkerHarness.lastSequenceByShard(put), w, checkpointing);
+        return put;
+    }
+
+    /** Waits until the worker has exited or logged handling the loss of {@code n} leases (a frozen owner woken up). */
+    public static void awaitLeasesLost(WorkerProcess w, int n, Duration timeout) {
+        poll(w + " noticing that it lost " + n + " leases", timeout, null, () -> !w.isAlive() || shardsLost(w).size() == n);
+    }
+
     /** Waits until the worker has logged taking {@code n} leases. */
     public static void awaitLeases(WorkerProcess w, int n, Duration timeout) {
         poll(n + " leases taken by " + w, timeout, w, () -> count(w, "lease taken at") >= n);
