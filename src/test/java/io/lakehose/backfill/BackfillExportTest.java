@@ -2,12 +2,11 @@ package io.lakehose.backfill;
 
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.DynamoDbLocal;
-import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.DynamoDbLocalExtension;
+import io.lakehose.testing.S3EmulatorExtension;
 import io.lakehose.testing.TestTables;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -36,23 +35,13 @@ class BackfillExportTest {
     static final String PREFIX = "exports/AWSDynamoDB/" + EXPORT_ID + "/";
     static final String EXPORT_TIME = "2026-11-20T07:28:34.028Z";
 
-    static S3Emulator s3;
-    static DynamoDbLocal ddb;
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
+    @RegisterExtension
+    static final DynamoDbLocalExtension ddb = new DynamoDbLocalExtension();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-        ddb = DynamoDbLocal.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        ddb.close();
-        s3.close();
-    }
 
     /** Writes an export of items 0..n-1 over {@code files} data files, plus {@code badLines} broken lines in the last. */
     static void writeExport(int n, int files, List<String> badLines) throws IOException {

@@ -12,13 +12,12 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.DynamoStreamsBridge;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.TestTables;
 import io.lakehose.testing.WorkerHarness;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -50,20 +49,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BackfillHandOffTest {
 
-    static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     static Map<String, AttributeValue> item(long id, long version) {
         Map<String, AttributeValue> item = new HashMap<>();
@@ -75,18 +65,18 @@ class BackfillHandOffTest {
 
     @Test
     void currentStateFromSnapshotRowsAndLaterChangesEqualsAFinalScan() throws Exception {
-        DynamoDbAsyncClient ddb = stack.dynamoDb().client();
+        DynamoDbAsyncClient ddb = aws.dynamoDb().client();
         TestTables.create(ddb, "orders", true);
         // Items from before the Kinesis destination was enabled: only a backfill has them (the bridge starts at LATEST).
         TestTables.load(ddb, "orders", 0, 2000, id -> item(id, 0));
         String streamArn = ddb.describeTable(b -> b.tableName("orders")).join().table().latestStreamArn();
-        WorkerHarness h = new WorkerHarness(stack, "orders-cdc", 2);
-        LakehoseConfig cfg = h.loadConfig(Map.of("backfill.endpoint", stack.dynamoDb().endpoint().toString(),
+        WorkerHarness h = new WorkerHarness(aws.stack(), "orders-cdc", 2);
+        LakehoseConfig cfg = h.loadConfig(Map.of("backfill.endpoint", aws.dynamoDb().endpoint().toString(),
                 "backfill.region", "us-east-1"));
         PipelineStats stats = new PipelineStats();
-        try (DynamoStreamsBridge bridge = new DynamoStreamsBridge(stack.dynamoDb().newStreamsClient(),
-                stack.kinesis().newSyncClient(), streamArn, "orders", "orders-cdc", "us-east-1").startAtLatest();
-             S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+        try (DynamoStreamsBridge bridge = new DynamoStreamsBridge(aws.dynamoDb().newStreamsClient(),
+                aws.kinesis().newSyncClient(), streamArn, "orders", "orders-cdc", "us-east-1").startAtLatest();
+             S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
             // 1. CDC first.
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, false);
@@ -131,7 +121,7 @@ class BackfillHandOffTest {
         assertThat(rowsByEvent).containsKeys("SNAPSHOT", "INSERT", "MODIFY", "REMOVE");
 
         Map<String, String> fromTable = new TreeMap<>();
-        for (Map<String, AttributeValue> i : TestTables.scanAll(stack.dynamoDb().client(), "orders")) {
+        for (Map<String, AttributeValue> i : TestTables.scanAll(aws.dynamoDb().client(), "orders")) {
             fromTable.put(i.get("id").s(), "{\"id\":\"" + i.get("id").s() + "\",\"name\":\"" + i.get("name").s()
                     + "\",\"version\":" + i.get("version").n() + "}");
         }

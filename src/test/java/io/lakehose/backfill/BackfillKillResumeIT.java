@@ -2,14 +2,14 @@ package io.lakehose.backfill;
 
 import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.DynamoDbLocal;
-import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.DynamoDbLocalExtension;
+import io.lakehose.testing.S3EmulatorExtension;
 import io.lakehose.testing.TestTables;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -35,24 +35,18 @@ class BackfillKillResumeIT {
     static final int ITEMS = 100_000;
     static final String TABLE = "big";
 
-    static S3Emulator s3;
-    static DynamoDbLocal ddb;
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
+    @RegisterExtension
+    static final DynamoDbLocalExtension ddb = new DynamoDbLocalExtension();
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-        ddb = DynamoDbLocal.start();
+    static void loadTable() {
         TestTables.create(ddb.client(), TABLE, false);
         TestTables.load(ddb.client(), TABLE, 0, ITEMS, TestTables::smallItem);
-    }
-
-    @AfterAll
-    static void stop() {
-        ddb.close();
-        s3.close();
     }
 
     @Test

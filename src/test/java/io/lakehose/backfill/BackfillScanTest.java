@@ -8,13 +8,12 @@ import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.StoredObject;
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.DynamoDbLocal;
-import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.DynamoDbLocalExtension;
+import io.lakehose.testing.S3EmulatorExtension;
 import io.lakehose.testing.TestTables;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -41,23 +40,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** `backfill` by parallel Scan against DynamoDB Local, into a local-directory lake read back with DuckDB. */
 class BackfillScanTest {
 
-    static DynamoDbLocal ddb;
-    static S3Emulator s3; // only for the dummy credentials it installs for in-process clients
+    @RegisterExtension
+    static final DynamoDbLocalExtension ddb = new DynamoDbLocalExtension();
+    /** Only for the dummy credentials it installs for in-process clients. */
+    @RegisterExtension
+    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        s3 = S3Emulator.start();
-        ddb = DynamoDbLocal.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        ddb.close();
-        s3.close();
-    }
 
     private Path config(Path lake, String... extra) throws Exception {
         StringBuilder yaml = new StringBuilder("lake:\n  uri: \"" + lake + "\"\n"

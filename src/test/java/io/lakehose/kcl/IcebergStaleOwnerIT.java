@@ -1,12 +1,13 @@
 package io.lakehose.kcl;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
-import io.lakehose.testing.LeaseTableSeeder;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
+import io.lakehose.testing.ProcessAssertions;
+import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
+import io.lakehose.testing.WorkerProcesses;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
@@ -17,26 +18,16 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.Closeable;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,14 +38,16 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import static io.lakehose.kcl.StaleOwnerFenceIT.assertExactlyOnce;
-import static io.lakehose.kcl.StaleOwnerFenceIT.atOrPast;
-import static io.lakehose.kcl.StaleOwnerFenceIT.awaitCheckpoints;
-import static io.lakehose.kcl.StaleOwnerFenceIT.count;
-import static io.lakehose.kcl.StaleOwnerFenceIT.poll;
-import static io.lakehose.kcl.StaleOwnerFenceIT.pollQuietly;
-import static io.lakehose.kcl.StaleOwnerFenceIT.shardsLost;
-import static io.lakehose.kcl.StaleOwnerFenceIT.workerId;
+import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
+import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
+import static io.lakehose.testing.ProcessAssertions.atOrPast;
+import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
+import static io.lakehose.testing.ProcessAssertions.awaitLeases;
+import static io.lakehose.testing.ProcessAssertions.awaitLeasesLost;
+import static io.lakehose.testing.ProcessAssertions.count;
+import static io.lakehose.testing.ProcessAssertions.poll;
+import static io.lakehose.testing.ProcessAssertions.pollQuietly;
+import static io.lakehose.testing.ProcessAssertions.workerId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -91,74 +84,34 @@ class IcebergStaleOwnerIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergStaleOwnerIT.class);
     private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NAMESPACE = "cdc";
     private static final String TABLE = "orders_changes";
     private static final String REFUSED = "another writer committed the table of";
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
+
+    @RegisterExtension
+    final WorkerProcesses workers = new WorkerProcesses();
 
     @TempDir
     Path tmp;
-
-    private final List<WorkerProcess> workers = new ArrayList<>();
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private HoldingTcpProxy proxy;
-
-    @RegisterExtension
-    final AfterTestExecutionCallback logTails = context -> {
-        if (context.getExecutionException().isPresent()) {
-            for (WorkerProcess w : workers) {
-                System.err.println(w.tail(80));
-            }
-            if (proxy != null) {
-                System.err.println("proxy statuses " + proxy.statusCounts() + ", connections " + proxy.connectionsAccepted()
-                        + "; exchanges not 2xx: " + proxy.exchanges().stream().filter(e -> e.status() >= 300).toList()
-                        + "; last exchanges: " + proxy.exchanges().subList(Math.max(0, proxy.exchanges().size() - 20),
-                        proxy.exchanges().size()));
-            }
-        }
-    };
-
-    @BeforeAll
-    static void startStack() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @AfterEach
-    void stopEverything() throws Exception {
-        for (AutoCloseable r : resources) {
-            r.close();
-        }
-        workers.forEach(WorkerProcess::close);
-        String keep = System.getProperty("lakehose.it.logDir");
-        if (keep != null && !keep.isBlank()) {
-            Path dir = Files.createDirectories(Path.of(keep));
-            for (WorkerProcess w : workers) {
-                Files.copy(w.log(), dir.resolve("iceberg-" + w.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
 
     @Test
     void aFrozenOwnersLateCommitIsRefusedAndItsFilesDeleted() throws Exception {
         long started = System.nanoTime();
         String name = "icefence";
-        WorkerHarness h = new WorkerHarness(stack, name, 2);
-        proxy = HoldingTcpProxy.start(stack.s3().endpoint().getPort());
-        resources.add(proxy);
+        WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
+        HoldingTcpProxy proxy = workers.closeAfter(HoldingTcpProxy.start(aws.s3().endpoint().getPort()));
+        workers.onFailure(() -> "proxy statuses " + proxy.statusCounts() + ", connections " + proxy.connectionsAccepted()
+                + "; exchanges not 2xx: " + proxy.exchanges().stream().filter(e -> e.status() >= 300).toList()
+                + "; last exchanges: " + proxy.exchanges().subList(Math.max(0, proxy.exchanges().size() - 20),
+                proxy.exchanges().size()));
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Map<String, String> catalog = new LinkedHashMap<>();
         catalog.put("type", "jdbc");
         catalog.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        catalog.put("warehouse", "s3://" + stack.s3().bucket() + "/" + warehousePrefix);
+        catalog.put("warehouse", "s3://" + aws.s3().bucket() + "/" + warehousePrefix);
 
         Map<String, String> common = new LinkedHashMap<>();
         common.put("kinesis.failoverTimeMillis", "3000");
@@ -170,19 +123,17 @@ class IcebergStaleOwnerIT {
         catalog.forEach((k, v) -> common.put("iceberg.catalog." + k, v));
         Map<String, String> viaProxy = new LinkedHashMap<>(common);
         viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
-        viaProxy.put("iceberg.catalog.s3.endpoint", stack.s3().endpoint().toString()); // see the class comment
+        viaProxy.put("iceberg.catalog.s3.endpoint", aws.s3().endpoint().toString()); // see the class comment
         Path yamlA = h.writeConfig(tmp.resolve(name + "-a.yaml"), viaProxy);
         Path yamlB = h.writeConfig(tmp.resolve(name + "-b.yaml"), common);
 
-        StaleOwnerFenceIT.Producer producer = new StaleOwnerFenceIT.Producer(h);
-        resources.add(producer);
-        producer.start();
+        ChangeProducer producer = workers.closeAfter(StaleOwnerFenceIT.producer(h)).start();
 
         // 1. A alone: both leases, committed and checkpointed (the table exists).
-        WorkerProcess a = startWorker(name + "-a", yamlA);
-        poll("both leases taken by " + a, Duration.ofSeconds(60), a, () -> count(a, "lease taken at") >= 2);
+        WorkerProcess a = workers.start(JAR, yamlA, tmp, name + "-a");
+        awaitLeases(a, 2, Duration.ofSeconds(60));
         poll("checkpoints of both shards from " + a, Duration.ofSeconds(60), a,
-                () -> h.checkpoints().values().stream().filter(StaleOwnerFenceIT::isNumber).count() == 2);
+                () -> h.checkpoints().values().stream().filter(ProcessAssertions::isNumber).count() == 2);
         String idA = workerId(a);
 
         // 2. Freeze A while it has files uploaded or uploading that no snapshot holds yet (a file is
@@ -200,9 +151,9 @@ class IcebergStaleOwnerIT {
 
         // 3. B takes both shards once A's leases expired, and commits past everything put before the
         //    freeze: past everything A has uploaded or buffered.
-        WorkerProcess b = startWorker(name + "-b", yamlB);
+        WorkerProcess b = workers.start(JAR, yamlB, tmp, name + "-b");
         poll("both leases owned by " + b, Duration.ofSeconds(60), b, () -> {
-            Map<String, String> owners = leaseOwners(h);
+            Map<String, String> owners = h.leaseOwners();
             return owners.size() == 2 && !owners.containsValue(idA) && count(b, "lease taken at") >= 2;
         });
         poll("checkpoints of " + b + " past every record put before the freeze", Duration.ofSeconds(60), b,
@@ -214,14 +165,11 @@ class IcebergStaleOwnerIT {
         // 4. A wakes: a commit of its files still queued must be refused (if its commit thread gets
         //    there before it handles the lease loss, which drops them).
         a.sigcont();
-        poll(a + " noticing that it lost both leases", Duration.ofSeconds(60), null,
-                () -> !a.isAlive() || shardsLost(a).size() == 2);
+        awaitLeasesLost(a, 2, Duration.ofSeconds(60));
         pollQuietly(Duration.ofSeconds(20), () -> count(a, REFUSED) > 0);
-        assertThat(producer.awaitDone(Duration.ofSeconds(120))).as("producer finished").isTrue();
-        List<String> put = producer.all();
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
         Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
-        awaitCheckpoints(h, last, b, Duration.ofSeconds(90));
-        Map<String, String> ownersAtEnd = leaseOwners(h);
+        Map<String, String> ownersAtEnd = h.leaseOwners();
 
         // 5. Stop both; read the table, the warehouse and the error output.
         boolean aAliveAtEnd = a.isAlive();
@@ -229,11 +177,8 @@ class IcebergStaleOwnerIT {
         b.sigterm();
         int exitB = b.waitFor(Duration.ofSeconds(60));
         int exitA = a.waitFor(Duration.ofSeconds(60));
-        long refusedA = count(a, REFUSED);
-        long refusedB = count(b, REFUSED);
 
-        Closeable reader = readerCatalog(catalog);
-        resources.add(reader::close);
+        Closeable reader = workers.closeAfter(readerCatalog(catalog));
         Table table = ((Catalog) reader).loadTable(tableId());
         List<String> rows = new ArrayList<>();
         try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
@@ -246,7 +191,7 @@ class IcebergStaleOwnerIT {
         Set<String> dataObjects = new TreeSet<>();
         Set<String> metadataObjects = new TreeSet<>();
         for (String key : keys(warehousePrefix + "/")) {
-            String location = "s3://" + stack.s3().bucket() + "/" + key;
+            String location = "s3://" + aws.s3().bucket() + "/" + key;
             (key.contains("/data/") ? dataObjects : metadataObjects).add(location);
         }
         Set<String> orphans = new TreeSet<>(dataObjects);
@@ -261,11 +206,11 @@ class IcebergStaleOwnerIT {
         LOG.info("{}: {} records put ({} bad); {} rows, {} snapshots, {} data files ({} referenced), {} metadata objects; "
                         + "refused commits (logged): a {}, b {}; owners at the end {} (a = {}); "
                         + "a frozen {} ms, {} at the end, exit a {}, exit b {}; {} s", name, put.size(),
-                producer.badIds().size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
-                metadataObjects.size(), refusedA, refusedB, ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
+                producer.ids(StaleOwnerFenceIT.BAD).size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
+                metadataObjects.size(), count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
                 (System.nanoTime() - started) / 1_000_000_000L);
 
-        Set<String> badIds = producer.badIds();
+        Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);
         List<String> good = put.stream().filter(p -> !badIds.contains(p)).toList();
         assertExactlyOnce("rows", rows, good);
         assertExactlyOnce("error lines", errorIds, badIds);
@@ -273,22 +218,11 @@ class IcebergStaleOwnerIT {
         assertThat(exitB).as("exit code of b after SIGTERM").isZero();
         assertThat(missing).as("data files the table references but S3 does not hold").isEmpty();
         assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
-        List<String> thrown = new ArrayList<>();
-        for (WorkerProcess w : workers) {
-            w.logText().lines().filter(l -> StaleOwnerFenceIT.PROCESSOR_THREW.matcher(l).find())
-                    .forEach(l -> thrown.add(w.name() + ": " + l));
-        }
-        assertThat(thrown).as("record processor exceptions caught by KCL").isEmpty();
+        assertNoProcessorExceptions(workers.all());
     }
 
     // ---------------------------------------------------------------------------------------------
     // helpers
-
-    private WorkerProcess startWorker(String name, Path yaml) {
-        WorkerProcess w = WorkerProcess.start(JAR, yaml, tmp, name);
-        workers.add(w);
-        return w;
-    }
 
     private static TableIdentifier tableId() {
         return TableIdentifier.of(Namespace.of(NAMESPACE), TABLE);
@@ -298,7 +232,7 @@ class IcebergStaleOwnerIT {
     private static Closeable readerCatalog(Map<String, String> catalog) {
         Map<String, String> props = new HashMap<>(catalog);
         props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", stack.s3().endpoint().toString());
+        props.put("s3.endpoint", aws.s3().endpoint().toString());
         props.put("s3.path-style-access", "true");
         props.put("client.region", "us-east-1");
         props.put("http-client.type", "urlconnection");
@@ -320,7 +254,7 @@ class IcebergStaleOwnerIT {
 
     private static List<String> keys(String prefix) {
         List<String> keys = new ArrayList<>();
-        for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix(prefix))
+        for (S3Object o : aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix(prefix))
                 .contents()) {
             keys.add(o.key());
         }
@@ -328,32 +262,16 @@ class IcebergStaleOwnerIT {
     }
 
     /** "shard/sequence" of every line of the error output's JSON-lines files. */
-    private static List<String> errorIds(String prefix) throws IOException {
+    private static List<String> errorIds(String prefix) {
         List<String> ids = new ArrayList<>();
         for (String key : keys(prefix)) {
             if (!key.endsWith(".jsonl")) {
                 continue;
             }
-            ResponseBytes<GetObjectResponse> bytes = stack.s3().client()
-                    .getObjectAsBytes(b -> b.bucket(stack.s3().bucket()).key(key));
-            for (String line : bytes.asString(StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    JsonNode e = JSON.readTree(line);
-                    ids.add(e.get("shard_id").asText() + "/" + e.get("sequence_number").asText());
-                }
-            }
+            String lines = aws.s3().client().getObjectAsBytes(b -> b.bucket(aws.s3().bucket()).key(key))
+                    .asString(StandardCharsets.UTF_8);
+            ids.addAll(StreamLake.errorIds(StreamLake.errorLines(lines)));
         }
         return ids;
-    }
-
-    private static Map<String, String> leaseOwners(WorkerHarness h) {
-        Map<String, String> owners = new TreeMap<>();
-        LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application()).forEach((shard, item) -> {
-            AttributeValue owner = item.get("leaseOwner");
-            if (owner != null && owner.s() != null) {
-                owners.put(shard, owner.s());
-            }
-        });
-        return owners;
     }
 }

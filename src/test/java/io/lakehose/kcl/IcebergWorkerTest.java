@@ -8,7 +8,7 @@ import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.DeployedMetrics;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,9 +20,8 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -49,24 +48,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class IcebergWorkerTest {
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
-
     @Test
     void everyRecordOnceInTheChangeLogTableAndTheLeasesCheckpointedAfterTheCommits() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "tables", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "tables", 2);
         List<byte[]> records = new ArrayList<>();
         Instant t0 = Instant.parse("2024-11-25T23:30:00Z");
         for (int i = 0; i < 3000; i++) {
@@ -79,14 +69,14 @@ class IcebergWorkerTest {
         Map<String, String> catalog = new HashMap<>();
         catalog.put("iceberg.catalog.type", "jdbc");
         catalog.put("iceberg.catalog.uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        catalog.put("iceberg.catalog.warehouse", "s3://" + stack.s3().bucket() + "/warehouse-" + tmp.getFileName());
+        catalog.put("iceberg.catalog.warehouse", "s3://" + aws.s3().bucket() + "/warehouse-" + tmp.getFileName());
         Map<String, String> extra = new HashMap<>(catalog);
         extra.put("lake.format", "iceberg");
         extra.put("iceberg.namespace", "cdc");
         extra.put("iceberg.commitIntervalSeconds", "2");
         LakehoseConfig cfg = h.loadConfig(extra);
         PipelineStats stats = new PipelineStats();
-        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, false);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -109,7 +99,7 @@ class IcebergWorkerTest {
         Map<String, String> props = new HashMap<>();
         catalog.forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
         props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", stack.s3().endpoint().toString());
+        props.put("s3.endpoint", aws.s3().endpoint().toString());
         props.put("s3.path-style-access", "true");
         props.put("client.region", "us-east-1");
         props.put("http-client.type", "urlconnection");
@@ -130,7 +120,7 @@ class IcebergWorkerTest {
             }
         });
         assertThat(table.spec().fields()).singleElement().satisfies(f -> assertThat(f.name()).isEqualTo("event_time_day"));
-        assertThat(stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix("tables-errors/"))
+        assertThat(aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix("tables-errors/"))
                 .contents().stream().toList()).hasSize(1);
     }
 }

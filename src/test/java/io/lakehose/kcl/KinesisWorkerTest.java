@@ -8,11 +8,10 @@ import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
@@ -35,24 +34,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** One in-process worker against kinesis-local, DynamoDB Local and S3Proxy. */
 class KinesisWorkerTest {
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
-
     @Test
     void eightThousandChangesOverFourShardsLandExactlyOnceWithCheckpointsAtTheEnd() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "e2e", 4);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "e2e", 4);
         List<byte[]> records = new ArrayList<>();
         Instant t0 = Instant.parse("2024-11-25T07:30:00Z");
         // 2,000 records a shard: kinesis-mock's PutRecords slows down fivefold past about 7,000 (KinesisLocal).
@@ -68,7 +58,7 @@ class KinesisWorkerTest {
         LakehoseConfig cfg = h.loadConfig(Map.of());
         PipelineStats stats = new PipelineStats();
         Path spool = Files.createDirectories(tmp.resolve("spool"));
-        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, spool, RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
@@ -101,7 +91,7 @@ class KinesisWorkerTest {
         // Every object carries SSE-KMS with the configured key.
         assertThat(keys).isNotEmpty();
         for (String key : keys) {
-            HeadObjectResponse head = stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key));
+            HeadObjectResponse head = aws.s3().client().headObject(b -> b.bucket(aws.s3().bucket()).key(key));
             assertThat(head.serverSideEncryption()).as(key).isEqualTo(ServerSideEncryption.AWS_KMS);
             assertThat(head.ssekmsKeyId()).as(key).isEqualTo(WorkerHarness.KMS_KEY);
         }
@@ -111,11 +101,11 @@ class KinesisWorkerTest {
 
     @Test
     void aQuietShardStillFlushesByAgeAndCheckpoints() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "quiet", 1);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "quiet", 1);
         List<String> put = h.put(List.of(WorkerHarness.change(1, Instant.now()), WorkerHarness.change(2, Instant.now())));
         LakehoseConfig cfg = h.loadConfig(Map.of("buffer.maxAgeSeconds", "2"));
         PipelineStats stats = new PipelineStats();
-        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool2")),
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());

@@ -9,11 +9,10 @@ import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.LeaseTableSeeder;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,26 +77,15 @@ class ReshardingTest {
      */
     private static final long WATCH_TICK_MILLIS = 100;
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
     @Test
     void splittingAShardWhileRecordsFlowLosesAndRepeatsNothing() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "split", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "split", 2);
         Shard parent = shards(h.stream()).get(0);
         BigInteger from = new BigInteger(parent.hashKeyRange().startingHashKey());
         BigInteger to = new BigInteger(parent.hashKeyRange().endingHashKey());
@@ -106,20 +94,20 @@ class ReshardingTest {
         runReshardingScenario(h, Set.of(parent.shardId()), kinesis -> {
             join(kinesis.splitShard(b -> b.streamName(h.stream()).shardToSplit(parent.shardId())
                     .newStartingHashKey(midpoint)));
-            stack.kinesis().awaitActive(h.stream());
+            aws.kinesis().awaitActive(h.stream());
         });
     }
 
     @Test
     void scalingFromTwoToFourShardsWhileRecordsFlowLosesAndRepeatsNothing() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "scale", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "scale", 2);
         Set<String> parents = new HashSet<>();
         shards(h.stream()).forEach(s -> parents.add(s.shardId()));
 
         runReshardingScenario(h, parents, kinesis -> {
             join(kinesis.updateShardCount(b -> b.streamName(h.stream()).targetShardCount(4)
                     .scalingType(ScalingType.UNIFORM_SCALING)));
-            stack.kinesis().awaitActive(h.stream());
+            aws.kinesis().awaitActive(h.stream());
         });
     }
 
@@ -142,7 +130,7 @@ class ReshardingTest {
         List<String> put = null;
         Map<String, String> expectedCheckpoints = null;
         long stopMillis;
-        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()))) {
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                     RowEncoders.envelopeOnly(), stats, false);
             KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
@@ -156,7 +144,7 @@ class ReshardingTest {
                     return parents.stream().allMatch(p -> isSequence(cp.get(p)));
                 });
                 long reshardStart = System.nanoTime();
-                reshard.accept(stack.kinesis().client());
+                reshard.accept(aws.kinesis().client());
                 long reshardedAt = millisSince(t0);
                 shards(h.stream()).stream().filter(s -> isChildOf(s, parents)).forEach(s -> children.add(s.shardId()));
                 LOG.info("resharded in {} ms at t={} ms: {} -> {}", (System.nanoTime() - reshardStart) / 1_000_000,
@@ -237,7 +225,7 @@ class ReshardingTest {
 
         // The stop kept the checkpoints, and the children's leases name their parents.
         assertThat(h.checkpoints()).isEqualTo(expectedCheckpoints);
-        Map<String, Map<String, AttributeValue>> leases = LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application());
+        Map<String, Map<String, AttributeValue>> leases = LeaseTableSeeder.leases(aws.dynamoDb().client(), h.application());
         for (String c : children) {
             assertThat(leases.get(c).get("parentShardId").ss()).as("parents of " + c)
                     .isNotEmpty().allMatch(parents::contains);
@@ -268,7 +256,7 @@ class ReshardingTest {
     }
 
     private static List<Shard> shards(String stream) {
-        return join(stack.kinesis().client().listShards(b -> b.streamName(stream))).shards();
+        return join(aws.kinesis().client().listShards(b -> b.streamName(stream))).shards();
     }
 
     private static long millisSince(long t0) {
@@ -312,7 +300,7 @@ class ReshardingTest {
                     }
                     for (int attempt = 1; !pending.isEmpty(); attempt++) {
                         List<PutRecordsRequestEntry> entries = pending;
-                        PutRecordsResponse response = join(stack.kinesis().client()
+                        PutRecordsResponse response = join(aws.kinesis().client()
                                 .putRecords(b -> b.streamName(stream).records(entries)));
                         List<PutRecordsRequestEntry> failed = new ArrayList<>();
                         for (int i = 0; i < entries.size(); i++) {

@@ -1,17 +1,13 @@
 package io.lakehose.kcl;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
+import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import io.lakehose.testing.WorkerProcesses;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -22,9 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,13 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import java.util.stream.Collectors;
 
-import static io.lakehose.kcl.StaleOwnerFenceIT.assertExactlyOnce;
-import static io.lakehose.kcl.StaleOwnerFenceIT.awaitCheckpoints;
-import static io.lakehose.kcl.StaleOwnerFenceIT.count;
-import static io.lakehose.kcl.StaleOwnerFenceIT.poll;
+import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
+import static io.lakehose.testing.ProcessAssertions.awaitCheckpoints;
+import static io.lakehose.testing.ProcessAssertions.awaitLeases;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -58,55 +51,21 @@ class TwoStreamsOneBucketIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(TwoStreamsOneBucketIT.class);
     private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Instant T0 = Instant.parse("2024-11-25T07:00:00Z");
     private static final String LAKE = "onelake";
     private static final String ERRORS = "onelake-errors";
     private static final int RECORDS = 2_000;
     private static final int BAD_EVERY = 200;
+    private static final IntPredicate BAD = i -> i % BAD_EVERY == BAD_EVERY / 2;
     private static final long SEED = 20261207L;
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
+
+    @RegisterExtension
+    final WorkerProcesses workers = new WorkerProcesses();
 
     @TempDir
     Path tmp;
-
-    private final List<WorkerProcess> workers = new ArrayList<>();
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @RegisterExtension
-    final AfterTestExecutionCallback logTails = context -> {
-        if (context.getExecutionException().isPresent()) {
-            workers.forEach(w -> System.err.println(w.tail(60)));
-        }
-    };
-
-    @BeforeAll
-    static void startStack() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @AfterEach
-    void stopEverything() throws Exception {
-        for (AutoCloseable r : resources) {
-            r.close();
-        }
-        workers.forEach(WorkerProcess::close);
-        String keep = System.getProperty("lakehose.it.logDir");
-        if (keep != null && !keep.isBlank()) {
-            Path dir = Files.createDirectories(Path.of(keep));
-            for (WorkerProcess w : workers) {
-                Files.copy(w.log(), dir.resolve("twostreams-" + w.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
 
     /** One stream of the test: its harness (stream, lease table), its DynamoDB table, its config and producer. */
     private final class Source {
@@ -118,10 +77,10 @@ class TwoStreamsOneBucketIT {
         int generation;
 
         Source(String stream, String table) {
-            this.h = new WorkerHarness(stack, stream, 2);
+            this.h = new WorkerHarness(aws.stack(), stream, 2);
             this.table = table;
             Map<String, String> config = new LinkedHashMap<>();
-            config.put("lake.uri", "s3://" + stack.s3().bucket() + "/" + LAKE);
+            config.put("lake.uri", "s3://" + aws.s3().bucket() + "/" + LAKE);
             config.put("lake.errorPrefix", ERRORS);
             config.put("lake.table", table); // where a record with no readable table name goes
             config.put("buffer.maxRecords", "200");
@@ -129,42 +88,22 @@ class TwoStreamsOneBucketIT {
             config.put("kinesis.failoverTimeMillis", "2000");
             this.yaml = h.writeConfig(tmp.resolve(stream + ".yaml"), config);
             // 50 records a second: about 40 s, so that records keep coming through the kill rounds.
-            this.producer = new ChangeProducer(h, RECORDS, 20, Duration.ofMillis(400), this::record);
-            resources.add(producer);
-        }
-
-        byte[] record(int i) {
-            if (i % BAD_EVERY == BAD_EVERY / 2) {
-                return (i % 2 == 0 ? "not json {" + i : "{\"hello\": " + i + "}").getBytes(StandardCharsets.UTF_8);
-            }
-            return WorkerHarness.change(i, T0.plus(Duration.ofHours(i % 3)).plusMillis(i * 10L), table);
-        }
-
-        boolean bad(int i) {
-            return i % BAD_EVERY == BAD_EVERY / 2;
+            this.producer = workers.closeAfter(new ChangeProducer(h, RECORDS, 20, Duration.ofMillis(400),
+                    ChangeProducer.changesWithBad(BAD, table)));
         }
 
         WorkerProcess start() {
-            worker = WorkerProcess.start(JAR, yaml, tmp, h.stream() + "-" + generation++);
-            workers.add(worker);
+            worker = workers.start(JAR, yaml, tmp, h.stream() + "-" + generation++);
             return worker;
         }
 
         void awaitBothLeases() {
-            WorkerProcess w = worker;
-            poll("both leases taken by " + w, Duration.ofSeconds(60), w, () -> count(w, "lease taken at") >= 2);
+            awaitLeases(worker, 2, Duration.ofSeconds(60));
         }
 
         /** "shard/sequence" of the good and of the bad records put. */
         Set<String> ids(boolean wantBad) {
-            List<String> all = producer.all();
-            Set<String> out = new TreeSet<>();
-            for (int i = 0; i < all.size(); i++) {
-                if (bad(i) == wantBad) {
-                    out.add(all.get(i));
-                }
-            }
-            return out;
+            return producer.ids(i -> BAD.test(i) == wantBad);
         }
     }
 
@@ -237,11 +176,11 @@ class TwoStreamsOneBucketIT {
 
     private void download(Path dir) throws IOException {
         for (String prefix : List.of(LAKE + "/", ERRORS + "/")) {
-            for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix(prefix))
+            for (S3Object o : aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix(prefix))
                     .contents()) {
                 Path target = dir.resolve(o.key());
                 Files.createDirectories(target.getParent());
-                stack.s3().client().getObject(b -> b.bucket(stack.s3().bucket()).key(o.key()), target);
+                aws.s3().client().getObject(b -> b.bucket(aws.s3().bucket()).key(o.key()), target);
             }
         }
     }
@@ -282,12 +221,7 @@ class TwoStreamsOneBucketIT {
             if (!f.getFileName().toString().startsWith(stream + "~")) {
                 continue;
             }
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    JsonNode e = JSON.readTree(line);
-                    ids.add(e.get("shard_id").asText() + "/" + e.get("sequence_number").asText());
-                }
-            }
+            ids.addAll(StreamLake.errorIds(StreamLake.errorLines(Files.readString(f, StandardCharsets.UTF_8))));
         }
         return ids;
     }

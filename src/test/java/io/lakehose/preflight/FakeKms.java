@@ -4,16 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,7 +23,7 @@ import java.util.regex.Pattern;
  * fails as in KMS (InvalidCiphertextException). What it cannot show: real key policies,
  * kms:ViaService, grants, or the exact wording of AWS's messages.
  */
-final class FakeKms implements AutoCloseable {
+final class FakeKms extends FakeAwsServer<FakeKms.Call> {
 
     /** What the fake does with calls on a key. */
     enum Access { ALLOWED, DENIED, DISABLED }
@@ -40,49 +35,35 @@ final class FakeKms implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/]+)/");
 
-    private final HttpServer server;
     private final Map<String, Access> keys;
-    private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
 
-    private FakeKms(HttpServer server, Map<String, Access> keys) {
-        this.server = server;
+    private FakeKms(Map<String, Access> keys) throws IOException {
         this.keys = keys;
     }
 
     /** @param keys key ARN -> access; any other key id is answered NotFoundException */
     static FakeKms start(Map<String, Access> keys) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        FakeKms kms = new FakeKms(server, Map.copyOf(keys));
-        server.createContext("/", kms::handle);
-        server.start();
+        FakeKms kms = new FakeKms(Map.copyOf(keys));
+        kms.serve();
         return kms;
     }
 
-    URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-    }
-
-    List<Call> calls() {
-        return List.copyOf(calls);
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-            JsonNode body = JSON.readTree(exchange.getRequestBody());
-            String keyId = body.path("KeyId").asText(null);
-            Map<String, String> context = JSON.convertValue(body.path("EncryptionContext"),
-                    JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
-            Matcher m = CREDENTIAL.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-            calls.add(new Call(target, keyId, m.find() ? m.group(1) : null,
-                    exchange.getRequestHeaders().getFirst("X-Amz-Security-Token"), context == null ? Map.of() : context));
-            String action = target == null ? "" : target.replace("TrentService.", "");
-            switch (action) {
-                case "GenerateDataKey" -> generateDataKey(exchange, keyId, context);
-                case "Decrypt" -> decrypt(exchange, keyId, body, context);
-                default -> error(exchange, "UnsupportedOperationException", "the fake does not implement " + target);
-            }
+    @Override
+    void handle(HttpExchange exchange) throws IOException {
+        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        String keyId = body.path("KeyId").asText(null);
+        Map<String, String> context = JSON.convertValue(body.path("EncryptionContext"),
+                JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+        Matcher m = CREDENTIAL.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+        received(new Call(target, keyId, m.find() ? m.group(1) : null,
+                exchange.getRequestHeaders().getFirst("X-Amz-Security-Token"), context == null ? Map.of() : context));
+        String action = target == null ? "" : target.replace("TrentService.", "");
+        switch (action) {
+            case "GenerateDataKey" -> generateDataKey(exchange, keyId, context);
+            case "Decrypt" -> decrypt(exchange, keyId, body, context);
+            default -> error(exchange, "UnsupportedOperationException", "the fake does not implement " + target);
         }
     }
 
@@ -149,19 +130,11 @@ final class FakeKms implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
         exchange.getResponseHeaders().set("x-amzn-RequestId", "fake-kms");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
+        respond(exchange, status, "application/x-amz-json-1.1", JSON.writeValueAsBytes(body));
     }
 
     private static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

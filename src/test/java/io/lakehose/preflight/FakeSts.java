@@ -1,18 +1,13 @@
 package io.lakehose.preflight;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A HAND-WRITTEN FAKE of AWS STS AssumeRole, not an emulator (none runs here): the query protocol
@@ -22,20 +17,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * permission and a trust policy that does not trust the caller. The credentials it hands out are
  * whatever the test gives (e.g. the emulators' dummy identity, so S3Proxy accepts them).
  */
-final class FakeSts implements AutoCloseable {
+final class FakeSts extends FakeAwsServer<FakeSts.Call> {
 
     /** One AssumeRole received. */
     record Call(String roleArn, String sessionName, String externalId) {
     }
 
-    private final HttpServer server;
     private final Map<String, Optional<String>> roles;
     private final String accessKeyId;
     private final String secretKey;
-    private final List<Call> calls = new CopyOnWriteArrayList<>();
 
-    private FakeSts(HttpServer server, Map<String, Optional<String>> roles, String accessKeyId, String secretKey) {
-        this.server = server;
+    private FakeSts(Map<String, Optional<String>> roles, String accessKeyId, String secretKey) throws IOException {
         this.roles = roles;
         this.accessKeyId = accessKeyId;
         this.secretKey = secretKey;
@@ -43,60 +35,41 @@ final class FakeSts implements AutoCloseable {
 
     /** @param roles role ARN -> the external id its trust policy requires (empty: none) */
     static FakeSts start(Map<String, Optional<String>> roles, String accessKeyId, String secretKey) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        FakeSts sts = new FakeSts(server, Map.copyOf(roles), accessKeyId, secretKey);
-        server.createContext("/", sts::handle);
-        server.start();
+        FakeSts sts = new FakeSts(Map.copyOf(roles), accessKeyId, secretKey);
+        sts.serve();
         return sts;
     }
 
-    URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-    }
-
-    List<Call> calls() {
-        return List.copyOf(calls);
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            Map<String, String> form = new HashMap<>();
-            for (String pair : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
-                String[] kv = pair.split("=", 2);
-                form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
-                        kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-            }
-            String role = form.get("RoleArn");
-            calls.add(new Call(role, form.get("RoleSessionName"), form.get("ExternalId")));
-            Optional<String> required = roles.get(role);
-            if (!"AssumeRole".equals(form.get("Action")) || required == null
-                    || required.isPresent() && !required.get().equals(form.get("ExternalId"))) {
-                respond(exchange, 403, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
-                        + "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::000000000000:"
-                        + "assumed-role/task/x is not authorized to perform: sts:AssumeRole on resource: " + role
-                        + "</Message></Error><RequestId>fake-sts</RequestId></ErrorResponse>");
-                return;
-            }
-            respond(exchange, 200, "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-                    + "<AssumeRoleResult><Credentials><AccessKeyId>" + accessKeyId + "</AccessKeyId>"
-                    + "<SecretAccessKey>" + secretKey + "</SecretAccessKey><SessionToken>fakesessiontoken</SessionToken>"
-                    + "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>"
-                    + "<AssumedRoleId>AROAFAKE:" + form.get("RoleSessionName") + "</AssumedRoleId><Arn>"
-                    + role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/"
-                    + form.get("RoleSessionName") + "</Arn></AssumedRoleUser></AssumeRoleResult>"
-                    + "<ResponseMetadata><RequestId>fake-sts</RequestId></ResponseMetadata></AssumeRoleResponse>");
+    @Override
+    void handle(HttpExchange exchange) throws IOException {
+        Map<String, String> form = new HashMap<>();
+        for (String pair : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+            String[] kv = pair.split("=", 2);
+            form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                    kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
         }
+        String role = form.get("RoleArn");
+        received(new Call(role, form.get("RoleSessionName"), form.get("ExternalId")));
+        Optional<String> required = roles.get(role);
+        if (!"AssumeRole".equals(form.get("Action")) || required == null
+                || required.isPresent() && !required.get().equals(form.get("ExternalId"))) {
+            respond(exchange, 403, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+                    + "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::000000000000:"
+                    + "assumed-role/task/x is not authorized to perform: sts:AssumeRole on resource: " + role
+                    + "</Message></Error><RequestId>fake-sts</RequestId></ErrorResponse>");
+            return;
+        }
+        respond(exchange, 200, "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                + "<AssumeRoleResult><Credentials><AccessKeyId>" + accessKeyId + "</AccessKeyId>"
+                + "<SecretAccessKey>" + secretKey + "</SecretAccessKey><SessionToken>fakesessiontoken</SessionToken>"
+                + "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>"
+                + "<AssumedRoleId>AROAFAKE:" + form.get("RoleSessionName") + "</AssumedRoleId><Arn>"
+                + role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/"
+                + form.get("RoleSessionName") + "</Arn></AssumedRoleUser></AssumeRoleResult>"
+                + "<ResponseMetadata><RequestId>fake-sts</RequestId></ResponseMetadata></AssumeRoleResponse>");
     }
 
     private static void respond(HttpExchange exchange, int status, String xml) throws IOException {
-        byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/xml");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
+        respond(exchange, status, "text/xml", xml.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -6,12 +6,13 @@ import io.lakehose.preflight.CheckResult.Status;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3Settings;
 import io.lakehose.testing.LeaseTableSeeder;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.S3EmulatorExtension;
 import io.lakehose.testing.WorkerHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -46,15 +47,16 @@ class PreflightChecksTest {
     private static final String KEY = WorkerHarness.KMS_KEY; // account 111122223333
     private static final String WRITER_ROLE = "arn:aws:iam::444455556666:role/lakehose-lake-writer";
 
-    static LocalAwsStack aws;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
+
     static WorkerHarness harness;
     static KinesisClient kinesis;
     static DynamoDbClient dynamo;
 
     @BeforeAll
     static void up() {
-        aws = LocalAwsStack.start();
-        harness = new WorkerHarness(aws, "preflight", 2);
+        harness = new WorkerHarness(aws.stack(), "preflight", 2);
         kinesis = aws.kinesis().newSyncClient();
         dynamo = DynamoDbClient.builder().endpointOverride(aws.dynamoDb().endpoint()).region(Region.US_EAST_1)
                 .credentialsProvider(EmulatorAccess.credentials()).build();
@@ -67,9 +69,6 @@ class PreflightChecksTest {
         }
         if (dynamo != null) {
             dynamo.close();
-        }
-        if (aws != null) {
-            aws.close();
         }
     }
 

@@ -2,12 +2,13 @@ package io.lakehose.preflight;
 
 import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.CommandRun;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.WorkerHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -28,7 +29,9 @@ class PreflightCommandTest {
     private static final String DENIED_KEY = "arn:aws:kms:us-east-1:111122223333:key/22222222-2222-2222-2222-222222222222";
     private static final String WRITER_ROLE = "arn:aws:iam::111122223333:role/lakehose-lake-writer";
 
-    static LocalAwsStack aws;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
+
     static WorkerHarness harness;
     static FakeKms kms;
     static FakeSts sts;
@@ -38,8 +41,7 @@ class PreflightCommandTest {
 
     @BeforeAll
     static void up() throws Exception {
-        aws = LocalAwsStack.start();
-        harness = new WorkerHarness(aws, "preflight-cli", 1);
+        harness = new WorkerHarness(aws.stack(), "preflight-cli", 1);
         kms = FakeKms.start(Map.of(WorkerHarness.KMS_KEY, FakeKms.Access.ALLOWED, DENIED_KEY, FakeKms.Access.DENIED));
         // The role's credentials are the emulators' dummy identity (plus a session token), so S3Proxy accepts them.
         sts = FakeSts.start(Map.of(WRITER_ROLE, Optional.empty()), EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY);
@@ -52,9 +54,6 @@ class PreflightCommandTest {
         }
         if (sts != null) {
             sts.close();
-        }
-        if (aws != null) {
-            aws.close();
         }
     }
 

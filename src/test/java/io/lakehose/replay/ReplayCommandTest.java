@@ -17,7 +17,7 @@ import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.LeaseTableSeeder;
-import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,9 +47,8 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.assertj.core.api.AbstractStringAssert;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -74,26 +73,15 @@ class ReplayCommandTest {
      */
     private static final long ARRIVAL_GAP_MILLIS = 1_500;
 
-    private static LocalAwsStack stack;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        stack = LocalAwsStack.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
     @Test
     void replayToTrimHorizonRereadsEverythingWithoutDuplicatingARow() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-th", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-th", 2);
         List<String> put = h.put(changes(0, 400));
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         assertThat(runToCheckpoints(h, atEnd).records.sum()).isEqualTo(400);
@@ -118,7 +106,7 @@ class ReplayCommandTest {
 
     @Test
     void refusesWhileAWorkerHoldsTheLeasesAndForceTakesThemOver() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-live", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-live", 2);
         List<String> put = h.put(changes(0, 200));
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         try (RunningWorker worker = new RunningWorker(h)) {
@@ -147,14 +135,9 @@ class ReplayCommandTest {
     @Test
     void forceAtTimestampAgainstALiveWorkerReadsTheLeasesTheWorkerRenewedWhileThePositionsWereResolved()
             throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-live-at", 2);
-        List<String> early = h.put(changes(0, 100));
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        Instant between = Instant.now();
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        List<String> late = h.put(changes(100, 100));
-        List<String> put = new ArrayList<>(early);
-        put.addAll(late);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-live-at", 2);
+        AroundAnInstant batches = putAroundAnInstant(h);
+        List<String> put = batches.all();
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         try (RunningWorker worker = new RunningWorker(h)) {
             worker.awaitCheckpoints(atEnd, c -> { });
@@ -164,7 +147,7 @@ class ReplayCommandTest {
             // Here the first read of the stream waits until the worker has renewed its leases, so
             // the counters read before it are stale for certain.
             AtomicBoolean waited = new AtomicBoolean();
-            KinesisAsyncClient slowStream = beforeEachCall(KinesisAsyncClient.class, stack.kinesis().client(),
+            KinesisAsyncClient slowStream = beforeEachCall(KinesisAsyncClient.class, aws.kinesis().client(),
                     "getRecords", () -> {
                         if (waited.compareAndSet(false, true)) {
                             Map<String, Long> seen = counters(h);
@@ -174,20 +157,20 @@ class ReplayCommandTest {
                     });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            Replay replay = new Replay(new LeaseTable(stack.dynamoDb().client(), h.application()),
+            Replay replay = new Replay(new LeaseTable(aws.dynamoDb().client(), h.application()),
                     new StreamShards(slowStream, h.stream()), Duration.ofMillis(3000), Clock.systemUTC(),
                     new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
-            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(between), List.of(), false, true));
+            replay.run(new Replay.Request(new ReplayTarget.AtTimestamp(batches.between()), List.of(), false, true));
 
             assertThat(waited).as("the stream was read while the worker held the leases").isTrue();
-            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(early);
+            Map<String, String> earlyEnd = WorkerHarness.lastSequenceByShard(batches.early());
             for (String shard : atEnd.keySet()) {
                 assertThat(out.toString(UTF_8)).contains(shard + ": " + atEnd.get(shard) + " -> " + earlyEnd.get(shard));
             }
-            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + between + ": 2 leases reset");
+            assertThat(out.toString(UTF_8)).contains("replayed to AT_TIMESTAMP=" + batches.between() + ": 2 leases reset");
             // The worker loses the leases, takes them again and re-reads the records put after the instant.
-            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == late.size());
-            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + late.size());
+            worker.awaitCheckpoints(atEnd, c -> { }, () -> worker.stats.skipped.sum() == batches.late().size());
+            assertThat(worker.stats.records.sum()).isEqualTo(put.size() + batches.late().size());
             assertThat(worker.stats.rows.sum()).isEqualTo(put.size());
         }
         assertExactlyOnce(h, put);
@@ -195,9 +178,9 @@ class ReplayCommandTest {
 
     @Test
     void aForcedWriteReadsTheLeasesAgainWhenAWorkerRenewedThemAndGivesUpWithWhatToDo() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-retry", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-retry", 2);
         String renewed = new TreeMap<>(leases(h)).firstKey();
-        Runnable renewal = () -> join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+        Runnable renewal = () -> join(aws.dynamoDb().client().updateItem(b -> b.tableName(h.application())
                 .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
                 .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
                 .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
@@ -205,7 +188,7 @@ class ReplayCommandTest {
         // A live worker renews a lease between the replay's read and its first write: read again, written.
         AtomicInteger writes = new AtomicInteger();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Replay once = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+        Replay once = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, aws.dynamoDb().client(),
                 "transactWriteItems", () -> {
                     if (writes.incrementAndGet() == 1) {
                         renewal.run();
@@ -220,7 +203,7 @@ class ReplayCommandTest {
 
         // Without --force the same is a refusal: a worker started after the check for live workers.
         AtomicInteger unforced = new AtomicInteger();
-        Replay refused = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+        Replay refused = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, aws.dynamoDb().client(),
                 "transactWriteItems", () -> {
                     unforced.incrementAndGet();
                     renewal.run();
@@ -234,7 +217,7 @@ class ReplayCommandTest {
         // A worker that renews before every write: a bounded number of attempts, then what to do.
         AtomicInteger always = new AtomicInteger();
         Map<String, Map<String, AttributeValue>> before = leases(h);
-        Replay givesUp = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, stack.dynamoDb().client(),
+        Replay givesUp = replayWith(h, beforeEachCall(DynamoDbAsyncClient.class, aws.dynamoDb().client(),
                 "transactWriteItems", () -> {
                     always.incrementAndGet();
                     renewal.run();
@@ -252,7 +235,7 @@ class ReplayCommandTest {
 
     @Test
     void replayReWritesAShardsDeletedLastObjectButNotADeletedObjectBelowItsNewest() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-deleted", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-deleted", 2);
         String hour = h.stream() + "/table=orders/dt=2024-11-25/hour=08";
         List<String> put = new ArrayList<>();
         // Three batches in one hour partition, each committed before the next is put: every shard's
@@ -267,7 +250,7 @@ class ReplayCommandTest {
         Pattern layout = Pattern.compile(Pattern.quote(hour + "/" + h.stream() + "~")
                 + "(shardId-\\d+)~[0-9a-z]{37}\\.parquet");
         Map<String, List<String>> chains = new TreeMap<>();
-        for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket())
+        for (S3Object o : aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket())
                 .prefix(hour + "/")).contents()) {
             Matcher m = layout.matcher(o.key());
             assertThat(m.matches()).as("layout of %s", o.key()).isTrue();
@@ -285,7 +268,7 @@ class ReplayCommandTest {
         assertThat(inLast).isNotEmpty();
         Map<String, String> lastMetadata = metadata(last);
         for (String key : List.of(middle, last)) {
-            stack.s3().client().deleteObject(b -> b.bucket(stack.s3().bucket()).key(key));
+            aws.s3().client().deleteObject(b -> b.bucket(aws.s3().bucket()).key(key));
         }
 
         CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
@@ -296,7 +279,7 @@ class ReplayCommandTest {
         assertThat(again.skipped.sum()).isEqualTo(put.size() - inLast.size());
         assertThat(metadata(last)).as("the last object is back under its key, with its range")
                 .containsEntry("lakehose-last", lastMetadata.get("lakehose-last"));
-        assertThat(stack.s3().client().listObjectsV2(b -> b.bucket(stack.s3().bucket()).prefix(middle)).contents())
+        assertThat(aws.s3().client().listObjectsV2(b -> b.bucket(aws.s3().bucket()).prefix(middle)).contents())
                 .as("a deleted object below the shard's newest in its directory is not restored").isEmpty();
         List<String> expected = new ArrayList<>(put);
         expected.removeAll(inMiddle);
@@ -307,7 +290,7 @@ class ReplayCommandTest {
 
     @Test
     void dryRunPrintsThePlanAndChangesNothing() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-dry", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-dry", 2);
         Map<String, Map<String, AttributeValue>> before = leases(h);
 
         CommandRun dry = replay(h, "--to", "LATEST", "--dry-run");
@@ -326,27 +309,22 @@ class ReplayCommandTest {
 
     @Test
     void atTimestampAndSequenceNumberTargetsReReadExactlyWhatFollows() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-at", 2);
-        List<String> early = h.put(changes(0, 100));
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        Instant between = Instant.now();
-        Thread.sleep(ARRIVAL_GAP_MILLIS);
-        List<String> late = h.put(changes(100, 100));
-        List<String> put = new ArrayList<>(early);
-        put.addAll(late);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-at", 2);
+        AroundAnInstant batches = putAroundAnInstant(h);
+        List<String> put = batches.all();
         Map<String, String> atEnd = WorkerHarness.lastSequenceByShard(put);
         runToCheckpoints(h, atEnd);
 
         // AT_TIMESTAMP: each shard's checkpoint is the last record that arrived before the instant.
-        CommandRun at = replay(h, "--to", "AT_TIMESTAMP=" + between);
+        CommandRun at = replay(h, "--to", "AT_TIMESTAMP=" + batches.between());
         assertThat(at.exit).as(at.err).isZero();
-        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(early));
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(batches.early()));
         PipelineStats afterTimestamp = runToCheckpoints(h, atEnd);
         assertThat(afterTimestamp.records.sum()).as("records read again: those put after the instant").isEqualTo(100);
         assertThat(afterTimestamp.skipped.sum()).isEqualTo(100);
 
         // A sequence number: that shard resumes after it, the other keeps its checkpoint.
-        String[] from = early.get(10).split("/");
+        String[] from = batches.early().get(10).split("/");
         long after = put.stream().map(p -> p.split("/"))
                 .filter(p -> p[0].equals(from[0]) && new BigInteger(p[1]).compareTo(new BigInteger(from[1])) > 0).count();
         CommandRun seq = replay(h, "--shard", from[0], "--to", from[1]);
@@ -363,15 +341,15 @@ class ReplayCommandTest {
 
     @Test
     void afterASplitParentsAreReadAgainBeforeTheirChildren() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-split", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-split", 2);
         List<String> put = new ArrayList<>(h.put(changes(0, 200)));
         List<Shard> parents = shards(h.stream());
         for (Shard p : parents) {
             String mid = new BigInteger(p.hashKeyRange().startingHashKey())
                     .add(new BigInteger(p.hashKeyRange().endingHashKey())).shiftRight(1).toString();
-            join(stack.kinesis().client().splitShard(b -> b.streamName(h.stream()).shardToSplit(p.shardId())
+            join(aws.kinesis().client().splitShard(b -> b.streamName(h.stream()).shardToSplit(p.shardId())
                     .newStartingHashKey(mid)));
-            stack.kinesis().awaitActive(h.stream());
+            aws.kinesis().awaitActive(h.stream());
         }
         List<String> children = shards(h.stream()).stream().map(Shard::shardId)
                 .filter(id -> parents.stream().noneMatch(p -> p.shardId().equals(id))).toList();
@@ -385,7 +363,7 @@ class ReplayCommandTest {
         // KCL deletes a finished parent's lease some minutes after its children started: do that now to one.
         String cleanedUp = parents.get(0).shardId();
         String ended = parents.get(1).shardId();
-        join(stack.dynamoDb().client().deleteItem(b -> b.tableName(h.application())
+        join(aws.dynamoDb().client().deleteItem(b -> b.tableName(h.application())
                 .key(Map.of("leaseKey", AttributeValue.fromS(cleanedUp)))));
 
         CommandRun replay = replay(h, "--to", "TRIM_HORIZON");
@@ -430,8 +408,8 @@ class ReplayCommandTest {
 
     @Test
     void aLeaseRenewedAfterItWasReadFailsTheWholeWrite() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-race", 2);
-        LeaseTable table = new LeaseTable(stack.dynamoDb().client(), h.application());
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-race", 2);
+        LeaseTable table = new LeaseTable(aws.dynamoDb().client(), h.application());
         List<Lease> read = table.read();
         ReplayPlan plan = ReplayPlanner.plan(new ReplayTarget.Latest(), read, List.of(
                 new ShardInfo(read.get(0).shardId(), List.of(), "0", "1", "0", null),
@@ -439,7 +417,7 @@ class ReplayCommandTest {
         assertThat(plan.count(ReplayPlan.Action.RESET)).isEqualTo(2);
         // A worker renews the second lease between the read and the write (KCL increments leaseCounter).
         String renewed = read.get(1).shardId();
-        join(stack.dynamoDb().client().updateItem(b -> b.tableName(h.application())
+        join(aws.dynamoDb().client().updateItem(b -> b.tableName(h.application())
                 .key(Map.of("leaseKey", AttributeValue.fromS(renewed)))
                 .updateExpression("SET leaseCounter = leaseCounter + :one, leaseOwner = :w")
                 .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":w", AttributeValue.fromS("worker-x")))));
@@ -453,7 +431,7 @@ class ReplayCommandTest {
 
     @Test
     void badArgumentsAreOneLineErrors() throws Exception {
-        WorkerHarness h = new WorkerHarness(stack, "replay-bad", 2);
+        WorkerHarness h = new WorkerHarness(aws.stack(), "replay-bad", 2);
         List<String> put = h.put(changes(0, 20));
         Map<String, Map<String, AttributeValue>> before = leases(h);
         List<String> shardIds = new ArrayList<>(before.keySet());
@@ -492,7 +470,7 @@ class ReplayCommandTest {
     }
 
     private Replay replayWith(WorkerHarness h, DynamoDbAsyncClient dynamo, ByteArrayOutputStream err) {
-        return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(stack.kinesis().client(), h.stream()),
+        return new Replay(new LeaseTable(dynamo, h.application()), new StreamShards(aws.kinesis().client(), h.stream()),
                 Duration.ofMillis(3000), Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, UTF_8));
     }
@@ -508,13 +486,30 @@ class ReplayCommandTest {
     }
 
     private static Map<String, String> metadata(String key) {
-        return stack.s3().client().headObject(b -> b.bucket(stack.s3().bucket()).key(key)).metadata();
+        return aws.s3().client().headObject(b -> b.bucket(aws.s3().bucket()).key(key)).metadata();
     }
 
     private static Map<String, Long> counters(WorkerHarness h) {
         Map<String, Long> counters = new TreeMap<>();
         leases(h).forEach((shard, item) -> counters.put(shard, Long.parseLong(item.get("leaseCounter").n())));
         return counters;
+    }
+
+    /** Two batches of 100 changes put {@link #ARRIVAL_GAP_MILLIS} before and after the instant {@code between}. */
+    private record AroundAnInstant(List<String> early, Instant between, List<String> late) {
+        List<String> all() {
+            List<String> all = new ArrayList<>(early);
+            all.addAll(late);
+            return all;
+        }
+    }
+
+    private static AroundAnInstant putAroundAnInstant(WorkerHarness h) throws InterruptedException {
+        List<String> early = h.put(changes(0, 100));
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
+        Instant between = Instant.now();
+        Thread.sleep(ARRIVAL_GAP_MILLIS);
+        return new AroundAnInstant(early, between, h.put(changes(100, 100)));
     }
 
     private static List<byte[]> changes(int from, int count) {
@@ -533,11 +528,11 @@ class ReplayCommandTest {
     }
 
     private static Map<String, Map<String, AttributeValue>> leases(WorkerHarness h) {
-        return LeaseTableSeeder.leases(stack.dynamoDb().client(), h.application());
+        return LeaseTableSeeder.leases(aws.dynamoDb().client(), h.application());
     }
 
     private static List<Shard> shards(String stream) {
-        return join(stack.kinesis().client().listShards(b -> b.streamName(stream))).shards();
+        return join(aws.kinesis().client().listShards(b -> b.streamName(stream))).shards();
     }
 
     private static String childOf(Shard parent, WorkerHarness h) {
@@ -569,7 +564,7 @@ class ReplayCommandTest {
         RunningWorker(WorkerHarness h) throws Exception {
             this.h = h;
             LakehoseConfig cfg = h.loadConfig(Map.of());
-            store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()));
+            store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()));
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createTempDirectory(tmp, "spool"),
                     RowEncoders.envelopeOnly(), stats, false);
             worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());

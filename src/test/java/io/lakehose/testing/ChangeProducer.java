@@ -1,10 +1,15 @@
 package io.lakehose.testing;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * Puts records {@code 0..total-1} into a harness's stream, in batches at a fixed pace, from its
@@ -12,6 +17,8 @@ import java.util.function.IntFunction;
  * record got, so a test can say which records it expects where.
  */
 public final class ChangeProducer implements AutoCloseable {
+
+    private static final Instant T0 = Instant.parse("2024-11-25T07:00:00Z");
 
     private final WorkerHarness h;
     private final int total;
@@ -32,6 +39,26 @@ public final class ChangeProducer implements AutoCloseable {
         this.record = record;
         this.thread = new Thread(this::run, "producer-" + h.stream());
         this.thread.setDaemon(true);
+    }
+
+    /** Record {@code i}: a change of DynamoDB table "orders" in one of three hours, so every shard interleaves three partitions. */
+    public static byte[] change(int i) {
+        return change(i, "orders");
+    }
+
+    /** Record {@code i} as a change of DynamoDB table {@code table}, in one of three hours. */
+    public static byte[] change(int i, String table) {
+        return WorkerHarness.change(i, T0.plus(Duration.ofHours(i % 3)).plusMillis(i * 10L), table);
+    }
+
+    /** A bad record for index {@code i}: not JSON (even {@code i}), or JSON that is no change record (odd). */
+    public static byte[] bad(int i) {
+        return (i % 2 == 0 ? "not json {" + i : "{\"hello\": " + i + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Record {@code i}: {@link #bad(int)} where {@code isBad} holds, else {@link #change(int, String)}. */
+    public static IntFunction<byte[]> changesWithBad(IntPredicate isBad, String table) {
+        return i -> isBad.test(i) ? bad(i) : change(i, table);
     }
 
     public ChangeProducer start() {
@@ -88,6 +115,18 @@ public final class ChangeProducer implements AutoCloseable {
         synchronized (put) {
             return List.copyOf(put);
         }
+    }
+
+    /** "shard/sequence" of the records put so far whose index matches {@code which}. */
+    public Set<String> ids(IntPredicate which) {
+        List<String> all = all();
+        Set<String> ids = new TreeSet<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (which.test(i)) {
+                ids.add(all.get(i));
+            }
+        }
+        return ids;
     }
 
     @Override

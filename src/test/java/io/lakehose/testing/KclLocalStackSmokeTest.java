@@ -17,10 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -64,19 +64,12 @@ class KclLocalStackSmokeTest {
     private static final Logger log = LoggerFactory.getLogger(KclLocalStackSmokeTest.class);
     private static final int RECORDS = 200;
 
-    private static LocalAwsStack aws;
+    @RegisterExtension
+    static final LocalStackExtension aws = new LocalStackExtension();
 
     @BeforeAll
     static void up() {
-        aws = LocalAwsStack.start();
-        log.info("stack startup: {} ms", aws.startup().toMillis());
-    }
-
-    @AfterAll
-    static void down() {
-        if (aws != null) {
-            aws.close();
-        }
+        log.info("stack startup: {} ms", aws.stack().startup().toMillis());
     }
 
     @Test

@@ -22,6 +22,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -178,6 +181,30 @@ public final class WorkerHarness {
     public Map<String, String> checkpoints() {
         Map<String, Map<String, AttributeValue>> leases = LeaseTableSeeder.leases(stack.dynamoDb().client(), application);
         return leases.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get("checkpoint").s()));
+    }
+
+    /** Shard id to leaseOwner from the lease table (shards without an owner left out). */
+    public Map<String, String> leaseOwners() {
+        Map<String, String> owners = new TreeMap<>();
+        LeaseTableSeeder.leases(stack.dynamoDb().client(), application).forEach((shard, item) -> {
+            AttributeValue owner = item.get("leaseOwner");
+            if (owner != null && owner.s() != null) {
+                owners.put(shard, owner.s());
+            }
+        });
+        return owners;
+    }
+
+    /** The keys of this stream's lake and error objects now (S3Proxy lists a PUT in progress too). */
+    public Set<String> objectKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (String prefix : List.of(stream + "/", stream + "-errors/")) {
+            for (S3Object o : stack.s3().client().listObjectsV2Paginator(b -> b.bucket(stack.s3().bucket()).prefix(prefix))
+                    .contents()) {
+                keys.add(o.key());
+            }
+        }
+        return keys;
     }
 
     /** Every object of this stream's lake and errors, downloaded under {@code dir}; returns the keys. */

@@ -18,11 +18,14 @@ import org.slf4j.LoggerFactory;
  * 2-core machine, bounded by Node's start.
  *
  * <pre>{@code
- * static LocalAwsStack aws;
- * @BeforeAll static void up() { aws = LocalAwsStack.start(); }
- * @AfterAll static void down() { if (aws != null) aws.close(); }
- * ... aws.kinesis().createStream("s", 2); aws.dynamoDb().client(); aws.s3().bucket();
+ * try (LocalAwsStack aws = LocalAwsStack.start()) {
+ *     aws.kinesis().createStream("s", 2); aws.dynamoDb().client(); aws.s3().bucket(); ...
+ * }
  * }</pre>
+ *
+ * <p>A JUnit test class of the service shares one for all its tests through
+ * {@code io.lakehose.testing.LocalStackExtension} (service tests; this module has no JUnit):
+ * {@code @RegisterExtension static final LocalStackExtension aws = new LocalStackExtension();}.
  *
  * <p>If any service fails to start, the ones that did start are stopped before the exception
  * propagates (DynamoDB Local's threads would otherwise keep the JVM alive). Every service uses
