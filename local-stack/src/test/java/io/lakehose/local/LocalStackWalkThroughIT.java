@@ -121,6 +121,29 @@ class LocalStackWalkThroughIT {
         }
     }
 
+    @Test
+    void theScriptRunsTheBuiltJarWithoutInstallingOrBuilding() throws Exception {
+        // npm and mvn that fail if called: once built, ./lakehose-local goes straight to the jar.
+        Path bin = Files.createDirectories(work.resolve("bin"));
+        for (String tool : List.of("npm", "mvn")) {
+            Path stub = Files.writeString(bin.resolve(tool), "#!/bin/sh\necho \"" + tool + " ran: $*\"; exit 99\n");
+            assertThat(stub.toFile().setExecutable(true)).isTrue();
+        }
+        Path out = work.resolve("script.txt");
+        ProcessBuilder pb = new ProcessBuilder("./lakehose-local", "rows", "--endpoint-url", "http://127.0.0.1:1", "s3://lakehose-test/")
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().merge("PATH", bin + File.pathSeparator + Path.of(System.getProperty("java.home"), "bin"),
+                (path, first) -> first + File.pathSeparator + path);
+        Process script = pb.start();
+        assertThat(script.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        String printed = read(out);
+
+        assertThat(printed).as("local/node_modules and the jar are newer than their inputs (mvn package, npm ci ran)")
+                .doesNotContain("lakehose-local:", "ran:")
+                .contains("error: nothing answers at http://127.0.0.1:1");
+        assertThat(script.exitValue()).as(printed).isEqualTo(1);
+    }
+
     /** {@code java -jar local-stack/target/lakehose-local.jar}, as ./lakehose-local runs it. */
     private static Process start(Path tmp, Path output) throws IOException {
         Path jar = Path.of(System.getProperty("lakehose.localJar", "local-stack/target/lakehose-local.jar"));
