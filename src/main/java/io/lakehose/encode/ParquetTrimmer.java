@@ -3,28 +3,13 @@ package io.lakehose.encode;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.commit.FileTrimmer;
 import io.lakehose.decode.SequenceNumber;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.HadoopFreeReadOptions;
-import org.apache.parquet.avro.AvroReadSupport;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.api.InitContext;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.MessageColumnIO;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.io.api.RecordMaterializer;
-import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,9 +17,7 @@ import java.util.Optional;
  * file with the same schema and settings. A rare path: it runs only when two writers of one shard
  * raced for the same object (docs/design.md, "The fence for folders").
  *
- * <p>Read row group by row group with parquet-hadoop's file reader and parquet-avro's
- * materializer, through {@link HadoopFreeReadOptions} and our own codecs: the service jar has no
- * Hadoop, which {@code AvroParquetReader} would load.
+ * <p>Read through {@link ParquetRows}, without Hadoop.
  */
 public final class ParquetTrimmer implements FileTrimmer {
 
@@ -87,26 +70,8 @@ public final class ParquetTrimmer implements FileTrimmer {
     }
 
     /** Every row of {@code file} in order, with its position. */
-    private void readRows(Path file, RowConsumer consumer) throws IOException {
-        PlainParquetConfiguration conf = new PlainParquetConfiguration();
-        LibraryCodecFactory codecs = new LibraryCodecFactory(settings.zstdLevel());
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), HadoopFreeReadOptions.with(codecs))) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            Map<String, String> footer = reader.getFooter().getFileMetaData().getKeyValueMetaData();
-            AvroReadSupport<GenericRecord> support = new AvroReadSupport<>(GenericData.get());
-            ReadSupport.ReadContext context = support.init(new InitContext(conf, Map.of(), schema));
-            RecordMaterializer<GenericRecord> rows = support.prepareForRead(conf, footer, schema, context);
-            MessageColumnIO columns = new ColumnIOFactory().getColumnIO(context.getRequestedSchema(), schema);
-            for (PageReadStore group; (group = reader.readNextRowGroup()) != null; ) {
-                RecordReader<GenericRecord> records = columns.getRecordReader(group, rows);
-                for (long i = 0; i < group.getRowCount(); i++) {
-                    GenericRecord row = records.read();
-                    consumer.accept(row, new SequenceNumber(row.get(EnvelopeSchema.SEQUENCE_NUMBER).toString(),
-                            (Long) row.get(EnvelopeSchema.SUB_SEQUENCE_NUMBER)));
-                }
-            }
-        } finally {
-            codecs.release();
-        }
+    private static void readRows(Path file, RowConsumer consumer) throws IOException {
+        ParquetRows.forEach(file, row -> consumer.accept(row, new SequenceNumber(
+                row.get(EnvelopeSchema.SEQUENCE_NUMBER).toString(), (Long) row.get(EnvelopeSchema.SUB_SEQUENCE_NUMBER))));
     }
 }

@@ -5,31 +5,32 @@ import io.lakehose.testing.LocalAwsStack;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** {@code --demo}: the seed walk-through done by the program itself, then a clean stop. */
+/** {@code --demo}: the walk-through done by the program itself (three puts, their rows), then a clean stop. */
 final class Demo {
+
+    private static final String[][] PEOPLE = {{"864732", "Adam"}, {"864733", "Béatrice"}, {"864734", "Chen 陈"}};
+    /** Reading the lake back costs a listing and a download per object: once a second is plenty. */
+    private static final long POLL_MILLIS = 1000;
 
     private Demo() {
     }
 
-    static int run(LocalAwsStack stack, LakeWatcher watcher, CompletableFuture<Integer> worker, int bufferSeconds)
-            throws Exception {
-        String[][] people = {{"864732", "Adam"}, {"864733", "Béatrice"}, {"864734", "Chen 陈"}};
-        for (String[] p : people) {
+    static int run(LocalAwsStack stack, CompletableFuture<Integer> worker, int bufferSeconds) throws Exception {
+        for (String[] p : PEOPLE) {
             stack.dynamoDb().client().putItem(b -> b.tableName(LocalStackMain.TABLE).item(LocalStackMain.item(p[0], p[1])))
                     .join();
             System.out.println("put-item id=" + p[0]);
         }
+        LakeRows lake = new LakeRows(stack.s3().client(), stack.s3().bucket());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(bufferSeconds + 60L);
-        while (watcher.objects().stream().noneMatch(k -> k.endsWith(".parquet")) && System.nanoTime() < deadline) {
-            Thread.sleep(500);
+        while (lake.count() < PEOPLE.length && System.nanoTime() < deadline && !worker.isDone()) {
+            Thread.sleep(POLL_MILLIS);
         }
-        // All three may land in one object or in one per shard: wait one more buffer interval for stragglers.
-        Thread.sleep(TimeUnit.SECONDS.toMillis(bufferSeconds + 2));
-        long parquet = watcher.objects().stream().filter(k -> k.endsWith(".parquet")).count();
-        System.out.println(parquet > 0 ? "demo: " + parquet + " Parquet object(s) in the lake; stopping"
-                : "demo: no Parquet object appeared in time");
+        int rows = lake.print(System.out);
+        System.out.println(rows >= PEOPLE.length ? "demo: the three puts are rows in the lake; stopping"
+                : "demo: " + rows + " of " + PEOPLE.length + " rows appeared in time; stopping");
         StopRequest.send();
         int code = worker.get(60, TimeUnit.SECONDS);
-        return parquet > 0 && code == 0 ? 0 : 1;
+        return rows >= PEOPLE.length && code == 0 ? 0 : 1;
     }
 }

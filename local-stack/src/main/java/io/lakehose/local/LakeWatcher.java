@@ -4,10 +4,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Prints each new object of the bucket as it appears, so people see the lake fill. */
 final class LakeWatcher implements AutoCloseable {
@@ -16,7 +14,6 @@ final class LakeWatcher implements AutoCloseable {
     private final String bucket;
     private final PrintStream out;
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
-    private final List<String> objects = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -33,17 +30,11 @@ final class LakeWatcher implements AutoCloseable {
         return this;
     }
 
-    /** Keys seen so far, in order of appearance. */
-    List<String> objects() {
-        return List.copyOf(objects);
-    }
-
     private void loop() {
         while (running) {
             try {
                 for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-                    if (seen.add(o.key())) {
-                        objects.add(o.key());
+                    if (isLakeObject(o.key()) && seen.add(o.key())) {
                         out.printf("new object: s3://%s/%s (%,d bytes)%n", bucket, o.key(), o.size());
                     }
                 }
@@ -56,9 +47,20 @@ final class LakeWatcher implements AutoCloseable {
         }
     }
 
+    /** Data and error objects; not the emulator's transient keys of an upload in progress. */
+    private static boolean isLakeObject(String key) {
+        return key.endsWith(".parquet") || key.endsWith(".jsonl") || key.endsWith(".jsonl.gz");
+    }
+
+    /** Stops the watcher; nothing is printed after this returns. */
     @Override
     public void close() {
         running = false;
         thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,8 +1,8 @@
 package io.lakehose.local;
 
-import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.cli.Main;
 import io.lakehose.testing.DynamoStreamsBridge;
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.LeaseTableSeeder;
 import io.lakehose.testing.LocalAwsStack;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,14 +22,19 @@ import java.util.concurrent.CompletableFuture;
  * One command to try lakehose without AWS: starts kinesis-local, DynamoDB Local and S3Proxy,
  * creates a DynamoDB table with a stream, a Kinesis stream and a bucket, bridges the table's
  * stream into Kinesis in the format of DynamoDB's Kinesis integration, and runs the real
- * worker ({@code lakehose run}) against them until Ctrl-C. {@code --demo} puts three items,
- * waits until their rows are in the lake, prints them and exits.
+ * worker ({@code lakehose run}) against them until Ctrl-C or SIGTERM. The banner comes once the
+ * worker holds its leases. {@code --demo} puts three items, waits until their rows are in the
+ * lake, prints them and exits; {@code rows --endpoint-url URL s3://BUCKET/} prints the rows of a
+ * running stack's lake.
  */
 public final class LocalStackMain {
 
     static final String TABLE = "example-ddb-table";
     static final String STREAM = "lakehose-local";
     static final String REGION = "us-east-1";
+    static final int SHARDS = 2;
+    /** KCL takes its leases within seconds; past this the banner comes anyway, saying so. */
+    private static final Duration LEASES_TIMEOUT = Duration.ofMinutes(2);
 
     private LocalStackMain() {
     }
@@ -37,6 +43,9 @@ public final class LocalStackMain {
         // Before anything logs: this module's configuration, not the service jar's logback.xml.
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "lakehose-local-logback.xml");
+        }
+        if (args.length > 0 && args[0].equals(RowsCommand.NAME)) {
+            System.exit(RowsCommand.run(args, System.out, System.err));
         }
         boolean demo = Arrays.asList(args).contains("--demo");
         int bufferSeconds = 10;
@@ -55,20 +64,28 @@ public final class LocalStackMain {
         System.setProperty("aws.region", REGION);
         try (LocalAwsStack stack = LocalAwsStack.start()) {
             String streamArn = createTable(stack);
-            stack.kinesis().createStream(STREAM, 2);
+            stack.kinesis().createStream(STREAM, SHARDS);
             LeaseTableSeeder.seed(stack.dynamoDb().client(), STREAM, stack.kinesis().client(), STREAM,
                     LeaseTableSeeder.StartAt.TRIM_HORIZON);
             Path config = writeConfig(stack, bufferSeconds);
             try (DynamoStreamsBridge bridge = new DynamoStreamsBridge(stack.dynamoDb().newStreamsClient(),
-                    stack.kinesis().newSyncClient(), streamArn, TABLE, STREAM, REGION).start();
-                 LakeWatcher watcher = new LakeWatcher(stack.s3().client(), stack.s3().bucket(), System.out).start()) {
-                printWelcome(stack, config, bufferSeconds);
+                    stack.kinesis().newSyncClient(), streamArn, TABLE, STREAM, REGION).start()) {
                 CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(
                         () -> Main.execute("run", "--config", config.toString()));
-                if (demo) {
-                    return Demo.run(stack, watcher, worker, bufferSeconds);
+                boolean consuming = LeaseWatch.awaitAllHeld(stack.dynamoDb().client(), STREAM, SHARDS, worker,
+                        LEASES_TIMEOUT);
+                int code;
+                if (worker.isDone()) {
+                    code = worker.join();
+                } else {
+                    LibraryTeardown.silenceOnStop();
+                    Banner.print(System.out, stack, config, bufferSeconds, consuming);
+                    // The watcher stops before the worker's stop is reported and the emulators close.
+                    try (LakeWatcher watcher = new LakeWatcher(stack.s3().client(), stack.s3().bucket(), System.out).start()) {
+                        code = demo ? Demo.run(stack, worker, bufferSeconds) : worker.get();
+                    }
                 }
-                int code = worker.get();
+                LibraryTeardown.silence();
                 System.out.println("lakehose stopped (exit " + code + "); " + bridge.forwarded()
                         + " changes were bridged; stopping the emulators");
                 return code;
@@ -111,27 +128,6 @@ public final class LocalStackMain {
         Path file = Files.createTempFile("lakehose-local-", ".yaml");
         file.toFile().deleteOnExit();
         return Files.writeString(file, yaml);
-    }
-
-    private static void printWelcome(LocalAwsStack stack, Path config, int bufferSeconds) {
-        String ddb = stack.dynamoDb().endpoint().toString();
-        String s3 = stack.s3().endpoint().toString();
-        System.out.println("""
-
-                lakehose local stack is up (emulators only; dummy credentials: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s)
-                  DynamoDB  %s   table %s (stream NEW_AND_OLD_IMAGES, bridged to Kinesis)
-                  Kinesis   %s   stream %s (2 shards)
-                  S3        %s   bucket %s (lake under lake/, errors under errors/)
-                  worker    lakehose run --config %s  (buffer interval %d s)
-
-                Try it (in another terminal):
-                  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=us-east-1
-                  aws dynamodb put-item --endpoint-url %s --table-name %s --item '{"id":{"S":"1"},"name":{"S":"Adam"}}'
-                  aws s3 ls --endpoint-url %s s3://%s/lake/ --recursive
-                New objects in the bucket are listed below as they appear. Ctrl-C stops everything cleanly.
-                """.formatted(EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, ddb, TABLE, stack.kinesis().endpoint(), STREAM,
-                s3, stack.s3().bucket(), config, bufferSeconds, EmulatorAccess.ACCESS_KEY, EmulatorAccess.SECRET_KEY, ddb, TABLE,
-                s3, stack.s3().bucket()));
     }
 
     /** Items the demo puts, as DynamoDB attribute maps. */

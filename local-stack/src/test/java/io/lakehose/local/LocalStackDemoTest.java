@@ -11,9 +11,9 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README walk-through, run by the program itself: three put-items on the DynamoDB Local
- * table become Parquet objects in the bucket within the buffer interval, and the stack stops
- * cleanly. (The rows themselves are checked value by value by the service's worker tests.)
+ * {@code --demo}, in this JVM: three put-items on the DynamoDB Local table become rows in Parquet
+ * objects in the bucket, printed, and the stack stops cleanly. (The rows are checked value by
+ * value by the service's worker tests; LocalStackWalkThroughIT walks through at a person's pace.)
  */
 class LocalStackDemoTest {
 
@@ -30,10 +30,14 @@ class LocalStackDemoTest {
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         assertThat(code).as(out).isZero();
-        assertThat(out).contains("lakehose local stack is up")
+        assertThat(out).contains("lakehose local stack is up: the worker reads the stream")
                 .contains("aws dynamodb put-item --endpoint-url http://127.0.0.1:")
                 .containsPattern("new object: s3://[^ ]+/lake/table=example-ddb-table/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[^~ ]+~shardId-[^ ]+\\.parquet")
-                .contains("Parquet object(s) in the lake");
+                .containsPattern("INSERT \\S+ keys=\\{\"id\":\"864732\"} new_image=\\{[^\\n]*\"name\":\"Adam\"")
+                .containsPattern("INSERT \\S+ keys=\\{\"id\":\"864733\"} new_image=\\{[^\\n]*\"name\":\"Béatrice\"")
+                .containsPattern("INSERT \\S+ keys=\\{\"id\":\"864734\"} new_image=\\{[^\\n]*\"name\":\"Chen 陈\"")
+                .contains("3 row(s) in")
+                .contains("demo: the three puts are rows in the lake");
     }
 
     private static final class TeeStream extends OutputStream {

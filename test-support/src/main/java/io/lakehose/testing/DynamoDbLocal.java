@@ -1,13 +1,23 @@
 package io.lakehose.testing;
 
+import static io.lakehose.testing.Await.join;
+
+import com.amazonaws.services.dynamodbv2.local.main.CommandLineInput;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.AbstractLocalDynamoDBServerHandler;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
+import java.lang.reflect.Field;
 import java.net.BindException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
@@ -37,11 +47,30 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *       internet at start and writes a metadata file under the home directory.</li>
  *   <li>Its Jetty threads are not daemons: if it is not stopped (test setup threw, {@link #close()}
  *       not reached), the JVM does not exit. Close it in a finally block or an after-all hook.</li>
+ *   <li>Stream sequence numbers come from one counter for the whole database: a write to any
+ *       table, the KCL lease table included, moves it. A shard iterator of an empty shard stays at
+ *       the shard's first number, so the first record after such writes makes that iterator
+ *       "trimmed" (TrimmedDataAccessException). Shard iterators expire 15 minutes after they were
+ *       handed out (ExpiredIteratorException), and shards roll over every 4 hours.
+ *       {@link #expireShardIterators(DynamoDbAsyncClient)} and
+ *       {@link #rollOverStreamShards(DynamoDbAsyncClient)} do the last two now, through
+ *       DynamoDB Local's test controls, which {@link #start()} turns on.</li>
  * </ul>
  */
 public final class DynamoDbLocal implements AutoCloseable {
 
     private static final int START_ATTEMPTS = 3;
+    /** DynamoDB Local's hidden test-control requests: a PutItem on this table name. */
+    private static final String TEST_CONTROL_TABLE = "[TEST_CONTROL]";
+    /**
+     * The AWS SDK v1 inside DynamoDB Local warns through java.util.logging that JAXB is missing,
+     * then works without it: nothing anyone can act on. Held here because JUL keeps loggers weakly.
+     */
+    private static final Logger SDK_V1_LOG = Logger.getLogger("com.amazonaws");
+
+    static {
+        SDK_V1_LOG.setLevel(Level.SEVERE);
+    }
 
     private final DynamoDBProxyServer server;
     private final URI endpoint;
@@ -62,8 +91,7 @@ public final class DynamoDbLocal implements AutoCloseable {
             int port = KinesisLocal.freePort();
             DynamoDBProxyServer server = null;
             try {
-                server = ServerRunner.createServerFromCommandLineArgs(new String[] {
-                    "-inMemory", "-sharedDb", "-disableTelemetry", "-port", Integer.toString(port)});
+                server = createServer(port);
                 server.start();
                 return new DynamoDbLocal(server, URI.create("http://127.0.0.1:" + port));
             } catch (Exception e) {
@@ -75,6 +103,56 @@ public final class DynamoDbLocal implements AutoCloseable {
             }
         }
         throw new IllegalStateException("could not start DynamoDB Local", failure);
+    }
+
+    /**
+     * What {@code ServerRunner.createServerFromCommandLineArgs} does, without printing its
+     * configuration to stdout, and with the test controls on.
+     */
+    private static DynamoDBProxyServer createServer(int port) throws Exception {
+        CommandLineInput input = new CommandLineInput(new String[] {
+            "-inMemory", "-sharedDb", "-disableTelemetry", "-port", Integer.toString(port)});
+        if (!input.init()) {
+            throw new IllegalStateException("DynamoDB Local refused its command line");
+        }
+        DynamoDBProxyServer server = ServerRunner.createServer(input);
+        enableTestControl(server);
+        return server;
+    }
+
+    /**
+     * DynamoDB Local has test controls (expire iterators, roll shards over) but no option to turn
+     * them on: its request handler's flag is set here. A newer DynamoDB Local that renames a field
+     * fails here at start, loudly, rather than in a test much later.
+     */
+    private static void enableTestControl(DynamoDBProxyServer server) throws ReflectiveOperationException {
+        Object serverHandler = field(DynamoDBProxyServer.class, "serverHandler").get(server);
+        Object requestHandler = field(AbstractLocalDynamoDBServerHandler.class, "primaryHandler").get(serverHandler);
+        field(LocalDynamoDBRequestHandler.class, "isTestControlEnabled").setBoolean(requestHandler, true);
+    }
+
+    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
+        Field field = owner.getDeclaredField(name);
+        field.setAccessible(true);
+        return field;
+    }
+
+    /**
+     * Expires every shard iterator handed out so far, as 15 minutes without a read would (DynamoDB
+     * Local's DILATE_TIME control; it also moves stored event times back an hour, which nothing
+     * here reads). Works on any DynamoDB Local this class started, in this process or another.
+     */
+    public static void expireShardIterators(DynamoDbAsyncClient client) {
+        testControl(client, Map.of("ACTION", AttributeValue.fromS("DILATE_TIME"), "HOURS", AttributeValue.fromS("1")));
+    }
+
+    /** Closes every open stream shard and opens its child, as DynamoDB Local does every 4 hours. */
+    public static void rollOverStreamShards(DynamoDbAsyncClient client) {
+        testControl(client, Map.of("ACTION", AttributeValue.fromS("ROLLOVER")));
+    }
+
+    private static void testControl(DynamoDbAsyncClient client, Map<String, AttributeValue> action) {
+        join(client.putItem(b -> b.tableName(TEST_CONTROL_TABLE).item(action)));
     }
 
     /** Base URI, e.g. {@code http://127.0.0.1:40123}, for DynamoDB and DynamoDB Streams clients. */

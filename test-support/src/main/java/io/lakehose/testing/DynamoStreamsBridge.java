@@ -6,13 +6,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
+import software.amazon.awssdk.services.dynamodb.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.Identity;
 import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
+import software.amazon.awssdk.services.dynamodb.model.StreamDescription;
 import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
+import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -21,13 +24,14 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -36,6 +40,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * Plays the part of DynamoDB's "Kinesis Data Streams for DynamoDB" integration on the local
  * stack: reads a DynamoDB Local table's stream and puts every change on a Kinesis stream as the
  * JSON the real integration writes (docs/design.md, "Input"). Test and demo infrastructure only.
+ *
+ * <p>It runs for hours without help: an expired shard iterator (15 minutes unread, a laptop
+ * asleep) is replaced by one after the last record read; a "trimmed" one (on DynamoDB Local, any
+ * write to another table moves the sequence numbers past an idle shard's iterator, see
+ * {@link DynamoDbLocal}) by one at the shard's oldest record, skipping what was already
+ * forwarded; shards that appear later (DynamoDB Local rolls them over every 4 hours) are read
+ * from their start, each after its parent, so a key's changes stay in order.
  */
 public final class DynamoStreamsBridge implements AutoCloseable {
 
@@ -52,9 +63,11 @@ public final class DynamoStreamsBridge implements AutoCloseable {
     private final String tableName;
     private final String kinesisStream;
     private final String region;
-    private final Map<String, String> iterators = new HashMap<>();
-    private final Set<String> finishedShards = new HashSet<>();
+    /** Shards being read, by id. */
+    private final Map<String, BridgedShard> open = new ConcurrentHashMap<>();
+    private final Set<String> finishedShards = ConcurrentHashMap.newKeySet();
     private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong renewedIterators = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -81,14 +94,14 @@ public final class DynamoStreamsBridge implements AutoCloseable {
      * that appear later from their start.
      */
     public DynamoStreamsBridge startAtLatest() {
-        DescribeStreamResponse d = streams.describeStream(b -> b.streamArn(streamArn));
-        for (Shard s : d.streamDescription().shards()) {
+        for (Shard s : describeShards()) {
             if (s.sequenceNumberRange() != null && s.sequenceNumberRange().endingSequenceNumber() != null) {
                 finishedShards.add(s.shardId());
-                continue;
+            } else {
+                BridgedShard shard = new BridgedShard(s.shardId(), s.parentShardId(), ShardIteratorType.LATEST);
+                shard.iterator = newIterator(shard, ShardIteratorType.LATEST, null);
+                open.put(s.shardId(), shard);
             }
-            iterators.put(s.shardId(), streams.getShardIterator(b -> b.streamArn(streamArn).shardId(s.shardId())
-                    .shardIteratorType(ShardIteratorType.LATEST)).shardIterator());
         }
         return start();
     }
@@ -98,13 +111,23 @@ public final class DynamoStreamsBridge implements AutoCloseable {
         return forwarded.get();
     }
 
+    /** Ids of the stream's shards the bridge holds an iterator for (open, not yet read to their end). */
+    public Set<String> openShards() {
+        return Set.copyOf(open.keySet());
+    }
+
+    /** How many expired or trimmed shard iterators the bridge has replaced. */
+    public long renewedIterators() {
+        return renewedIterators.get();
+    }
+
     private void loop() {
         while (running) {
             try {
                 discoverShards();
                 boolean any = false;
-                for (Map.Entry<String, String> e : new ArrayList<>(iterators.entrySet())) {
-                    any |= poll(e.getKey(), e.getValue());
+                for (BridgedShard shard : readableShards()) {
+                    any |= poll(shard);
                 }
                 if (!any) {
                     Thread.sleep(IDLE_PAUSE_MILLIS);
@@ -124,30 +147,73 @@ public final class DynamoStreamsBridge implements AutoCloseable {
         }
     }
 
+    private List<Shard> describeShards() {
+        List<Shard> shards = new ArrayList<>();
+        String after = null;
+        do {
+            String from = after;
+            StreamDescription d = streams.describeStream(b -> b.streamArn(streamArn).exclusiveStartShardId(from))
+                    .streamDescription();
+            shards.addAll(d.shards());
+            after = d.lastEvaluatedShardId();
+        } while (after != null);
+        return shards;
+    }
+
     private void discoverShards() {
-        DescribeStreamResponse d = streams.describeStream(b -> b.streamArn(streamArn));
-        for (Shard s : d.streamDescription().shards()) {
-            if (!iterators.containsKey(s.shardId()) && !finishedShards.contains(s.shardId())) {
-                String it = streams.getShardIterator(b -> b.streamArn(streamArn).shardId(s.shardId())
-                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
-                iterators.put(s.shardId(), it);
+        for (Shard s : describeShards()) {
+            if (!open.containsKey(s.shardId()) && !finishedShards.contains(s.shardId())) {
+                BridgedShard shard = new BridgedShard(s.shardId(), s.parentShardId(), ShardIteratorType.TRIM_HORIZON);
+                shard.iterator = newIterator(shard, ShardIteratorType.TRIM_HORIZON, null);
+                open.put(s.shardId(), shard);
             }
         }
     }
 
-    private boolean poll(String shardId, String iterator) {
-        GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(iterator).limit(1000));
-        if (r.nextShardIterator() == null) {
-            iterators.remove(shardId);
-            finishedShards.add(shardId);
-        } else {
-            iterators.put(shardId, r.nextShardIterator());
+    /**
+     * Open shards whose parent is read to its end (or was never ours), so that a key's changes stay
+     * in order; by id, which on DynamoDB Local begins with the shard's creation time.
+     */
+    private List<BridgedShard> readableShards() {
+        return open.values().stream()
+                .filter(s -> s.parentShardId == null || !open.containsKey(s.parentShardId))
+                .sorted(Comparator.comparing(s -> s.shardId))
+                .toList();
+    }
+
+    private boolean poll(BridgedShard shard) {
+        GetRecordsResponse r;
+        try {
+            r = streams.getRecords(b -> b.shardIterator(shard.iterator).limit(1000));
+        } catch (ExpiredIteratorException e) {
+            // Nothing lost: carry on after the last record read (or from where the shard was started).
+            LOG.debug("bridge: shard {}: iterator expired; resuming after {}", shard.shardId, shard.lastSequenceNumber);
+            shard.iterator = shard.lastSequenceNumber == null ? newIterator(shard, shard.startedAt, null)
+                    : newIterator(shard, ShardIteratorType.AFTER_SEQUENCE_NUMBER, shard.lastSequenceNumber);
+            renewedIterators.incrementAndGet();
+            return false;
+        } catch (TrimmedDataAccessException e) {
+            // The oldest record still held is the next one to forward; records already forwarded are skipped.
+            LOG.debug("bridge: shard {}: iterator trimmed; reading again from the oldest record", shard.shardId);
+            shard.iterator = newIterator(shard, ShardIteratorType.TRIM_HORIZON, null);
+            renewedIterators.incrementAndGet();
+            return false;
+        } catch (ResourceNotFoundException e) {
+            // Past the shard's lifetime (24 hours after it closed): nothing left to read.
+            finish(shard);
+            return false;
         }
-        if (r.records().isEmpty()) {
+        if (r.nextShardIterator() == null) {
+            finish(shard);
+        } else {
+            shard.iterator = r.nextShardIterator();
+        }
+        List<Record> fresh = r.records().stream().filter(shard::isAfterLastRead).toList();
+        if (fresh.isEmpty()) {
             return false;
         }
         List<PutRecordsRequestEntry> entries = new ArrayList<>();
-        for (Record rec : r.records()) {
+        for (Record rec : fresh) {
             entries.add(PutRecordsRequestEntry.builder()
                     .partitionKey(partitionKey(rec.dynamodb().keys()))
                     .data(SdkBytes.fromByteArray(toKinesisJson(rec, tableName, region)))
@@ -158,8 +224,47 @@ public final class DynamoStreamsBridge implements AutoCloseable {
             List<PutRecordsRequestEntry> chunk = entries.subList(i, Math.min(entries.size(), i + 500));
             putAll(chunk);
         }
+        shard.lastSequenceNumber = fresh.get(fresh.size() - 1).dynamodb().sequenceNumber();
         forwarded.addAndGet(entries.size());
         return true;
+    }
+
+    private String newIterator(BridgedShard shard, ShardIteratorType type, String sequenceNumber) {
+        try {
+            return streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard.shardId)
+                    .shardIteratorType(type).sequenceNumber(sequenceNumber)).shardIterator();
+        } catch (TrimmedDataAccessException e) {
+            // The records after the last one read are gone (AWS keeps 24 hours): the oldest left is next.
+            LOG.warn("bridge: shard {}: records after {} were trimmed before they were read", shard.shardId, sequenceNumber);
+            return newIterator(shard, ShardIteratorType.TRIM_HORIZON, null);
+        }
+    }
+
+    private void finish(BridgedShard shard) {
+        open.remove(shard.shardId);
+        finishedShards.add(shard.shardId);
+    }
+
+    /** One shard of the DynamoDB stream: where the bridge reads it and what it forwarded last. */
+    private static final class BridgedShard {
+        final String shardId;
+        final String parentShardId;
+        /** Where reading started, to start there again if the iterator expires before any record. */
+        final ShardIteratorType startedAt;
+        String iterator;
+        String lastSequenceNumber;
+
+        BridgedShard(String shardId, String parentShardId, ShardIteratorType startedAt) {
+            this.shardId = shardId;
+            this.parentShardId = parentShardId;
+            this.startedAt = startedAt;
+        }
+
+        /** Sequence numbers are decimal strings of up to 40 digits: compared as numbers. */
+        boolean isAfterLastRead(Record rec) {
+            return lastSequenceNumber == null || new BigInteger(rec.dynamodb().sequenceNumber())
+                    .compareTo(new BigInteger(lastSequenceNumber)) > 0;
+        }
     }
 
     private void putAll(List<PutRecordsRequestEntry> chunk) {

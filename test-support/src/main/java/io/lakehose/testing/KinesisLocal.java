@@ -59,7 +59,11 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  *   <li>Node's output goes to a temporary log file, quoted in the exception when start fails.
  *       {@code KINESIS_LOCAL_LOG_LEVEL} (environment) overrides the log level (default WARN).</li>
  *   <li>Always close it: a shutdown hook kills the process and deletes its log too, but only on
- *       an orderly JVM exit.</li>
+ *       an orderly JVM exit. Node exits by itself when this JVM is gone however it ended (its
+ *       stdin, a pipe from here, closes).</li>
+ *   <li>Node ignores SIGINT: Ctrl-C at a terminal reaches every process of the foreground group,
+ *       and a worker stopping gracefully in this JVM still needs Kinesis until it is done;
+ *       {@link #close()} stops Node after that.</li>
  * </ul>
  */
 public final class KinesisLocal implements AutoCloseable {
@@ -69,6 +73,18 @@ public final class KinesisLocal implements AutoCloseable {
 
     private static final String PACKAGE_DIR = "local/node_modules/kinesis-local";
     private static final String INSTALL_HINT = "run: npm ci --prefix local";
+    /**
+     * Runs main.js (as {@code node main.js} would: it is process.argv[1]) as a child of this JVM:
+     * SIGINT does nothing (kinesis-mock's runtime would exit on it, so its own SIGINT listener is
+     * not let in), and Node exits when stdin, a pipe from this JVM, closes.
+     */
+    private static final String CHILD_OF_THIS_JVM = """
+            process.on('SIGINT', () => {});
+            const on = process.on;
+            process.on = function (event, listener) { return event === 'SIGINT' ? this : on.call(this, event, listener); };
+            process.stdin.on('end', () => process.exit(0)).resume();
+            require(process.argv[1]);
+            """;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration ACTIVE_TIMEOUT = Duration.ofSeconds(30);
     private static final int START_ATTEMPTS = 3;
@@ -129,7 +145,7 @@ public final class KinesisLocal implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ProcessBuilder pb = new ProcessBuilder(nodeExecutable(), main.toString())
+        ProcessBuilder pb = new ProcessBuilder(nodeExecutable(), "-e", CHILD_OF_THIS_JVM, main.toString())
                 .directory(main.getParent().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
