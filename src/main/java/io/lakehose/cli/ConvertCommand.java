@@ -46,7 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
-        PipelineStats stats = new PipelineStats();
+        PipelineStats stats = show ? PipelineStats.listingStoredObjects() : new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         InputStream in = openInput();
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
@@ -62,7 +62,7 @@ final class ConvertCommand implements Callable<Integer> {
                 seconds, stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
         if (show) {
             System.out.println("objects written under " + cfg.target() + " (records each):");
-            stats.storedObjects.forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
+            stats.storedObjects().forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
         }
         return 0;
     }

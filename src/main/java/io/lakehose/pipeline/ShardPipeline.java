@@ -219,7 +219,7 @@ public final class ShardPipeline {
                     tracker.completed(f.trackerId());
                     done.location().ifPresent(location -> {
                         (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
-                        ctx.stats().storedObjects.put(location, done.rows());
+                        ctx.stats().stored(location, done.rows());
                     });
                     ctx.stats().outputBytes.add(done.bytes());
                     counts.written.add(f.records());
