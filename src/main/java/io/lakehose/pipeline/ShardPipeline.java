@@ -128,6 +128,23 @@ public final class ShardPipeline {
     }
 
     /**
+     * Finishes the files the global memory budget asked this shard to flush. {@link #accept} does
+     * it before every record; this is for a shard that receives none: it would otherwise hold its
+     * heap while the budget stays exceeded and asks the other shards to flush ever smaller files.
+     */
+    public void sealRequested() throws InterruptedException {
+        try {
+            long sealStart = System.nanoTime();
+            data.sealRequested(sealed);
+            errors.sealRequested(sealed);
+            recordFlushTime(sealStart);
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        commitSealed();
+    }
+
+    /**
      * Finishes every data file when the committer asks for a barrier (a table commit is due), so
      * that the position handed to it covers every data record accepted so far.
      */
