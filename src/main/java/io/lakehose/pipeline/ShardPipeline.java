@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,11 @@ public final class ShardPipeline {
     private final BufferSet<ErrorRecord> errors;
     private final List<SealedFile> sealed = new ArrayList<>();
     private volatile Throwable uploadFailure;
+    /**
+     * What follows each commit (the tracker told, the counts): {@link #flush} waits for it too, since
+     * a future's later dependents (the committer's own flush) may run before it.
+     */
+    private final Set<CompletableFuture<Void>> recording = ConcurrentHashMap.newKeySet();
     private long streamTimeMicros = Long.MIN_VALUE;
 
     /**
@@ -179,9 +186,10 @@ public final class ShardPipeline {
         }
         commitSealed();
         tracker.lastAccepted().ifPresent(committer::sealed);
-        return committer.flush()
+        CompletableFuture<Void> recorded = CompletableFuture.allOf(recording.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(committer.flush(), recorded)
                 .handle((ok, err) -> {
-                    Throwable failure = uploadFailure != null ? uploadFailure : err;
+                    Throwable failure = uploadFailure != null ? uploadFailure : err == null ? null : unwrap(err);
                     if (failure != null) {
                         throw new CompletionException(failure);
                     }
@@ -228,7 +236,7 @@ public final class ShardPipeline {
         for (SealedFile f : sealed) {
             long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
-            committer.commit(f).whenComplete((done, err) -> {
+            CompletableFuture<Void> recorded = committer.commit(f).handle((done, err) -> {
                 // Buffered until committed, whatever the outcome: records uploading are not durable yet.
                 ctx.stats().bufferedRecords.add(-f.records());
                 ctx.stats().uploadTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -247,7 +255,10 @@ public final class ShardPipeline {
                     uploadFailure = new UploadFailedException("commit of " + f.records() + " records of " + f.directory()
                             + " failed", unwrap(err));
                 }
+                return null;
             });
+            recording.add(recorded);
+            recorded.whenComplete((ok, err) -> recording.remove(recorded));
         }
         sealed.clear();
     }
