@@ -8,6 +8,7 @@ import io.lakehose.commit.ShardCommitter;
 import io.lakehose.decode.ChangeRecord;
 import io.lakehose.decode.ChangeRecordDecoder;
 import io.lakehose.decode.DecodeException;
+import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.errorout.ErrorRecord;
@@ -78,10 +79,15 @@ public final class ShardPipeline {
         ctx.stats().inputBytes.add(record.length());
         ChangeRecord change = null;
         DecodeException error = null;
+        String dir;
         try {
             change = decoder.decode(record);
+            dir = partitioner.directoryOf(change);
+            refuseIfTableNameTaken(change, dir);
         } catch (DecodeException e) {
+            change = null;
             error = e;
+            dir = ctx.layout().errorDirectory(e.tableName(), e.code().code(), record.arrivalMicros());
         }
         try {
             if (change != null) {
@@ -95,8 +101,6 @@ public final class ShardPipeline {
             data.sealRequested(sealed);
             errors.sealRequested(sealed);
             recordFlushTime(sealStart);
-            String dir = change != null ? partitioner.directoryOf(change)
-                    : ctx.layout().errorDirectory(error.tableName(), error.code().code(), record.arrivalMicros());
             if (committer.isCommitted(dir, record.sequence())) {
                 ctx.stats().skipped.increment();
             } else if (change != null) {
@@ -115,6 +119,17 @@ public final class ShardPipeline {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
         commitSealed();
+    }
+
+    /**
+     * A change whose table name is another table's where the lake writes goes to the error output
+     * (docs/design.md, "Tables"): a forged record must neither land in that table nor stop the shard.
+     */
+    private void refuseIfTableNameTaken(ChangeRecord change, String dir) throws DecodeException {
+        Optional<String> conflict = committer.tableNameConflict(dir);
+        if (conflict.isPresent()) {
+            throw DecodeException.refused(ErrorCode.TABLE_NAME_CONFLICT, conflict.get(), change.tableName());
+        }
     }
 
     /**
