@@ -54,7 +54,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
-        PipelineStats stats = new PipelineStats();
+        PipelineStats stats = show ? PipelineStats.listingStoredObjects() : new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         try (InputSet inputs = resolve(input, cfg); InputBatches batches = new InputBatches(inputs)) {
             LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
@@ -74,7 +74,7 @@ final class ConvertCommand implements Callable<Integer> {
             if (show) {
                 showFilesRead(inputs, batches.filesRead());
                 System.out.println("objects written under " + cfg.target() + " (records each):");
-                stats.storedObjects.forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
+                stats.storedObjects().forEach((key, records) -> System.out.printf("  %s  %,d%n", key, records));
             }
         }
         return 0;

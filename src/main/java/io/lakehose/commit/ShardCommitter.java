@@ -3,6 +3,7 @@ package io.lakehose.commit;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.decode.SequenceNumber;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -10,6 +11,17 @@ import java.util.concurrent.CompletableFuture;
  * thread; futures complete on other threads.
  */
 public interface ShardCommitter {
+
+    /**
+     * Why the lake cannot take records of {@code directory}'s table, if it cannot: its name is
+     * another table's where the adapter writes (Iceberg's names ignore case and punctuation, so
+     * {@code ORDERS} would be {@code orders}). The caller sends such a record to the error output
+     * instead, and the shard goes on. Asked before {@link #isCommitted}; the folder layout, where
+     * every table name has its own directory, never refuses.
+     */
+    default Optional<String> tableNameConflict(String directory) {
+        return Optional.empty();
+    }
 
     /**
      * True if the lake already holds the shard's record {@code sequence} of {@code directory}

@@ -21,6 +21,14 @@ public final class DecodeException extends Exception {
         this.tableName = tableName;
     }
 
+    /**
+     * A record that decoded but that the lake refuses (its table is {@code table}): it goes to the
+     * error output like a record that did not decode.
+     */
+    public static DecodeException refused(ErrorCode code, String message, String table) {
+        return new DecodeException(code, message).inTable(table);
+    }
+
     public ErrorCode code() {
         return code;
     }

@@ -26,7 +26,12 @@ public enum ErrorCode {
     /** An object with the same key twice, at any depth: which value is meant cannot be known. */
     DUPLICATE_KEY,
     /** An event time before 2012 or more than a day ahead of the clock: never a new partition. */
-    EVENT_TIME_OUT_OF_RANGE;
+    EVENT_TIME_OUT_OF_RANGE,
+    /**
+     * A table name that is another table's where the lake writes (Iceberg: {@code ORDERS} for
+     * {@code orders}): its rows must not go into that table, nor stop the shard.
+     */
+    TABLE_NAME_CONFLICT;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters of one pipeline run, shared by all shards (cheap under contention), plus the
  * labelled meters of the metrics catalogue (io.lakehose.metrics.LakehoseMetrics). Without a
  * registry (convert, tests) the meters go to a throw-away SimpleMeterRegistry.
+ *
+ * <p>Only bounded state: the list of every object stored is kept only when asked for
+ * ({@link #listingStoredObjects()}, {@code convert --show}); the service stores objects for months.
  */
 public final class PipelineStats {
     public final LongAdder records = new LongAdder();
@@ -41,19 +46,31 @@ public final class PipelineStats {
     private final Map<String, Counter> driftByTable = new ConcurrentHashMap<>();
     /** Shards whose lease is running here: bounded by the stream's shard count, not by history. */
     private final Map<String, ShardCounts> byShard = new ConcurrentHashMap<>();
+    /** Object location -> records, of every object stored; null unless asked for (it grows with every upload). */
+    private final ConcurrentSkipListMap<String, Long> storedObjects;
 
     public PipelineStats() {
         this(new SimpleMeterRegistry());
     }
 
     public PipelineStats(MeterRegistry registry) {
+        this(registry, false);
+    }
+
+    private PipelineStats(MeterRegistry registry, boolean listStoredObjects) {
         this.registry = registry;
+        this.storedObjects = listStoredObjects ? new ConcurrentSkipListMap<>() : null;
         this.flushTimer = Timer.builder("lakehose.flush.duration").description("Time to finish one file (footer)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
         this.uploadTimer = Timer.builder("lakehose.upload.duration").description("Time to store one file, retries included")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5))
                 .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+    }
+
+    /** Counters that also list every object stored, for a run that ends and reports them ({@code convert --show}). */
+    public static PipelineStats listingStoredObjects() {
+        return new PipelineStats(new SimpleMeterRegistry(), true);
     }
 
     /** Rows written, by table (table names are a bounded set: the stream's tables). */
@@ -93,9 +110,20 @@ public final class PipelineStats {
         return Map.copyOf(byShard);
     }
 
-    /** Object key -> records, of every object stored in this run (files are few: fine to keep). */
-    public final ConcurrentSkipListMap<String, Long> storedObjects =
-            new ConcurrentSkipListMap<>();
+    /** An object was stored at {@code location} with {@code records} records (rows or error lines). */
+    public void stored(String location, long records) {
+        if (storedObjects != null) {
+            storedObjects.put(location, records);
+        }
+    }
+
+    /**
+     * Location -> records of every object stored in this run, by location; empty unless these
+     * counters were made by {@link #listingStoredObjects()}.
+     */
+    public NavigableMap<String, Long> storedObjects() {
+        return storedObjects == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(storedObjects);
+    }
 
     public String summary() {
         return String.format("records=%d rows=%d errors=%d skipped=%d files=%d (data=%d, error=%d) bytes_in=%d bytes_out=%d drift=%d",

@@ -8,6 +8,7 @@ import io.lakehose.commit.ShardCommitter;
 import io.lakehose.decode.ChangeRecord;
 import io.lakehose.decode.ChangeRecordDecoder;
 import io.lakehose.decode.DecodeException;
+import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.errorout.ErrorRecord;
@@ -19,9 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +49,11 @@ public final class ShardPipeline {
     private final BufferSet<ErrorRecord> errors;
     private final List<SealedFile> sealed = new ArrayList<>();
     private volatile Throwable uploadFailure;
+    /**
+     * What follows each commit (the tracker told, the counts): {@link #flush} waits for it too, since
+     * a future's later dependents (the committer's own flush) may run before it.
+     */
+    private final Set<CompletableFuture<Void>> recording = ConcurrentHashMap.newKeySet();
     private long streamTimeMicros = Long.MIN_VALUE;
 
     /**
@@ -68,12 +76,17 @@ public final class ShardPipeline {
         failIfUploadFailed();
         ChangeRecord change = null;
         DecodeException error = null;
+        String dir;
         try {
             change = decoder.decode(record);
+            dir = partitioner.directoryOf(change);
+            refuseIfTableNameTaken(change, dir);
         } catch (DecodeException e) {
+            change = null;
             error = e;
+            dir = errorDirectory(record, e);
         }
-        route(record, change, error);
+        route(record, change, error, dir);
     }
 
     /**
@@ -83,11 +96,16 @@ public final class ShardPipeline {
      */
     public void acceptUnreadable(SourceRecord record, DecodeException error) throws InterruptedException {
         failIfUploadFailed();
-        route(record, null, error);
+        route(record, null, error, errorDirectory(record, error));
     }
 
-    /** Exactly one of {@code change} and {@code error} is set. */
-    private void route(SourceRecord record, ChangeRecord change, DecodeException error) throws InterruptedException {
+    private String errorDirectory(SourceRecord record, DecodeException error) {
+        return ctx.layout().errorDirectory(error.tableName(), error.code().code(), record.arrivalMicros());
+    }
+
+    /** Exactly one of {@code change} and {@code error} is set; {@code dir} is where the record goes. */
+    private void route(SourceRecord record, ChangeRecord change, DecodeException error, String dir)
+            throws InterruptedException {
         ctx.stats().records.increment();
         counts.received.increment();
         ctx.stats().inputBytes.add(record.length());
@@ -103,8 +121,6 @@ public final class ShardPipeline {
             data.sealRequested(sealed);
             errors.sealRequested(sealed);
             recordFlushTime(sealStart);
-            String dir = change != null ? partitioner.directoryOf(change)
-                    : ctx.layout().errorDirectory(error.tableName(), error.code().code(), record.arrivalMicros());
             if (committer.isCommitted(dir, record.sequence())) {
                 ctx.stats().skipped.increment();
             } else if (change != null) {
@@ -126,6 +142,17 @@ public final class ShardPipeline {
     }
 
     /**
+     * A change whose table name is another table's where the lake writes goes to the error output
+     * (docs/design.md, "Tables"): a forged record must neither land in that table nor stop the shard.
+     */
+    private void refuseIfTableNameTaken(ChangeRecord change, String dir) throws DecodeException {
+        Optional<String> conflict = committer.tableNameConflict(dir);
+        if (conflict.isPresent()) {
+            throw DecodeException.refused(ErrorCode.TABLE_NAME_CONFLICT, conflict.get(), change.tableName());
+        }
+    }
+
+    /**
      * Finishes files older than {@code maxAge} by the wall clock, for quiet shards where no new
      * record advances the stream time. The only clock-driven file boundary: see docs/design.md, "The fence for folders"
      * for why boundaries may differ between writers.
@@ -135,6 +162,23 @@ public final class ShardPipeline {
             long sealStart = System.nanoTime();
             data.sealExpired(nowMicros, sealed);
             errors.sealExpired(nowMicros, sealed);
+            recordFlushTime(sealStart);
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool write failed for shard " + shardId, e);
+        }
+        commitSealed();
+    }
+
+    /**
+     * Finishes the files the global memory budget asked this shard to flush. {@link #accept} does
+     * it before every record; this is for a shard that receives none: it would otherwise hold its
+     * heap while the budget stays exceeded and asks the other shards to flush ever smaller files.
+     */
+    public void sealRequested() throws InterruptedException {
+        try {
+            long sealStart = System.nanoTime();
+            data.sealRequested(sealed);
+            errors.sealRequested(sealed);
             recordFlushTime(sealStart);
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
@@ -177,9 +221,10 @@ public final class ShardPipeline {
         }
         commitSealed();
         tracker.lastAccepted().ifPresent(committer::sealed);
-        return committer.flush()
+        CompletableFuture<Void> recorded = CompletableFuture.allOf(recording.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(committer.flush(), recorded)
                 .handle((ok, err) -> {
-                    Throwable failure = uploadFailure != null ? uploadFailure : err;
+                    Throwable failure = uploadFailure != null ? uploadFailure : err == null ? null : unwrap(err);
                     if (failure != null) {
                         throw new CompletionException(failure);
                     }
@@ -226,7 +271,7 @@ public final class ShardPipeline {
         for (SealedFile f : sealed) {
             long started = System.nanoTime();
             boolean isData = f.contentType().contains("parquet");
-            committer.commit(f).whenComplete((done, err) -> {
+            CompletableFuture<Void> recorded = committer.commit(f).handle((done, err) -> {
                 // Buffered until committed, whatever the outcome: records uploading are not durable yet.
                 ctx.stats().bufferedRecords.add(-f.records());
                 ctx.stats().uploadTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -234,7 +279,7 @@ public final class ShardPipeline {
                     tracker.completed(f.trackerId());
                     done.location().ifPresent(location -> {
                         (isData ? ctx.stats().dataFiles : ctx.stats().errorFiles).increment();
-                        ctx.stats().storedObjects.put(location, done.rows());
+                        ctx.stats().stored(location, done.rows());
                     });
                     ctx.stats().outputBytes.add(done.bytes());
                     counts.written.add(f.records());
@@ -245,7 +290,10 @@ public final class ShardPipeline {
                     uploadFailure = new UploadFailedException("commit of " + f.records() + " records of " + f.directory()
                             + " failed", unwrap(err));
                 }
+                return null;
             });
+            recording.add(recorded);
+            recorded.whenComplete((ok, err) -> recording.remove(recorded));
         }
         sealed.clear();
     }

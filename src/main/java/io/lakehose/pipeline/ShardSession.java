@@ -57,7 +57,10 @@ public final class ShardSession {
         this.lastAttemptMillis = lastCheckpointMillis;
     }
 
-    /** A batch from the stream (possibly empty, so that quiet shards still flush by age). */
+    /**
+     * A batch from the stream, possibly empty: KCL calls for empty batches too, so that a quiet
+     * shard still flushes by age and when the memory budget asks it to.
+     */
     public void process(List<SourceRecord> records, Checkpointer checkpointer) {
         if (failed || leaseGone) {
             return; // nothing after a failure or a lease loss may be written; another worker re-reads it
@@ -67,6 +70,7 @@ public final class ShardSession {
                 pipeline.accept(r);
             }
             pipeline.sealExpired(clock.millis() * 1000L);
+            pipeline.sealRequested();
             pipeline.sealIfCommitDue();
             if (clock.millis() - lastAttemptMillis >= checkpointInterval.toMillis()) {
                 checkpointSafe(checkpointer);

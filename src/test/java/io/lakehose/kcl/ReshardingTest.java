@@ -64,7 +64,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 25 ms), about 6 s with the harness's 3 s; every checkpoint in 6-12 s. The coordinator's
  * {@code parentShardPollIntervalMillis} (10 s, not configurable through lakehose) only adds to
  * that when a child lease is taken before its parent's SHARD_END checkpoint (not seen here: KCL
- * logged "No need to block on parents"). About 15 s per test, 35 s for the class.
+ * logged "No need to block on parents"). About 15-25 s per test, 60 s for the class.
  */
 class ReshardingTest {
 
@@ -109,6 +109,76 @@ class ReshardingTest {
                     .scalingType(ScalingType.UNIFORM_SCALING)));
             aws.kinesis().awaitActive(h.stream());
         });
+    }
+
+    /**
+     * A graceful stop (what SIGTERM starts) of a worker that ended a parent shard itself: every
+     * record its children hold in buffers is uploaded and checkpointed, well within the budget,
+     * although KCL still counts the finished parent's lease. Issue #14 reported such workers
+     * taking the whole budget, their shards' flushes waiting while S3 was idle; here, in one
+     * process or as two worker processes through split, merge and split, they stop in 1-5 s.
+     */
+    @Test
+    void aStopAfterTheWorkerEndedAParentUploadsAndCheckpointsTheChildrensBuffersWithinTheBudget() throws Exception {
+        WorkerHarness h = new WorkerHarness(aws.stack(), "stop-after-split", 1);
+        Shard parent = shards(h.stream()).get(0);
+        // Neither age nor size finishes a file: only shard end and the stop upload anything.
+        LakehoseConfig cfg = h.loadConfig(Map.of("buffer.maxAgeSeconds", "600", "buffer.maxRecords", "1000000",
+                "kinesis.shutdownBudgetSeconds", "20"));
+        PipelineStats stats = new PipelineStats();
+        Producer producer = new Producer(h.stream());
+        Thread producing = new Thread(producer, "producer");
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.stack().s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
+                    RowEncoders.envelopeOnly(), stats, false);
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
+            boolean stopped = false;
+            try {
+                producing.start();
+                awaitOrFail(60, "records of the parent received", () -> stats.records.sum() > 0);
+                BigInteger from = new BigInteger(parent.hashKeyRange().startingHashKey());
+                BigInteger to = new BigInteger(parent.hashKeyRange().endingHashKey());
+                join(aws.kinesis().client().splitShard(b -> b.streamName(h.stream()).shardToSplit(parent.shardId())
+                        .newStartingHashKey(from.add(to).shiftRight(1).toString())));
+                aws.kinesis().awaitActive(h.stream());
+                Set<String> children = new TreeSet<>();
+                shards(h.stream()).stream().filter(s -> isChildOf(s, Set.of(parent.shardId())))
+                        .forEach(s -> children.add(s.shardId()));
+                awaitOrFail(60, "the parent ended by this worker", () -> SHARD_END.equals(h.checkpoints().get(parent.shardId())));
+                awaitOrFail(60, "both children read by this worker, with records put to each",
+                        () -> worker.leases().millisBehindLatest().keySet().containsAll(children)
+                                && producer.shardsWritten().containsAll(children));
+                producer.stop();
+                producing.join(10_000);
+                producer.rethrow();
+                List<String> put = producer.put();
+                awaitOrFail(60, "every record put received", () -> stats.records.sum() >= put.size());
+                assertThat(stats.bufferedRecords.sum()).as("records only the stop can upload").isPositive();
+
+                long stopStart = System.nanoTime();
+                worker.shutdown();
+                int exit = run.get(60, TimeUnit.SECONDS);
+                stopped = true;
+                long stopMillis = (System.nanoTime() - stopStart) / 1_000_000;
+                LOG.info("worker that ended {} stopped in {} ms; {}", parent.shardId(), stopMillis, stats.summary());
+
+                assertThat(exit).as("exit code").isZero();
+                assertThat(stopMillis).as("graceful stop after ending a parent (ms); budget is 20 s").isLessThan(10_000);
+                Map<String, String> expected = new HashMap<>(WorkerHarness.lastSequenceByShard(put));
+                expected.put(parent.shardId(), SHARD_END);
+                assertThat(h.checkpoints()).as("every shard checkpointed to its last record").isEqualTo(expected);
+                List<String> rows = h.rowsNow();
+                assertThat(rows).hasSize(put.size()).doesNotHaveDuplicates();
+                assertThat(new HashSet<>(rows)).isEqualTo(new HashSet<>(put));
+            } finally {
+                producer.stop();
+                if (!stopped) {
+                    worker.shutdown();
+                    run.handle((code, err) -> code).get(60, TimeUnit.SECONDS);
+                }
+            }
+        }
     }
 
     /**

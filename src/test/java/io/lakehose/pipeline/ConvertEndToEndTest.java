@@ -257,6 +257,25 @@ class ConvertEndToEndTest {
         assertThat(errorLinesBySequence(out).keySet()).containsExactlyInAnyOrder(1L, 2L, 3L);
     }
 
+    @Test
+    @DisplayName("--show lists every object written with its records")
+    void showListsEveryObjectWithItsRecords(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("changes.jsonl");
+        String inHour8 = cdc("ev-1", "INSERT", "orders", "us-east-1", "null", 1732518900123L, "MILLISECOND",
+                "{\"pk\": {\"S\": \"a\"}}", null, null, 1L);
+        String inHour9 = cdc("ev-2", "INSERT", "orders", "us-east-1", "null", 1732522500123L, "MILLISECOND",
+                "{\"pk\": {\"S\": \"b\"}}", null, null, 1L);
+        Files.write(file, (inHour8 + "\n" + inHour9 + "\n[1]\n").getBytes(UTF_8));
+        CommandRun run = CommandRun.of("convert", "--input", file.toString(), "--output", dir.resolve("lake").toString(),
+                "--show");
+        assertThat(run.exit).as(run.err).isZero();
+        List<String> listed = run.outLines().stream().filter(l -> l.startsWith("  ")).toList();
+        assertThat(listed).as(run.out).hasSize(3)
+                .anyMatch(l -> l.contains("table=orders/dt=2024-11-25/hour=07/") && l.endsWith("  1"))
+                .anyMatch(l -> l.contains("table=orders/dt=2024-11-25/hour=08/") && l.endsWith("  1"))
+                .anyMatch(l -> l.contains("reason=not_an_object/") && l.endsWith("  1"));
+    }
+
     /**
      * Strict UTF-8 (see ChangeRecordDecoderTest.StrictUtf8): a line with an overlong UTF-8
      * sequence (C0 AF, an overlong '/') must go to errors/reason=invalid_utf8, not become a row

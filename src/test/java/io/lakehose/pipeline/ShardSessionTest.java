@@ -105,17 +105,24 @@ class ShardSessionTest {
     }
 
     private PipelineContext context(ObjectStore store, BufferLimits limits) {
+        return context(store, limits, MemoryBudget.unlimited());
+    }
+
+    private PipelineContext context(ObjectStore store, BufferLimits limits, MemoryBudget memory) {
         return new PipelineContext(LakeLayout.defaults(),
                 ParquetSpoolWriter.factory(RowEncoders.envelopeOnly()::forTable, ParquetSettings.defaults()),
-                ErrorLineWriter.factory(false), limits, MemoryBudget.unlimited(), new FolderCommitter(store, "stream-1",
+                ErrorLineWriter.factory(false), limits, memory, new FolderCommitter(store, "stream-1",
                         Map.of(".parquet", new ParquetTrimmer(ParquetSettings.defaults()), ".jsonl", new ErrorLinesTrimmer()),
                         1 << 30, Duration.ofMinutes(5)), spool,
                 new PipelineStats(), false, EventTimeBounds.DEFAULT);
     }
 
     private ShardSession session(PipelineContext ctx) {
-        ShardPipeline pipeline = new ShardPipeline("shardId-000000000001", ctx,
-                ctx.committer().openShard("shardId-000000000001", true));
+        return session(ctx, "shardId-000000000001");
+    }
+
+    private ShardSession session(PipelineContext ctx, String shardId) {
+        ShardPipeline pipeline = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, true));
         return new ShardSession(pipeline, clock, Duration.ZERO, (shard, e) -> fatal.add(e));
     }
 
@@ -218,6 +225,84 @@ class ShardSessionTest {
         answer.complete(null); // S3 answers at last: everything durable, nothing waits
         Await.until("both uploads done", Duration.ofSeconds(10), () -> s.oldestPendingSinceMillis().isEmpty());
         assertThat(ctx.stats().bufferedRecords.sum()).isZero();
+    }
+
+    /**
+     * Memory pressure reaches an idle shard: the budget asks the largest open file to flush, here
+     * that of a shard that receives no more records; its empty batches must answer the request,
+     * or its heap stays held and its checkpoint stands still.
+     */
+    @Test
+    void anIdleShardFlushesWhenTheMemoryBudgetAsksItAndItsCheckpointMoves() {
+        BufferLimits limits = new BufferLimits(1 << 30, 1_000, Long.MAX_VALUE / 4); // neither size nor age seals
+        String idle = "shardId-000000000001";
+        String busy = "shardId-000000000002";
+        // Heap each shard's open file holds after its 9 records (the budget hears of a file at its
+        // 1st and 9th record): the idle shard's records are the larger ones.
+        long idleHeap = heapAfter(limits, idle, 9, 4_000);
+        long busyHeap = heapAfter(limits, busy, 9, 1_000);
+        assertThat(busyHeap).isLessThan(idleHeap);
+        // Over the cap only with both: then the idle shard's file is the largest and asked to flush.
+        MemoryBudget budget = new MemoryBudget(idleHeap + busyHeap / 2);
+        PipelineContext ctx = context(new LocalDirectoryStore(lake), limits, budget);
+        ShardSession idleShard = session(ctx, idle);
+        ShardSession busyShard = session(ctx, busy);
+        List<String> idleCheckpoints = new ArrayList<>();
+
+        idleShard.process(paddedRecords(idle, 9, 4_000), checkpointTo(idleCheckpoints));
+        assertThat(budget.usedBytes()).as("the idle shard alone stays under the cap").isLessThan(budget.capBytes());
+        busyShard.process(paddedRecords(busy, 9, 1_000), checkpointer);
+        assertThat(budget.usedBytes()).as("both shards' files").isGreaterThan(budget.capBytes());
+        assertThat(idleCheckpoints).isEmpty();
+
+        idleShard.process(List.of(), checkpointTo(idleCheckpoints)); // an empty batch: KCL's call to a quiet shard
+
+        assertThat(idleCheckpoints).as("the idle shard's records were flushed and checkpointed").containsExactly("9");
+        assertThat(budget.usedBytes()).as("only the busy shard's file holds heap").isLessThan(budget.capBytes());
+        assertThat(rowsBySequence()).as("the idle shard's rows in the lake").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(fatal).isEmpty();
+    }
+
+    /** What the memory budget holds after {@code count} padded records of {@code shard}, with no cap. */
+    private long heapAfter(BufferLimits limits, String shard, int count, int padding) {
+        MemoryBudget unlimited = MemoryBudget.unlimited();
+        ShardSession s = session(context(new LocalDirectoryStore(lake), limits, unlimited), shard);
+        s.process(paddedRecords(shard, count, padding), checkpointer);
+        long held = unlimited.usedBytes();
+        s.leaseLost(); // throws the measuring file away
+        return held;
+    }
+
+    /** Records 1..count of {@code shard}, in hour 08, each with a distinct attribute of {@code padding} characters. */
+    private static List<SourceRecord> paddedRecords(String shard, int count, int padding) {
+        List<SourceRecord> list = new ArrayList<>();
+        for (long seq = 1; seq <= count; seq++) {
+            StringBuilder note = new StringBuilder(padding);
+            for (int i = 0; i < padding; i++) {
+                note.append((char) ('a' + (seq * 7 + i * 13) % 26));
+            }
+            String json = "{\"eventID\":\"" + shard + "-" + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"table1\","
+                    + "\"awsRegion\":\"us-east-1\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + (T0 / 1000 + seq)
+                    + ",\"Keys\":{\"id\":{\"N\":\"" + seq + "\"}},\"NewImage\":{\"id\":{\"N\":\"" + seq
+                    + "\"},\"note\":{\"S\":\"" + note + "\"}}},\"eventSource\":\"aws:dynamodb\"}";
+            list.add(SourceRecord.of(shard, SequenceNumber.of(seq), T0 + seq * 1_000_000L,
+                    json.getBytes(StandardCharsets.UTF_8)));
+        }
+        return list;
+    }
+
+    private static Checkpointer checkpointTo(List<String> positions) {
+        return new Checkpointer() {
+            @Override
+            public void checkpoint(SequenceNumber position) {
+                positions.add(position.toString());
+            }
+
+            @Override
+            public void checkpointShardEnd() {
+                positions.add("SHARD_END");
+            }
+        };
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.apache.iceberg.types.Types;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -44,11 +44,17 @@ public final class ChangeLogTables {
             Types.NestedField.required(13, "sub_sequence_number", Types.LongType.get()),
             Types.NestedField.required(14, "arrival_time", Types.TimestampType.withZone()));
 
+    /**
+     * The table property naming the DynamoDB table whose change log the table is, set when
+     * lakehose creates it: which of two names that map to one table owns it is then the same for
+     * every worker and after every restart.
+     */
+    public static final String SOURCE_TABLE = "lakehose.source-table";
+
     private final Catalog catalog;
     private final IcebergSettings settings;
-    private final Map<String, Table> byDynamoTable = new ConcurrentHashMap<>();
-    /** Tables this worker created or loaded once. */
-    private final Set<String> known = ConcurrentHashMap.newKeySet();
+    /** Catalog name to its change-log table. */
+    private final Map<String, Table> byName = new ConcurrentHashMap<>();
     /** Catalog name to the DynamoDB table that has it: two tables may not share one. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
 
@@ -70,39 +76,61 @@ public final class ChangeLogTables {
         return out.append("_changes").toString();
     }
 
-    TableIdentifier identifier(String dynamoTable) {
-        String name = settings.tableNames().getOrDefault(dynamoTable, catalogName(dynamoTable));
-        String owner = owners.putIfAbsent(name, dynamoTable);
-        if (owner != null && !owner.equals(dynamoTable)) {
-            throw new IllegalStateException("DynamoDB tables '" + owner + "' and '" + dynamoTable + "' both map to the "
-                    + "Iceberg table " + settings.namespace() + "." + name + "; name one of them under iceberg.tableNames");
-        }
-        return TableIdentifier.of(Namespace.of(settings.namespace()), name);
+    /**
+     * Why the changes of {@code dynamoTable} cannot go to its change-log table, if they cannot:
+     * another DynamoDB table has that table ({@code ORDERS} and {@code orders} map to one name).
+     * The owner is the table it was created for ({@link #SOURCE_TABLE}); a table created by an
+     * earlier release, which does not say, belongs to the first of the names this process meets.
+     * Creates the change-log table when missing.
+     */
+    Optional<String> conflict(String dynamoTable) {
+        String name = name(dynamoTable);
+        String owner = owners.computeIfAbsent(name, n -> ownerOf(dynamoTable, n));
+        return owner.equals(dynamoTable) ? Optional.empty()
+                : Optional.of("the Iceberg table " + settings.namespace() + "." + name + " holds the changes of DynamoDB "
+                        + "table '" + owner + "', not of '" + dynamoTable + "'");
     }
 
-    /** The change-log table of a DynamoDB table, created when missing. */
+    /**
+     * The change-log table of a DynamoDB table, created when missing; never another table's. A
+     * table this worker already used is only ever loaded again: one dropped while the service
+     * runs stays dropped (its commits fail, naming it) until a new worker starts.
+     */
     Table table(String dynamoTable) {
-        // A table this worker already used is only ever loaded again: one dropped while the
-        // service runs stays dropped (its commits fail, naming it) until a new worker starts.
-        return byDynamoTable.computeIfAbsent(dynamoTable, t -> known.contains(t)
-                ? catalog.loadTable(identifier(t)) : createOrLoad(t));
+        conflict(dynamoTable).ifPresent(why -> {
+            throw new IllegalStateException(why); // the pipeline refuses such records before they get here
+        });
+        return byName.computeIfAbsent(name(dynamoTable), n -> catalog.loadTable(identifier(n)));
     }
 
     /** After a failed commit: the table object may be stale or broken; the next use loads it again. */
     void forget(String dynamoTable) {
-        byDynamoTable.remove(dynamoTable);
+        byName.remove(name(dynamoTable));
     }
 
     /** The table again from the catalog (after a commit that did not say whether it landed). */
     Table reload(String dynamoTable) {
-        Table fresh = catalog.loadTable(identifier(dynamoTable));
-        byDynamoTable.put(dynamoTable, fresh);
+        Table fresh = catalog.loadTable(identifier(name(dynamoTable)));
+        byName.put(name(dynamoTable), fresh);
         return fresh;
     }
 
-    private Table createOrLoad(String dynamoTable) {
-        known.add(dynamoTable);
-        TableIdentifier id = identifier(dynamoTable);
+    private String name(String dynamoTable) {
+        return settings.tableNames().getOrDefault(dynamoTable, catalogName(dynamoTable));
+    }
+
+    private TableIdentifier identifier(String name) {
+        return TableIdentifier.of(Namespace.of(settings.namespace()), name);
+    }
+
+    /** Loads or creates the table {@code name} for {@code dynamoTable}; returns the DynamoDB table it belongs to. */
+    private String ownerOf(String dynamoTable, String name) {
+        Table t = createOrLoad(dynamoTable, identifier(name));
+        byName.put(name, t);
+        return t.properties().getOrDefault(SOURCE_TABLE, dynamoTable);
+    }
+
+    private Table createOrLoad(String dynamoTable, TableIdentifier id) {
         if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(id.namespace())) {
             try {
                 ns.createNamespace(id.namespace());
@@ -127,10 +155,11 @@ public final class ChangeLogTables {
                             TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(SCHEMA)),
                             // Every commit writes a metadata file; keep their number bounded.
                             TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true",
-                            TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "50"))
+                            TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "50",
+                            SOURCE_TABLE, dynamoTable))
                     .create();
         } catch (AlreadyExistsException createdMeanwhile) {
-            return catalog.loadTable(id);
+            return catalog.loadTable(id); // created for whichever table came first: its SOURCE_TABLE says
         }
     }
 }

@@ -183,6 +183,11 @@ public final class IcebergCommitter implements LakeCommitter {
         return layout.tableOf(directory);
     }
 
+    /** Why records of DynamoDB table {@code table} cannot go to its change-log table, if they cannot. */
+    Optional<String> conflict(String table) {
+        return tables.conflict(table);
+    }
+
     Optional<SequenceNumber> watermark(String table, String shardId) {
         return Optional.ofNullable(WatermarkFence.current(tables.table(table)).get(shardId));
     }

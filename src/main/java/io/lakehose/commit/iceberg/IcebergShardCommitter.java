@@ -29,6 +29,8 @@ final class IcebergShardCommitter implements ShardCommitter {
     private final List<PendingFile> open = new ArrayList<>(); // shard thread only
     /** The table of each directory met: the layout's pattern runs once per directory, not per record. */
     private final Map<String, Optional<String>> tableOfDirectory = new ConcurrentHashMap<>();
+    /** Per directory met, why its table's rows cannot go to the catalog, if they cannot (asked per record). */
+    private final Map<String, Optional<String>> conflictOfDirectory = new ConcurrentHashMap<>();
     private final List<CompletableFuture<?>> outstanding = new ArrayList<>();
     private long sealedEpoch;
     private volatile boolean abandoned;
@@ -56,6 +58,11 @@ final class IcebergShardCommitter implements ShardCommitter {
         }
         Optional<SequenceNumber> mark = seen(table.get()).get();
         return mark.isPresent() && sequence.compareTo(mark.get()) <= 0;
+    }
+
+    @Override
+    public Optional<String> tableNameConflict(String directory) {
+        return conflictOfDirectory.computeIfAbsent(directory, d -> tableOf(d).flatMap(parent::conflict));
     }
 
     private Optional<String> tableOf(String directory) {

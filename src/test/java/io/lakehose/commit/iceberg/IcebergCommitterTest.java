@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg;
 
+import io.lakehose.checkpoint.Checkpointer;
 import io.lakehose.commit.BothCommitter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.config.ConfigKeys.LakeFormat;
@@ -13,6 +14,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.pipeline.ShardPipeline;
+import io.lakehose.pipeline.ShardSession;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.DuckDbLake;
@@ -39,6 +41,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,14 +110,19 @@ class IcebergCommitterTest {
 
     /** A record of table orders or payments (every third), in one of two hours, some of them bad. */
     private static SourceRecord record(String shard, long seq) {
+        SourceRecord change = change(shard, seq, seq % 3 == 0 ? "Payments.v2" : "orders");
+        return seq % 29 == 0 ? SourceRecord.of(shard, change.sequence(), change.arrivalMicros(),
+                "{\"not\":\"a change\"}".getBytes(StandardCharsets.UTF_8)) : change;
+    }
+
+    /** A change of DynamoDB table {@code table}, in one of two hours. */
+    private static SourceRecord change(String shard, long seq, String table) {
         long eventMillis = T0 / 1000 + (seq % 2) * 3_600_000L + seq;
-        String table = seq % 3 == 0 ? "Payments.v2" : "orders";
         String json = "{\"eventID\":\"e" + shard + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"" + table + "\","
                 + "\"awsRegion\":\"us-east-1\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + eventMillis
                 + ",\"Keys\":{\"id\":{\"N\":\"" + seq + "\"}},\"NewImage\":{\"id\":{\"N\":\"" + seq + "\"}},\"SizeBytes\":"
                 + seq + "},\"eventSource\":\"aws:dynamodb\"}";
-        byte[] data = (seq % 29 == 0 ? "{\"not\":\"a change\"}" : json).getBytes(StandardCharsets.UTF_8);
-        return SourceRecord.of(shard, SequenceNumber.of(1_000_000 + seq), T0 + seq * 1000, data);
+        return SourceRecord.of(shard, SequenceNumber.of(1_000_000 + seq), T0 + seq * 1000, json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A worker: its own catalog and committer over the shared catalog file and bucket. */
@@ -160,6 +168,11 @@ class IcebergCommitterTest {
 
         ShardPipeline shard(String shardId) {
             return new ShardPipeline(shardId, ctx, lake.openShard(shardId, true));
+        }
+
+        /** A lease on {@code shardId} as the service runs it: a failure that would stop the worker goes to {@code fatal}. */
+        ShardSession session(String shardId, List<Throwable> fatal) {
+            return new ShardSession(shard(shardId), Clock.systemUTC(), Duration.ZERO, (shard, e) -> fatal.add(e));
         }
 
         @Override
@@ -233,6 +246,58 @@ class IcebergCommitterTest {
         // Bad records stay files of the folder layout's error output.
         assertThat(s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket()).prefix("errors/")).contents()
                 .stream().map(S3Object::key).toList()).isNotEmpty().allMatch(k -> k.contains("orders-cdc~shardId-"));
+    }
+
+    /**
+     * A forged record (anyone who may put to the stream can send one) whose table name is another
+     * table's in the catalog, ORDERS for orders (Iceberg's names ignore case and punctuation), goes
+     * to the error output with its own reason and the shard goes on. It used to fail the shard: the
+     * worker exited, its successor re-read the record and failed again until the stream's
+     * retention dropped it. The change-log table says whose it is, so a restarted worker that meets
+     * the forged name first refuses it too.
+     */
+    @Test
+    void aTableNameThatIsAnotherTablesInTheCatalogGoesToTheErrorOutputAndTheShardGoesOn() throws Exception {
+        String first = "shardId-000000000013";
+        String second = "shardId-000000000014";
+        List<Throwable> fatal = new ArrayList<>();
+        List<String> firstCheckpoints = new ArrayList<>();
+        List<String> secondCheckpoints = new ArrayList<>();
+        try (Worker w = new Worker("w", 1000)) {
+            ShardSession s = w.session(first, fatal);
+            s.process(List.of(change(first, 1, "orders"), change(first, 2, "ORDERS"), change(first, 3, "orders")),
+                    checkpointTo(firstCheckpoints));
+            s.shutdownRequested(checkpointTo(firstCheckpoints), Duration.ofSeconds(60));
+        }
+        try (Worker restarted = new Worker("restarted", 1000)) {
+            ShardSession s = restarted.session(second, fatal);
+            s.process(List.of(change(second, 1, "ORDERS"), change(second, 2, "orders")), checkpointTo(secondCheckpoints));
+            s.shutdownRequested(checkpointTo(secondCheckpoints), Duration.ofSeconds(60));
+        }
+        assertThat(fatal).as("failures that stop the worker").isEmpty();
+        assertThat(firstCheckpoints).last().isEqualTo("1000003");
+        assertThat(secondCheckpoints).last().isEqualTo("1000002");
+        assertThat(rows(catalog(), "orders_changes")).containsExactlyInAnyOrder(
+                first + "/1000001", first + "/1000003", second + "/1000002");
+        List<String> refused = s3.client().listObjectsV2Paginator(b -> b.bucket(s3.bucket())
+                .prefix("errors/table=ORDERS/reason=table_name_conflict/")).contents().stream().map(S3Object::key).toList();
+        assertThat(refused).hasSize(2).anyMatch(k -> k.contains("~" + first + "~")).anyMatch(k -> k.contains("~" + second + "~"));
+        String line = s3.client().getObjectAsBytes(b -> b.bucket(s3.bucket()).key(refused.get(0))).asUtf8String();
+        assertThat(line).contains("\"error_code\":\"table_name_conflict\"").contains("orders_changes");
+    }
+
+    private static Checkpointer checkpointTo(List<String> positions) {
+        return new Checkpointer() {
+            @Override
+            public void checkpoint(SequenceNumber position) {
+                positions.add(position.toString());
+            }
+
+            @Override
+            public void checkpointShardEnd() {
+                positions.add("SHARD_END");
+            }
+        };
     }
 
     @Test
