@@ -45,15 +45,20 @@ public interface ShardCommitter {
      * True when the committer wants every open data file of the shard finished now: a table
      * commit is due, and a table's watermark can only cover a position up to which every record
      * of the shard is in finished files. The pipeline then finishes them, hands them over and
-     * calls {@link #sealed}. Polled once per batch; always false where commits need no barrier.
+     * calls {@link #sealed}. Polled once per batch; never true where each file is visible on its
+     * own, as in the folder layout (no barrier).
      */
-    boolean sealDue();
+    default boolean sealDue() {
+        return false;
+    }
 
     /**
      * Every data record of the shard up to {@code position} that was not skipped has been handed
      * over in finished files (a barrier: after {@link #sealDue}, and before {@link #flush}).
+     * Nothing to do where there is no barrier.
      */
-    void sealed(SequenceNumber position);
+    default void sealed(SequenceNumber position) {
+    }
 
     /**
      * Makes everything handed over so far visible as soon as possible (shutdown, shard end, end

@@ -47,6 +47,17 @@ class LakeAuditTest {
                 .get(5, TimeUnit.SECONDS);
     }
 
+    /** Commits one object per array of sequence numbers, in order, through the folder layout's fence. */
+    private void commitObjects(LocalDirectoryStore store, long[]... objects) throws Exception {
+        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
+                1 << 20, Duration.ofMinutes(1))) {
+            ShardCommitter shard = committer.openShard(SHARD, true);
+            for (long[] sequences : objects) {
+                commit(shard, sequences);
+            }
+        }
+    }
+
     private List<String> keys() throws Exception {
         try (var files = Files.walk(lake)) {
             return files.filter(Files::isRegularFile).map(f -> lake.relativize(f).toString())
@@ -61,12 +72,7 @@ class LakeAuditTest {
     @Test
     void aFencedLakeIsCleanAndACopyOrAMissingEndIsReported() throws Exception {
         LocalDirectoryStore store = new LocalDirectoryStore(lake);
-        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
-                1 << 20, Duration.ofMinutes(1))) {
-            ShardCommitter shard = committer.openShard(SHARD, true);
-            commit(shard, 1, 3, 5);
-            commit(shard, 8, 9);
-        }
+        commitObjects(store, new long[] {1, 3, 5}, new long[] {8, 9});
         LakeAudit.Report clean = audit(store).audit(keys(), Map.of(SHARD, SequenceNumber.of(9)));
         assertThat(clean.clean()).isTrue();
         assertThat(clean.objects()).isEqualTo(2);
@@ -86,10 +92,7 @@ class LakeAuditTest {
     @Test
     void theCommandExitsZeroOnACleanLakeAndOneWithTheReport() throws Exception {
         LocalDirectoryStore store = new LocalDirectoryStore(lake);
-        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
-                1 << 20, Duration.ofMinutes(1))) {
-            commit(committer.openShard(SHARD, true), 1, 2);
-        }
+        commitObjects(store, new long[] {1, 2});
         Path config = Files.writeString(spool.resolve("lakehose.yaml"),
                 "lake:\n  uri: s3://bucket/cdc\nkinesis:\n  stream: " + STREAM + "\n");
         CommandRun ok = CommandRun.of("audit", "--config", config.toString(), "--lake", lake.toString(), "--no-checkpoints");
@@ -142,12 +145,7 @@ class LakeAuditTest {
     @Test
     void repairRemovesRowsStoredTwiceWhenEachIsProvablyInItsNeighbour() throws Exception {
         LocalDirectoryStore store = new LocalDirectoryStore(lake);
-        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
-                1 << 20, Duration.ofMinutes(1))) {
-            ShardCommitter shard = committer.openShard(SHARD, true);
-            commit(shard, 1, 3, 5);
-            commit(shard, 8, 9, 12);
-        }
+        commitObjects(store, new long[] {1, 3, 5}, new long[] {8, 9, 12});
         forge(3, 8, 3, 5, 8); // rows of both neighbours: its rest (8) would go where [8..12] starts, which has it
         forge(5, 5, 5); // wholly inside [1..5]
         forge(9, 14, 9, 12, 14); // overlaps [8..12]; 14 is only here and must stay
@@ -168,10 +166,7 @@ class LakeAuditTest {
     @Test
     void repairLeavesAnOverlapWhoseRowsAreNotAllInItsNeighbour() throws Exception {
         LocalDirectoryStore store = new LocalDirectoryStore(lake);
-        try (LakeCommitter committer = new FolderCommitter(store, STREAM, Map.of(".jsonl", new ErrorLinesTrimmer()),
-                1 << 20, Duration.ofMinutes(1))) {
-            commit(committer.openShard(SHARD, true), 1, 3, 5);
-        }
+        commitObjects(store, new long[] {1, 3, 5});
         Path forged = forge(3, 4, 3, 4); // 4 is in no other object: cutting it would lose it
         CommandRun run = audit("--repair");
         assertThat(run.exit).isEqualTo(1);

@@ -68,22 +68,17 @@ class ConvertArchiveTest {
                 .add(H07, "a", 30, Delimiter.NEWLINE, false)
                 .add(H08, "b2", 20, Delimiter.NEWLINE, true)
                 .add(H08, "b1", 10, Delimiter.NEWLINE, false);
-        Path input = archive.writeTo(dir.resolve("firehose"));
-        Path lake = dir.resolve("lake");
+        Path input = dir.resolve("firehose");
 
-        CommandRun run = convert(input, lake, "--show");
+        CommandRun run = convertArchiveShown(archive, dir);
 
-        assertThat(run.exit).as(run.err).isZero();
         List<String> lines = run.outLines();
         assertThat(lines.get(0)).startsWith("converted 4 files under " + input + " (first 2024/11/25/07/")
                 .contains(", last 2024/11/25/09/");
         assertThat(counts(lines.get(0))).containsEntry("records", 100L).containsEntry("rows", 100L);
         assertThat(lines).contains("files read under " + input + " (number, name, format, records):");
-        assertThat(lines).anySatisfy(l -> assertThat(l).matches("  0  2024/11/25/07/\\S+-a  lines  30"))
-                .anySatisfy(l -> assertThat(l).matches("  1  2024/11/25/08/\\S+-b1  lines  10"))
-                .anySatisfy(l -> assertThat(l).matches("  2  2024/11/25/08/\\S+-b2  gzip, lines  20"))
-                .anySatisfy(l -> assertThat(l).matches("  3  2024/11/25/09/\\S+-c  gzip, lines  40"));
-        assertThat(sequencesByEventId(lake)).isEqualTo(archive.expectedSequences());
+        assertListed(run, "  0  2024/11/25/07/\\S+-a  lines  30", "  1  2024/11/25/08/\\S+-b1  lines  10",
+                "  2  2024/11/25/08/\\S+-b2  gzip, lines  20", "  3  2024/11/25/09/\\S+-c  gzip, lines  40");
     }
 
     @Test
@@ -150,16 +145,11 @@ class ConvertArchiveTest {
                 .add(H07, "a", 120, Delimiter.NONE, true)
                 .add(H08, "b", 80, Delimiter.NEWLINE, true)
                 .add(H09, "c", 1, Delimiter.NONE, true);
-        Path input = archive.writeTo(dir.resolve("firehose"));
-        Path lake = dir.resolve("lake");
 
-        CommandRun run = convert(input, lake, "--show");
+        CommandRun run = convertArchiveShown(archive, dir);
 
-        assertThat(run.exit).as(run.err).isZero();
-        assertThat(run.outLines()).anySatisfy(l -> assertThat(l).matches("  0  \\S+-a  gzip, concatenated  120"))
-                .anySatisfy(l -> assertThat(l).matches("  1  \\S+-b  gzip, lines  80"))
-                .anySatisfy(l -> assertThat(l).matches("  2  \\S+-c  gzip, lines  1")); // one record: either way
-        assertThat(sequencesByEventId(lake)).isEqualTo(archive.expectedSequences());
+        assertListed(run, "  0  \\S+-a  gzip, concatenated  120", "  1  \\S+-b  gzip, lines  80",
+                "  2  \\S+-c  gzip, lines  1"); // one record: either way
     }
 
     @Test
@@ -290,6 +280,26 @@ class ConvertArchiveTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Converts {@code archive}, written under {@code dir/firehose}, into {@code dir/lake} with
+     * {@code --show}; asserts it succeeded and the lake holds every record once at its expected
+     * sequence number.
+     */
+    private static CommandRun convertArchiveShown(FirehoseArchive archive, Path dir) throws Exception {
+        Path lake = dir.resolve("lake");
+        CommandRun run = convert(archive.writeTo(dir.resolve("firehose")), lake, "--show");
+        assertThat(run.exit).as(run.err).isZero();
+        assertThat(sequencesByEventId(lake)).isEqualTo(archive.expectedSequences());
+        return run;
+    }
+
+    /** Each pattern matches one of the output's lines (the files-read list of {@code --show}). */
+    private static void assertListed(CommandRun run, String... linePatterns) {
+        for (String pattern : linePatterns) {
+            assertThat(run.outLines()).anySatisfy(l -> assertThat(l).matches(pattern));
+        }
+    }
 
     private static CommandRun convert(Path input, Path lake, String... extra) {
         List<String> args = new ArrayList<>(List.of("convert", "--input", input.toString(), "--output",

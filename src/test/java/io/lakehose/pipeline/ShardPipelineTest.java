@@ -99,15 +99,6 @@ class ShardPipelineTest {
         }
 
         @Override
-        public boolean sealDue() {
-            return false;
-        }
-
-        @Override
-        public void sealed(SequenceNumber position) {
-        }
-
-        @Override
         public CompletableFuture<Void> flush() {
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
         }

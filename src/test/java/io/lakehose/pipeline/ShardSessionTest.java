@@ -20,6 +20,7 @@ import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.StoredObject;
+import io.lakehose.testing.RecordingCheckpointer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,17 +66,7 @@ class ShardSessionTest {
 
     private final List<String> checkpoints = new ArrayList<>();
     private final List<Throwable> fatal = new ArrayList<>();
-    private final Checkpointer checkpointer = new Checkpointer() {
-        @Override
-        public void checkpoint(SequenceNumber position) {
-            checkpoints.add(position.toString());
-        }
-
-        @Override
-        public void checkpointShardEnd() {
-            checkpoints.add("SHARD_END");
-        }
-    };
+    private final Checkpointer checkpointer = new RecordingCheckpointer(checkpoints);
     private MutableClock clock;
 
     @BeforeEach
@@ -249,13 +240,13 @@ class ShardSessionTest {
         ShardSession busyShard = session(ctx, busy);
         List<String> idleCheckpoints = new ArrayList<>();
 
-        idleShard.process(paddedRecords(idle, 9, 4_000), checkpointTo(idleCheckpoints));
+        idleShard.process(paddedRecords(idle, 9, 4_000), new RecordingCheckpointer(idleCheckpoints));
         assertThat(budget.usedBytes()).as("the idle shard alone stays under the cap").isLessThan(budget.capBytes());
         busyShard.process(paddedRecords(busy, 9, 1_000), checkpointer);
         assertThat(budget.usedBytes()).as("both shards' files").isGreaterThan(budget.capBytes());
         assertThat(idleCheckpoints).isEmpty();
 
-        idleShard.process(List.of(), checkpointTo(idleCheckpoints)); // an empty batch: KCL's call to a quiet shard
+        idleShard.process(List.of(), new RecordingCheckpointer(idleCheckpoints)); // an empty batch: KCL's call to a quiet shard
 
         assertThat(idleCheckpoints).as("the idle shard's records were flushed and checkpointed").containsExactly("9");
         assertThat(budget.usedBytes()).as("only the busy shard's file holds heap").isLessThan(budget.capBytes());
@@ -289,20 +280,6 @@ class ShardSessionTest {
                     json.getBytes(StandardCharsets.UTF_8)));
         }
         return list;
-    }
-
-    private static Checkpointer checkpointTo(List<String> positions) {
-        return new Checkpointer() {
-            @Override
-            public void checkpoint(SequenceNumber position) {
-                positions.add(position.toString());
-            }
-
-            @Override
-            public void checkpointShardEnd() {
-                positions.add("SHARD_END");
-            }
-        };
     }
 
     @Test

@@ -111,16 +111,6 @@ final class FolderShardCommitter implements ShardCommitter {
         return done;
     }
 
-    /** Each object is visible on its own: no barrier. */
-    @Override
-    public boolean sealDue() {
-        return false;
-    }
-
-    @Override
-    public void sealed(SequenceNumber position) {
-    }
-
     @Override
     public CompletableFuture<Void> flush() {
         return CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new));

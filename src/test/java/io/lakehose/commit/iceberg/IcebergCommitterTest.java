@@ -1,6 +1,5 @@
 package io.lakehose.commit.iceberg;
 
-import io.lakehose.checkpoint.Checkpointer;
 import io.lakehose.commit.BothCommitter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.config.ConfigKeys.LakeFormat;
@@ -21,6 +20,7 @@ import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.FaultyJdbc;
 import io.lakehose.testing.S3EmulatorExtension;
+import io.lakehose.testing.RecordingCheckpointer;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -116,6 +116,13 @@ class IcebergCommitterTest {
     }
 
     /** A change of DynamoDB table {@code table}, in one of two hours. */
+    /** Hands records {@code from..to} of {@code shard} to {@code pipeline}, in order. */
+    private static void accept(ShardPipeline pipeline, String shard, long from, long to) throws InterruptedException {
+        for (long s = from; s <= to; s++) {
+            pipeline.accept(record(shard, s));
+        }
+    }
+
     private static SourceRecord change(String shard, long seq, String table) {
         long eventMillis = T0 / 1000 + (seq % 2) * 3_600_000L + seq;
         String json = "{\"eventID\":\"e" + shard + seq + "\",\"eventName\":\"INSERT\",\"tableName\":\"" + table + "\","
@@ -168,6 +175,13 @@ class IcebergCommitterTest {
 
         ShardPipeline shard(String shardId) {
             return new ShardPipeline(shardId, ctx, lake.openShard(shardId, true));
+        }
+
+        /** Records {@code from..to} of a fresh lease on {@code shardId}, flushed and committed. */
+        void write(String shardId, long from, long to) throws Exception {
+            ShardPipeline p = shard(shardId);
+            accept(p, shardId, from, to);
+            p.flush().get(60, TimeUnit.SECONDS);
         }
 
         /** A lease on {@code shardId} as the service runs it: a failure that would stop the worker goes to {@code fatal}. */
@@ -266,13 +280,13 @@ class IcebergCommitterTest {
         try (Worker w = new Worker("w", 1000)) {
             ShardSession s = w.session(first, fatal);
             s.process(List.of(change(first, 1, "orders"), change(first, 2, "ORDERS"), change(first, 3, "orders")),
-                    checkpointTo(firstCheckpoints));
-            s.shutdownRequested(checkpointTo(firstCheckpoints), Duration.ofSeconds(60));
+                    new RecordingCheckpointer(firstCheckpoints));
+            s.shutdownRequested(new RecordingCheckpointer(firstCheckpoints), Duration.ofSeconds(60));
         }
         try (Worker restarted = new Worker("restarted", 1000)) {
             ShardSession s = restarted.session(second, fatal);
-            s.process(List.of(change(second, 1, "ORDERS"), change(second, 2, "orders")), checkpointTo(secondCheckpoints));
-            s.shutdownRequested(checkpointTo(secondCheckpoints), Duration.ofSeconds(60));
+            s.process(List.of(change(second, 1, "ORDERS"), change(second, 2, "orders")), new RecordingCheckpointer(secondCheckpoints));
+            s.shutdownRequested(new RecordingCheckpointer(secondCheckpoints), Duration.ofSeconds(60));
         }
         assertThat(fatal).as("failures that stop the worker").isEmpty();
         assertThat(firstCheckpoints).last().isEqualTo("1000003");
@@ -286,32 +300,14 @@ class IcebergCommitterTest {
         assertThat(line).contains("\"error_code\":\"table_name_conflict\"").contains("orders_changes");
     }
 
-    private static Checkpointer checkpointTo(List<String> positions) {
-        return new Checkpointer() {
-            @Override
-            public void checkpoint(SequenceNumber position) {
-                positions.add(position.toString());
-            }
-
-            @Override
-            public void checkpointShardEnd() {
-                positions.add("SHARD_END");
-            }
-        };
-    }
-
     @Test
     void aStaleWritersLateCommitIsRefusedAndAddsNothing() throws Exception {
         String shard = "shardId-000000000007";
         try (Worker stale = new Worker("stale", 23); Worker owner = new Worker("owner", 17)) {
             ShardPipeline old = stale.shard(shard);
-            for (long s = 1; s <= 150; s++) {
-                old.accept(record(shard, s)); // frozen before its commit
-            }
+            accept(old, shard, 1, 150); // frozen before its commit
             ShardPipeline now = owner.shard(shard);
-            for (long s = 1; s <= 200; s++) {
-                now.accept(record(shard, s));
-            }
+            accept(now, shard, 1, 200);
             now.flush().get(60, TimeUnit.SECONDS);
             old.flush().get(60, TimeUnit.SECONDS); // wakes up and commits: refused, its files deleted
             assertThat(stale.committer.refusedCommits()).isPositive();
@@ -329,13 +325,9 @@ class IcebergCommitterTest {
         String shard = "shardId-000000000009";
         try (Worker stale = new Worker("stale", 23); Worker owner = new Worker("owner", 17)) {
             ShardPipeline now = owner.shard(shard);
-            for (long s = 1; s <= 200; s++) {
-                now.accept(record(shard, s)); // saw the tables at nothing for this shard
-            }
+            accept(now, shard, 1, 200); // saw the tables at nothing for this shard
             ShardPipeline old = stale.shard(shard);
-            for (long s = 1; s <= 150; s++) {
-                old.accept(record(shard, s));
-            }
+            accept(old, shard, 1, 150);
             old.flush().get(60, TimeUnit.SECONDS); // the stale writer's commit lands first
             now.flush().get(60, TimeUnit.SECONDS); // refused, cut to the rows after 150, committed
             assertThat(owner.committer.refusedCommits()).isPositive();
@@ -373,9 +365,7 @@ class IcebergCommitterTest {
             ShardPipeline p = w.shard(shard);
             FaultyJdbc.failNextCommits(fault, fault);
             int injected = FaultyJdbc.injected();
-            for (long s = 1; s <= 100; s++) {
-                p.accept(record(shard, s));
-            }
+            accept(p, shard, 1, 100);
             p.flush().get(60, TimeUnit.SECONDS);
             assertThat(FaultyJdbc.injected() - injected).isEqualTo(2);
             refused = w.committer.refusedCommits();
@@ -396,9 +386,7 @@ class IcebergCommitterTest {
         String shard = "shardId-000000000013";
         try (Worker w = new Worker("w", 1000, true, Duration.ofSeconds(3))) {
             ShardPipeline p = w.shard(shard);
-            for (long s = 1; s <= 50; s++) {
-                p.accept(record(shard, s));
-            }
+            accept(p, shard, 1, 50);
             FaultyJdbc.failNextCommits(Stream.generate(() -> FaultyJdbc.Fault.BEFORE).limit(100)
                     .toArray(FaultyJdbc.Fault[]::new));
             assertThatThrownBy(() -> p.flush().get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -423,33 +411,17 @@ class IcebergCommitterTest {
     void bothFormatsHoldEveryRecordOnceEachWhicheverIsAhead() throws Exception {
         String shard = "shardId-000000000021";
         try (Worker before = new Worker("folders-only", 25, LakeFormat.FOLDERS)) {
-            ShardPipeline p = before.shard(shard);
-            for (long s = 1; s <= 120; s++) {
-                p.accept(record(shard, s));
-            }
-            p.flush().get(60, TimeUnit.SECONDS);
+            before.write(shard, 1, 120);
         }
         try (Worker both = new Worker("both", 30, LakeFormat.BOTH)) {
-            ShardPipeline p = both.shard(shard);
-            for (long s = 1; s <= 200; s++) {
-                p.accept(record(shard, s));
-            }
-            p.flush().get(60, TimeUnit.SECONDS);
+            both.write(shard, 1, 200);
         }
         // The tables ahead now: a tables-only worker adds 201..260, then both re-read 150..300.
         try (Worker tablesOnly = new Worker("tables-only", 30, LakeFormat.ICEBERG)) {
-            ShardPipeline p = tablesOnly.shard(shard);
-            for (long s = 201; s <= 260; s++) {
-                p.accept(record(shard, s));
-            }
-            p.flush().get(60, TimeUnit.SECONDS);
+            tablesOnly.write(shard, 201, 260);
         }
         try (Worker both = new Worker("both-again", 30, LakeFormat.BOTH)) {
-            ShardPipeline p = both.shard(shard);
-            for (long s = 150; s <= 300; s++) {
-                p.accept(record(shard, s));
-            }
-            p.flush().get(60, TimeUnit.SECONDS);
+            both.write(shard, 150, 300);
         }
         Catalog catalog = catalog();
         List<String> tableRows = new ArrayList<>(rows(catalog, "orders_changes"));
@@ -489,14 +461,10 @@ class IcebergCommitterTest {
         TableIdentifier orders = TableIdentifier.of(Namespace.of("cdc"), "orders_changes");
         try (Worker w = new Worker("w", 30, false, Duration.ofSeconds(4))) {
             ShardPipeline p = w.shard(shard);
-            for (long s = 1; s <= 60; s++) {
-                p.accept(record(shard, s));
-            }
+            accept(p, shard, 1, 60);
             p.flush().get(60, TimeUnit.SECONDS);
             assertThat(catalog().dropTable(orders, false)).isTrue();
-            for (long s = 61; s <= 120; s++) {
-                p.accept(record(shard, s));
-            }
+            accept(p, shard, 61, 120);
             assertThatThrownBy(() -> p.flush().get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasStackTraceContaining("orders_changes");
             assertThat(w.committer.health()).hasValueSatisfying(h -> assertThat(h).contains("table of orders"));
