@@ -1,5 +1,9 @@
 package io.lakehose.cli;
 
+import io.lakehose.commit.iceberg.IcebergSettings;
+import io.lakehose.commit.iceberg.LocalWarehouse;
+import io.lakehose.config.ConfigKeys;
+import io.lakehose.config.ConfigKeys.LakeFormat;
 import io.lakehose.config.LakeConfig;
 import io.lakehose.config.ConfigException;
 import io.lakehose.config.LakehoseConfig;
@@ -14,10 +18,16 @@ import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -47,6 +57,13 @@ final class ConvertCommand implements Callable<Integer> {
             + "Converting the same input again into the same lake adds nothing only with the same N.")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--format", paramLabel = "folders|iceberg|both", converter = LakeFormats.class,
+            description = "What to write (overrides lake.format). Into a local directory, iceberg writes a "
+                    + "self-contained warehouse: a JDBC catalog on SQLite (DIR/catalog.db), the tables' files under "
+                    + "DIR/warehouse, and DIR/catalog.properties for readers; error records stay files under DIR/errors. "
+                    + "Tables are written by one worker thread.")
+    LakeFormat format;
+
     @Option(names = "--show", description = "After converting, list the files read and the objects written, "
             + "with their record counts.")
     boolean show;
@@ -54,6 +71,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
+        int workers = threads;
+        if (cfg.lake().format() != LakeFormat.FOLDERS && threads > 1) {
+            // A table keeps one watermark per shard: two workers of convert's one shard would fence each other.
+            workers = 1;
+        }
         PipelineStats stats = show ? PipelineStats.listingStoredObjects() : new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         try (InputSet inputs = resolve(input, cfg); InputBatches batches = new InputBatches(inputs)) {
@@ -62,7 +84,7 @@ final class ConvertCommand implements Callable<Integer> {
             try {
                 PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, setup.store()),
                     setup.spoolDir(), encoders, stats, true);
-                new FileConverter(ctx, threads, "local", System.currentTimeMillis() * 1000L).convert(batches);
+                new FileConverter(ctx, workers, "local", System.currentTimeMillis() * 1000L).convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());
             } finally {
@@ -80,8 +102,44 @@ final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LakehoseConfig loadConfig() throws ConfigException {
-        return ConfigFiles.load(config, Map.of(LakeConfig.URI.path(), output));
+    /**
+     * The configuration with the command line's output (and format). Tables in a local directory
+     * go to the directory's own warehouse, whatever catalog the file names.
+     */
+    private LakehoseConfig loadConfig() throws ConfigException, IOException {
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put(LakeConfig.URI.path(), output);
+        if (format != null) {
+            overrides.put(LakeConfig.FORMAT.path(), format.name().toLowerCase(Locale.ROOT));
+        }
+        boolean localTables = format != null && format != LakeFormat.FOLDERS
+                && LakehoseConfig.LakeTarget.parse(output) instanceof LakehoseConfig.LocalTarget;
+        if (localTables) {
+            overrides.put(ConfigKeys.ICEBERG_CATALOG_SECTION + ".type", "jdbc"); // replaced below
+        }
+        LakehoseConfig cfg = ConfigFiles.load(config, overrides);
+        if (localTables) {
+            Path dir = ((LakehoseConfig.LocalTarget) cfg.target()).directory();
+            Files.createDirectories(dir);
+            IcebergSettings configured = cfg.iceberg();
+            cfg = cfg.withIceberg(new IcebergSettings(configured.catalogName(), LocalWarehouse.writerProperties(dir),
+                    configured.namespace(), configured.commitInterval(), configured.partitionBy(),
+                    configured.tableNames()));
+            LocalWarehouse.writeReaderProperties(dir, configured.catalogName());
+        }
+        return cfg;
+    }
+
+    /** picocli's converter for {@code --format}: the names of lake.format, in any case. */
+    static final class LakeFormats implements ITypeConverter<LakeFormat> {
+        @Override
+        public LakeFormat convert(String value) {
+            try {
+                return LakeFormat.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not folders, iceberg or both");
+            }
+        }
     }
 
     private static InputSet resolve(String spec, LakehoseConfig cfg) {

@@ -33,6 +33,11 @@ public record LakehoseConfig(
         tableSchemas = Map.copyOf(tableSchemas);
     }
 
+    /** The same configuration writing its tables through another catalog ({@code convert}'s local warehouse). */
+    public LakehoseConfig withIceberg(IcebergSettings other) {
+        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, tableSchemas);
+    }
+
     /** Where the lake is (lake.uri). */
     public LakeTarget target() {
         return lake.target();

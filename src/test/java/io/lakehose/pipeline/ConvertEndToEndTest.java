@@ -326,7 +326,7 @@ class ConvertEndToEndTest {
         return counts;
     }
 
-    private static void assertErrorOutput(Path out, Input in, long runStartMicrosLow, long runStartMicrosHigh) throws IOException {
+    static void assertErrorOutput(Path out, Input in, long runStartMicrosLow, long runStartMicrosHigh) throws IOException {
         Map<Long, JsonNode> bySeq = errorLinesBySequence(out); // also checks reason= and dt= against each line
         assertThat(bySeq.keySet()).containsExactlyInAnyOrderElementsOf(in.bads.keySet());
 
@@ -398,7 +398,7 @@ class ConvertEndToEndTest {
         return bySeq;
     }
 
-    private static void assertSameJson(String actual, String expected, String where) throws IOException {
+    static void assertSameJson(String actual, String expected, String where) throws IOException {
         if (expected == null) {
             assertThat(actual).as(where).isNull();
             return;

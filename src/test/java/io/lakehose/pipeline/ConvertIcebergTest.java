@@ -1,0 +1,178 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.commit.iceberg.ChangeLogTables;
+import io.lakehose.commit.iceberg.LocalWarehouse;
+import io.lakehose.pipeline.ConvertEndToEndTest.Input;
+import io.lakehose.pipeline.ConvertEndToEndTest.Row;
+import io.lakehose.testing.CommandRun;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code convert --format iceberg} into a directory (docs/design.md, "Iceberg tables"): a
+ * self-contained warehouse that a stock Iceberg reader opens from {@code catalog.properties}
+ * (with Hadoop's FileIO, as engines do), one change-log table per DynamoDB table holding every
+ * good record once with exactly the values the folder layout holds, the error output as files,
+ * and a second run that adds nothing. Read back by Iceberg's generic reader.
+ */
+class ConvertIcebergTest {
+
+    @TempDir
+    static Path shared;
+
+    private static Input input;
+
+    @BeforeAll
+    static void buildInput() throws Exception {
+        input = Input.mixed();
+        Files.write(shared.resolve("changes.jsonl"), input.bytes());
+    }
+
+    @Test
+    void everyGoodRecordIsOneRowOfItsTablesChangeLogReadableByAStockReader(@TempDir Path out) throws Exception {
+        long before = System.currentTimeMillis() * 1000;
+        CommandRun run = convert(out);
+        long after = System.currentTimeMillis() * 1000;
+        assertThat(run.exit).as(run.err).isZero();
+
+        Properties props = readerProperties(out);
+        assertThat(props.stringPropertyNames()).doesNotContain("io-impl");
+        assertThat(props.values()).noneMatch(v -> v.toString().contains("io.lakehose"));
+        assertThat(props.getProperty("warehouse")).startsWith("file:/");
+        assertThat(props.getProperty("uri")).isEqualTo("jdbc:sqlite:" + out.toAbsolutePath().resolve("catalog.db"));
+
+        Catalog catalog = stockReader(props);
+        Set<String> tables = new TreeSet<>();
+        input.goods.values().forEach(r -> tables.add(ChangeLogTables.catalogName(r.table())));
+        assertThat(tables).hasSizeGreaterThan(1);
+        Map<Long, Record> bySequence = new HashMap<>();
+        for (String name : tables) {
+            for (Record r : rows(catalog, name)) {
+                long line = Long.parseLong((String) r.getField("sequence_number"));
+                assertThat(bySequence.put(line, r)).as("line %d in the tables once", line).isNull();
+                assertThat(ChangeLogTables.catalogName((String) r.getField("table_name"))).isEqualTo(name);
+            }
+        }
+        assertThat(bySequence.keySet()).containsExactlyInAnyOrderElementsOf(input.goods.keySet());
+        for (Map.Entry<Long, Record> e : bySequence.entrySet()) {
+            assertRow(e.getValue(), input.goods.get(e.getKey()), "line " + e.getKey());
+        }
+        ConvertEndToEndTest.assertErrorOutput(out, input, before, after);
+        assertThat(parquetFilesUnder(out.resolve("warehouse"))).as("data files are Parquet under the warehouse").isNotEmpty();
+    }
+
+    @Test
+    void convertingAgainAddsNothing(@TempDir Path out) throws Exception {
+        assertThat(convert(out).exit).isZero();
+        Catalog catalog = stockReader(readerProperties(out));
+        String orders = ChangeLogTables.catalogName("orders");
+        List<String> files = dataFiles(table(catalog, orders));
+        int rows = rows(catalog, orders).size();
+
+        CommandRun again = convert(out);
+
+        assertThat(again.exit).as(again.err).isZero();
+        assertThat(ConvertEndToEndTest.summaryCounts(again.out)).as(again.out).containsEntry("rows", 0L);
+        assertThat(rows(catalog, orders)).hasSize(rows);
+        assertThat(dataFiles(table(catalog, orders))).isEqualTo(files);
+    }
+
+    private static List<String> dataFiles(Table table) throws Exception {
+        List<String> paths = new ArrayList<>();
+        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+            tasks.forEach(t -> paths.add(t.file().location()));
+        }
+        return paths.stream().sorted().toList();
+    }
+
+    private static void assertRow(Record r, Row e, String where) throws Exception {
+        assertThat(r.getField("event_id")).as(where).isEqualTo(e.eventId());
+        assertThat(r.getField("event_name")).as(where).isEqualTo(e.eventName());
+        assertThat(r.getField("table_name")).as(where).isEqualTo(e.table());
+        assertThat(r.getField("aws_region")).as(where).isEqualTo(e.region());
+        assertThat(micros(r.getField("event_time"))).as(where).isEqualTo(e.eventMicros());
+        assertThat(r.getField("user_identity")).as(where).isEqualTo(e.userIdentity());
+        if (e.compareImagesAsJson()) {
+            ConvertEndToEndTest.assertSameJson((String) r.getField("keys"), e.keys(), where);
+            ConvertEndToEndTest.assertSameJson((String) r.getField("new_image"), e.newImage(), where);
+            ConvertEndToEndTest.assertSameJson((String) r.getField("old_image"), e.oldImage(), where);
+        } else {
+            assertThat(r.getField("keys")).as(where).isEqualTo(e.keys());
+            assertThat(r.getField("new_image")).as(where).isEqualTo(e.newImage());
+            assertThat(r.getField("old_image")).as(where).isEqualTo(e.oldImage());
+        }
+        assertThat(r.getField("size_bytes")).as(where).isEqualTo(e.sizeBytes());
+        assertThat(r.getField("shard_id")).as(where).isEqualTo("local");
+        assertThat(r.getField("sub_sequence_number")).as(where).isEqualTo(0L);
+        assertThat(micros(r.getField("arrival_time"))).as(where + ": arrival_time is the event time")
+                .isEqualTo(e.eventMicros());
+    }
+
+    private static long micros(Object timestamptz) {
+        return ChronoUnit.MICROS.between(OffsetDateTime.parse("1970-01-01T00:00Z"), (OffsetDateTime) timestamptz);
+    }
+
+    private static Properties readerProperties(Path out) throws Exception {
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(out.resolve(LocalWarehouse.READER_PROPERTIES))) {
+            props.load(r);
+        }
+        return props;
+    }
+
+    /** What an engine does with the file: Iceberg's CatalogUtil, Hadoop's FileIO, no lakehose class. */
+    private static Catalog stockReader(Properties props) {
+        Map<String, String> map = new HashMap<>();
+        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k)));
+        return CatalogUtil.buildIcebergCatalog("lakehose", map, new Configuration());
+    }
+
+    private static Table table(Catalog catalog, String name) {
+        return catalog.loadTable(TableIdentifier.of(Namespace.of("lakehose"), name));
+    }
+
+    private static List<Record> rows(Catalog catalog, String name) throws Exception {
+        List<Record> out = new ArrayList<>();
+        try (CloseableIterable<Record> records = IcebergGenerics.read(table(catalog, name)).build()) {
+            records.forEach(r -> out.add(r.copy()));
+        }
+        return out;
+    }
+
+    private static List<Path> parquetFilesUnder(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            return files.filter(f -> f.toString().endsWith(".parquet")).toList();
+        }
+    }
+
+    private static CommandRun convert(Path out) {
+        return CommandRun.of("convert", "--input", shared.resolve("changes.jsonl").toString(), "--output",
+                out.toString(), "--format", "iceberg", "--threads", "2");
+    }
+}
