@@ -6,6 +6,7 @@ import io.lakehose.commit.BothCommitter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.folders.FolderCommitter;
 import io.lakehose.commit.iceberg.IcebergCatalogs;
+import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.config.ConfigException;
@@ -91,6 +92,7 @@ public final class Pipelines {
         IcebergSettings iceberg = config.iceberg();
         Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
+        ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, folders(config, store, streamScope),
                 new ParquetTrimmer(config.parquet()));
     }

@@ -83,6 +83,17 @@ final class Policies {
                         Map.of("StringEquals", Map.of("kms:EncryptionContext:" + PROBE_CONTEXT_KEY, PROBE_CONTEXT_VALUE))));
     }
 
+    /**
+     * What Iceberg's Glue catalog calls for the change-log tables of {@code database}: read the
+     * catalog and the database, create it on first start, create and commit (UpdateTable) its tables.
+     */
+    static String glueCatalog(String database) {
+        String prefix = "arn:aws:glue:*:" + ACCOUNT + ":";
+        return allow("LakehoseIcebergGlueCatalog", List.of("glue:GetDatabase", "glue:GetDatabases",
+                        "glue:CreateDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"),
+                List.of(prefix + "catalog", prefix + "database/" + database, prefix + "table/" + database + "/*"), null);
+    }
+
     static String assumeLakeWriterRole(String roleArn) {
         return allow("AssumeLakeWriterRole", List.of("sts:AssumeRole"), roleArn, null);
     }

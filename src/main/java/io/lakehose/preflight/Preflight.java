@@ -1,6 +1,7 @@
 package io.lakehose.preflight;
 
 import io.lakehose.aws.AssumedRole;
+import io.lakehose.config.ConfigKeys;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.config.KinesisSettings;
 import io.lakehose.sink.KmsKeyId;
@@ -58,6 +59,11 @@ public final class Preflight {
                 .build()) {
             results.add(guarded(LeaseTableCheck.NAME,
                     () -> new LeaseTableCheck(dynamo, k.applicationName(), k.region()).run()));
+        }
+        if (cfg.lake().format() != ConfigKeys.LakeFormat.FOLDERS) { // no line at all for the folder layout
+            String bucket = cfg.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
+            results.add(guarded(IcebergCatalogCheck.NAME,
+                    () -> new IcebergCatalogCheck(cfg.iceberg(), cfg.s3Settings(bucket)).run()));
         }
         if (!(cfg.target() instanceof LakehoseConfig.S3Target lake)) {
             String why = "lake.uri is a local directory (" + cfg.target() + "): no bucket, key or role to check";

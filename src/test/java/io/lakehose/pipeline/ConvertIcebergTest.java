@@ -8,13 +8,16 @@ import io.lakehose.testing.CommandRun;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +112,23 @@ class ConvertIcebergTest {
             tasks.forEach(t -> paths.add(t.file().location()));
         }
         return paths.stream().sorted().toList();
+    }
+
+    @Test
+    void anExistingTableThatCannotTakeTheEnvelopeStopsTheRunBeforeAnyRecordNamingIt(@TempDir Path out) throws Exception {
+        Catalog catalog = CatalogUtil.buildIcebergCatalog("lakehose", LocalWarehouse.writerProperties(out), null);
+        ((SupportsNamespaces) catalog).createNamespace(Namespace.of("lakehose"));
+        catalog.createTable(TableIdentifier.of("lakehose", "orders_changes"), new Schema(
+                Types.NestedField.required(1, "event_id", Types.StringType.get()),
+                Types.NestedField.required(2, "event_time", Types.StringType.get()),
+                Types.NestedField.required(3, "tenant", Types.StringType.get())));
+
+        CommandRun run = convert(out);
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("iceberg.namespace", "lakehose.orders_changes",
+                "column event_time is string, not timestamptz", "column tenant is required and no change record has it");
+        assertThat(out.resolve("errors")).doesNotExist();
     }
 
     private static void assertRow(Record r, Row e, String where) throws Exception {

@@ -5,6 +5,13 @@ import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.WorkerHarness;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,6 +120,54 @@ class PreflightCommandTest {
         assertThat(run.out).contains("FAIL  assume-role  sts:AssumeRole on arn:aws:iam::111122223333:role/not-trusting: AccessDenied",
                 "fix, in the trust policy of arn:aws:iam::111122223333:role/not-trusting",
                 "SKIP  kms-key      skipped: the role", "SKIP  lake-bucket  skipped: the role");
+    }
+
+    @Test
+    void anIcebergCatalogIsListedAndATableThatCannotTakeTheEnvelopeFailsNamingIt() throws Exception {
+        Map<String, String> iceberg = icebergOnSqlite();
+
+        CommandRun fresh = preflight(iceberg);
+
+        assertThat(fresh.out).contains("PASS  iceberg-catalog  jdbc catalog lakehose: listed; namespace cdc does not "
+                + "exist yet: run creates it");
+        Map<String, String> props = new HashMap<>(Map.of("type", "jdbc", "uri", iceberg.get("iceberg.catalog.uri"),
+                "jdbc.schema-version", "V1", "warehouse", iceberg.get("iceberg.catalog.warehouse"),
+                "io-impl", "org.apache.iceberg.aws.s3.S3FileIO", "s3.endpoint", aws.s3().endpoint().toString(),
+                "s3.path-style-access", "true", "client.region", EmulatorAccess.REGION,
+                "http-client.type", "urlconnection"));
+        props.putAll(Map.of("s3.access-key-id", EmulatorAccess.ACCESS_KEY,
+                "s3.secret-access-key", EmulatorAccess.SECRET_KEY));
+        Catalog catalog = CatalogUtil.buildIcebergCatalog("lakehose", props, null);
+        ((SupportsNamespaces) catalog).createNamespace(Namespace.of("cdc"));
+        catalog.createTable(TableIdentifier.of("cdc", "orders_changes"), new Schema(
+                Types.NestedField.required(1, "event_id", Types.StringType.get()),
+                Types.NestedField.required(2, "event_time", Types.LongType.get())));
+
+        CommandRun broken = preflight(iceberg);
+
+        assertThat(broken.exit).isEqualTo(1);
+        assertThat(broken.out).contains("FAIL  iceberg-catalog", "cdc.orders_changes has no column event_name",
+                "column event_time is long, not timestamptz", "iceberg.namespace");
+    }
+
+    @Test
+    void aGlueCatalogThatRefusesNamesTheActionAndTheStatementToAdd() throws Exception {
+        try (FakeGlue glue = FakeGlue.refusingAll()) {
+            CommandRun run = preflight(Map.of("lake.format", "iceberg", "iceberg.namespace", "cdc",
+                    "iceberg.catalog.type", "glue", "iceberg.catalog.glue.endpoint", glue.endpoint().toString(),
+                    "iceberg.catalog.warehouse", "s3://lakehose-test/warehouse"));
+
+            assertThat(run.exit).isEqualTo(1);
+            assertThat(glue.calls()).isNotEmpty();
+            assertThat(run.out).contains("FAIL  iceberg-catalog  glue:GetDatabases on Glue database cdc: AccessDenied",
+                    "LakehoseIcebergGlueCatalog", "glue:CreateTable", "glue:UpdateTable", "database/cdc");
+        }
+    }
+
+    private Map<String, String> icebergOnSqlite() {
+        return Map.of("lake.format", "iceberg", "iceberg.namespace", "cdc", "iceberg.catalog.type", "jdbc",
+                "iceberg.catalog.uri", "jdbc:sqlite:" + dir.resolve("catalog.db").toAbsolutePath(),
+                "iceberg.catalog.warehouse", "s3://" + aws.s3().bucket() + "/warehouse");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg;
 
+import io.lakehose.config.ConfigException;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -13,6 +14,8 @@ import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.types.Types;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -74,6 +77,54 @@ public final class ChangeLogTables {
             out.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
         }
         return out.append("_changes").toString();
+    }
+
+    /**
+     * Why an existing table cannot take the envelope's rows, if it cannot: a column missing or of
+     * another type, one the envelope may leave empty declared required, or a required column the
+     * envelope does not have. Columns added beside the envelope's (optional) are fine.
+     */
+    public static Optional<String> incompatibility(Schema existing) {
+        List<String> problems = new ArrayList<>();
+        for (Types.NestedField want : SCHEMA.columns()) {
+            Types.NestedField have = existing.findField(want.name());
+            if (have == null) {
+                problems.add("has no column " + want.name());
+            } else if (!have.type().equals(want.type())) {
+                problems.add("column " + want.name() + " is " + have.type() + ", not " + want.type());
+            } else if (have.isRequired() && want.isOptional()) {
+                problems.add("column " + want.name() + " is required but may be empty in a change record");
+            }
+        }
+        for (Types.NestedField extra : existing.columns()) {
+            if (extra.isRequired() && SCHEMA.findField(extra.name()) == null) {
+                problems.add("column " + extra.name() + " is required and no change record has it");
+            }
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+    }
+
+    /**
+     * Checks at start every change-log table the namespace already holds (a {@code _changes}
+     * table, or one named in {@code iceberg.tableNames}): one that cannot take the envelope fails
+     * now, naming it and what is wrong, instead of at its first commit.
+     */
+    public static void checkExisting(Catalog catalog, IcebergSettings settings) throws ConfigException {
+        Namespace namespace = Namespace.of(settings.namespace());
+        if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(namespace)) {
+            return;
+        }
+        List<String> problems = new ArrayList<>();
+        for (TableIdentifier id : catalog.listTables(namespace)) {
+            if (id.name().endsWith("_changes") || settings.tableNames().containsValue(id.name())) {
+                incompatibility(catalog.loadTable(id).schema()).ifPresent(why -> problems.add(id + " " + why));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("iceberg.namespace: " + settings.namespace() + " holds change-log tables that "
+                    + "cannot take lakehose's change records (drop or rename them, or choose another namespace or "
+                    + "iceberg.tableNames): " + String.join(" | ", problems));
+        }
     }
 
     /**

@@ -5,9 +5,16 @@ import io.lakehose.sink.S3Settings;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.exceptions.ForbiddenException;
+import org.apache.iceberg.exceptions.NotAuthorizedException;
 
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The catalog of {@code iceberg.catalog}, through Iceberg's own CatalogUtil, with the defaults a
@@ -18,6 +25,8 @@ import java.util.Map;
  * cannot be built or reached fails with the key to fix.
  */
 public final class IcebergCatalogs {
+
+    private static final Pattern DENIED = Pattern.compile("not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)");
 
     private IcebergCatalogs() {
     }
@@ -59,6 +68,12 @@ public final class IcebergCatalogs {
             try {
                 namespaces.listNamespaces();
             } catch (RuntimeException e) {
+                Optional<String> denied = deniedAction(e);
+                if (denied.isPresent()) {
+                    throw new ConfigException("iceberg.catalog: the catalog refused " + denied.get() + " to the role "
+                            + "lakehose runs as (it needs the catalog's read and write permissions on the namespace "
+                            + "and its tables; `lakehose preflight` lists them): " + rootMessage(e));
+                }
                 throw new ConfigException("iceberg.catalog.uri: cannot reach the Iceberg catalog at "
                         + properties.getOrDefault("uri", "(no uri)") + ": " + rootMessage(e));
             }
@@ -66,11 +81,29 @@ public final class IcebergCatalogs {
         return catalog;
     }
 
+    /**
+     * The action a catalog refused, if {@code e} is a refusal: the AWS error's own words
+     * ("not authorized to perform: glue:GetDatabases"), or an HTTP 403 of a REST catalog.
+     */
+    public static Optional<String> deniedAction(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Matcher m = DENIED.matcher(String.valueOf(t.getMessage()));
+            if (m.find()) {
+                return Optional.of(m.group(1));
+            }
+            if (t instanceof ForbiddenException || t instanceof NotAuthorizedException
+                    || t.getClass().getSimpleName().equals("AccessDeniedException")) {
+                return Optional.of("the call (" + t.getClass().getSimpleName() + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Which setting a failure to build the catalog points at: where it connects, the warehouse, or the type. */
     private static String keyToBlame(RuntimeException e, Map<String, String> properties) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-            if (t instanceof java.sql.SQLException || message.contains("connect")) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (t instanceof SQLException || message.contains("connect")) {
                 return "uri";
             }
             if (message.contains("warehouse")) {

@@ -80,7 +80,7 @@ class IcebergCommitterTest {
     }
 
     /** @param faulty through {@link FaultyJdbc}, which fails the commits a test asks it to */
-    private Map<String, String> catalogProperties(boolean faulty) {
+    Map<String, String> catalogProperties(boolean faulty) {
         Map<String, String> p = new HashMap<>();
         String sqlite = "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath();
         p.put("type", "jdbc");
@@ -97,6 +97,11 @@ class IcebergCommitterTest {
         p.put("s3.sse.type", "kms");
         p.put("s3.sse.key", KEY);
         return p;
+    }
+
+    /** The catalog the workers commit through; the tests read the tables from {@link #catalog()}. */
+    Map<String, String> writerCatalog(boolean faulty) throws Exception {
+        return catalogProperties(faulty);
     }
 
     /** Each test its own warehouse prefix (the emulator's bucket is shared). */
@@ -161,7 +166,7 @@ class IcebergCommitterTest {
             store = new S3ObjectStore(s3.settings(Optional.of(new KmsKeyId(KEY))));
             IcebergSettings settings = new IcebergSettings("lake", catalogProperties(), "cdc", Duration.ofHours(1),
                     "day", Map.of());
-            committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", catalogProperties(faultyCatalog), null),
+            committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", writerCatalog(faultyCatalog), null),
                     settings, cfg.layout(), "orders-cdc", Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()),
                     giveUpAfter);
             lake = switch (format) {
