@@ -26,10 +26,7 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
 
     /** @param s3Metrics receives the S3 client's call metrics, or null */
     static LakeWriterSetup forTarget(LakehoseConfig config, MetricPublisher s3Metrics) {
-        NativeCodecs.unavailable(config.parquet().compression()).ifPresent(reason -> {
-            throw new UserError(ParquetConfig.COMPRESSION.path() + ": " + reason + "; set it (or "
-                    + ParquetConfig.COMPRESSION.envName() + ") to gzip or none");
-        });
+        requireLoadableCodec(config);
         if (config.target() instanceof LakehoseConfig.LocalTarget local) {
             Path dir = local.directory();
             // Spool inside the output directory so that finishing a file is an atomic rename.
@@ -45,6 +42,14 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
         S3ObjectStore store = s3Metrics == null ? new S3ObjectStore(config.s3Settings(s3.bucket()))
                 : new S3ObjectStore(config.s3Settings(s3.bucket()), s3Metrics);
         return new LakeWriterSetup(store, spool, true);
+    }
+
+    /** Fails when parquet.compression's native library does not load here: before any record is read or written. */
+    static void requireLoadableCodec(LakehoseConfig config) {
+        NativeCodecs.unavailable(config.parquet().compression()).ifPresent(reason -> {
+            throw new UserError(ParquetConfig.COMPRESSION.path() + ": " + reason + "; set it (or "
+                    + ParquetConfig.COMPRESSION.envName() + ") to gzip or none");
+        });
     }
 
     /**
