@@ -55,6 +55,9 @@ final class AuditCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "audit");
         String stream = Pipelines.streamScope(cfg);
+        if (repair) {
+            LakeWriterSetup.requireLoadableCodec(cfg); // a repair rewrites objects with parquet.compression
+        }
         try (ObjectStore store = lake != null ? new LocalDirectoryStore(lake)
                 : new S3ObjectStore(cfg.s3Settings(((LakehoseConfig.S3Target) cfg.target()).bucket()))) {
             Map<String, SequenceNumber> checkpoints = noCheckpoints ? Map.of() : checkpoints(cfg);

@@ -1,6 +1,8 @@
 package io.lakehose.cli;
 
 import io.lakehose.config.LakehoseConfig;
+import io.lakehose.config.ParquetConfig;
+import io.lakehose.encode.NativeCodecs;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
@@ -12,8 +14,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 
 /**
- * The object store and spool directory for a lake target, checked up front so that an
- * unwritable directory is a clear error before any record is read.
+ * The object store, spool directory and page codec for a lake target, checked up front so that an
+ * unwritable directory or a codec without its native library is a clear error before any record
+ * is read.
  */
 record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfter) {
 
@@ -23,6 +26,7 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
 
     /** @param s3Metrics receives the S3 client's call metrics, or null */
     static LakeWriterSetup forTarget(LakehoseConfig config, MetricPublisher s3Metrics) {
+        requireLoadableCodec(config);
         if (config.target() instanceof LakehoseConfig.LocalTarget local) {
             Path dir = local.directory();
             // Spool inside the output directory so that finishing a file is an atomic rename.
@@ -38,6 +42,14 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
         S3ObjectStore store = s3Metrics == null ? new S3ObjectStore(config.s3Settings(s3.bucket()))
                 : new S3ObjectStore(config.s3Settings(s3.bucket()), s3Metrics);
         return new LakeWriterSetup(store, spool, true);
+    }
+
+    /** Fails when parquet.compression's native library does not load here: before any record is read or written. */
+    static void requireLoadableCodec(LakehoseConfig config) {
+        NativeCodecs.unavailable(config.parquet().compression()).ifPresent(reason -> {
+            throw new UserError(ParquetConfig.COMPRESSION.path() + ": " + reason + "; set it (or "
+                    + ParquetConfig.COMPRESSION.envName() + ") to gzip or none");
+        });
     }
 
     /**
