@@ -9,6 +9,8 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -51,6 +53,19 @@ final class IcebergCatalogCheck {
             return fail(e.getMessage(), e);
         } catch (RuntimeException e) {
             return fail("reading namespace " + settings.namespace() + " failed: " + e.getMessage(), e);
+        } finally {
+            close(catalog);
+        }
+    }
+
+    /** The catalog's FileIO holds an S3 client: closed, not left to the finalizer. */
+    private static void close(Catalog catalog) {
+        if (catalog instanceof Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (IOException ignored) {
+                // nothing was written; a failed close leaves nothing behind
+            }
         }
     }
 

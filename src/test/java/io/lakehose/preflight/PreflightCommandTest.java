@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -143,11 +144,17 @@ class PreflightCommandTest {
                 Types.NestedField.required(1, "event_id", Types.StringType.get()),
                 Types.NestedField.required(2, "event_time", Types.LongType.get())));
 
-        CommandRun broken = preflight(iceberg);
+        try {
+            CommandRun broken = preflight(iceberg);
 
-        assertThat(broken.exit).isEqualTo(1);
-        assertThat(broken.out).contains("FAIL  iceberg-catalog", "cdc.orders_changes has no column event_name",
-                "column event_time is long, not timestamptz", "iceberg.namespace");
+            assertThat(broken.exit).isEqualTo(1);
+            assertThat(broken.out).contains("FAIL  iceberg-catalog", "cdc.orders_changes has no column event_name",
+                    "column event_time is long, not timestamptz", "iceberg.namespace");
+        } finally {
+            // the table's metadata file is the only object this test writes: the bucket stays empty for the others
+            catalog.dropTable(TableIdentifier.of("cdc", "orders_changes"), true);
+            ((Closeable) catalog).close();
+        }
     }
 
     @Test
