@@ -42,7 +42,7 @@ RUN set -eux; \
 COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
 COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
 # Numeric, so that runtimes can verify "non-root" without reading /etc/passwd. The spool
-# (buffer.spoolDir) defaults to /tmp/lakehose-spool, on the task's ephemeral storage.
+# (buffer.spoolDir) defaults to /tmp/lakehose-spool-lakehose, on the task's ephemeral storage.
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8080

@@ -3,6 +3,7 @@ package io.lakehose.errorout;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.lakehose.buffer.PrivateFiles;
 import io.lakehose.buffer.SpoolWriter;
 import io.lakehose.decode.SourceRecord;
 
@@ -32,7 +33,7 @@ public final class ErrorLineWriter implements SpoolWriter<ErrorRecord> {
     private ErrorLineWriter(Path path, boolean gzip) throws IOException {
         this.path = path;
         this.gzip = gzip;
-        this.counter = new CountingOutputStream(new BufferedOutputStream(Files.newOutputStream(path), 64 * 1024));
+        this.counter = new CountingOutputStream(new BufferedOutputStream(PrivateFiles.newOutputStream(path), 64 * 1024));
         OutputStream target = gzip ? new GZIPOutputStream(counter, 64 * 1024) : counter;
         this.out = JSON.createGenerator(target, JsonEncoding.UTF8);
         out.setRootValueSeparator(null);
