@@ -46,14 +46,16 @@ final class RunCommand implements Callable<Integer> {
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
                  AutoCloseable http = cfg.http().port() == 0 ? () -> { }
-                         : new HttpEndpoints(cfg.http().port(), registry, worker::health, worker::readiness)) {
+                         : new HttpEndpoints(cfg.http().endpoint(), registry, worker::health, worker::readiness)) {
                 StopSignals.onStop(worker::shutdown);
                 int code = worker.run();
                 LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines
                 return code;
             }
         } catch (BindException e) {
-            throw new UserError("http.port " + cfg.http().port() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
+            throw new UserError("http.port " + cfg.http().port() + " on http.bindAddress " + cfg.http().bindAddress().getHostAddress()
+                    + " is in use or not an address of this host (set http.port or LAKEHOSE_HTTP_PORT, 0 turns the "
+                    + "endpoints off; or http.bindAddress)");
         } finally {
             setup.cleanUp();
         }
