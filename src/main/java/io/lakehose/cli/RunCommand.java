@@ -35,6 +35,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "run");
+        if (cfg.target() instanceof LakehoseConfig.S3Target lake) {
+            // The service writes CDC data for months: encryption is settled before the first record.
+            cfg.s3().missingEncryption().ifPresent(why -> {
+                throw new UserError("run refuses to write s3://" + lake.bucket() + " unencrypted: " + why);
+            });
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PipelineStats stats = new PipelineStats(registry);
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
