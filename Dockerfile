@@ -42,8 +42,11 @@ RUN set -eux; \
 COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
 COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
 # Numeric, so that runtimes can verify "non-root" without reading /etc/passwd. The spool
-# (buffer.spoolDir) defaults to /tmp/lakehose-spool, on the task's ephemeral storage.
+# (buffer.spoolDir) defaults to /tmp/lakehose-spool-lakehose, on the task's ephemeral storage.
 USER 10001:10001
+# The endpoints listen on every interface of the container: Prometheus scrapes /metrics through
+# the port mapping (the jar's default, loopback, would only serve the health check).
+ENV LAKEHOSE_HTTP_BIND_ADDRESS=0.0.0.0
 WORKDIR /app
 EXPOSE 8080
 # ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The exec-form ENTRYPOINT makes the JVM

@@ -174,7 +174,8 @@ public final class Backfill {
         RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (t, attribute) -> { });
         return new BackfillContext(store, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
                 p.runId(), p.snapshotMicros(), spoolDir, ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
-                ErrorLineWriter.factory(config.lake().errorGzip()), config.buffer().limits().maxBytes(), progress, stats);
+                ErrorLineWriter.factory(config.lake().errorGzip(), config.lake().errorRawData().withUnknownTable(table)),
+                config.buffer().limits().maxBytes(), progress, stats);
     }
 
     /** Runs the units on a pool, printing the progress line; the first failure stops the others. */

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -108,7 +109,8 @@ final class BackfillCommand implements Callable<Integer> {
                 threads != null ? threads : Math.min(segments, 4), Optional.ofNullable(fromExport), restart,
                 Duration.ofSeconds(progressSeconds), keys == null ? List.of() : List.copyOf(keys), pageItems);
         try (AutoCloseable http = port == 0 ? () -> { }
-                : new HttpEndpoints(port, registry, Optional::empty, Optional::empty)) {
+                : new HttpEndpoints(new InetSocketAddress(cfg.http().bindAddress(), port), registry, Optional::empty,
+                        Optional::empty)) {
             Backfill.Result r = new Backfill(cfg, setup.store(), setup.spoolDir(), registry, System.out).run(options);
             if (r.alreadyComplete()) {
                 System.out.printf("backfill %s: already complete (%,d items, snapshot time %s, progress %s); "

@@ -15,7 +15,7 @@ final class ConfigReferenceCommand implements Runnable {
         for (ConfigKey<?> k : ConfigKeys.ALL) {
             String def = k.def() == null ? "(required)" : k.def().isEmpty() ? "(empty)" : "`" + k.def() + "`";
             if (k == BufferConfig.SPOOL_DIR) {
-                def = "`$TMPDIR/lakehose-spool`";
+                def = "`$TMPDIR/lakehose-spool-$USER`";
             }
             System.out.println("| `" + k.path() + "` | " + def + " | `" + k.envName() + "` | " + k.doc() + " |");
         }

@@ -1,5 +1,7 @@
 package io.lakehose.cli;
 
+import io.lakehose.buffer.SpoolDirectory;
+import io.lakehose.config.BufferConfig;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.config.ParquetConfig;
 import io.lakehose.encode.NativeCodecs;
@@ -11,7 +13,6 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 
 /**
  * The object store, spool directory and page codec for a lake target, checked up front so that an
@@ -34,11 +35,11 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
             if (!Files.isWritable(dir)) {
                 throw new UserError("output directory " + dir + " is not writable");
             }
-            Path spool = processSpool(dir.resolve(".lakehose-spool"));
+            Path spool = processSpool(dir.resolve(".lakehose-spool"), "lake.uri");
             return new LakeWriterSetup(new LocalDirectoryStore(dir), spool, true);
         }
         LakehoseConfig.S3Target s3 = (LakehoseConfig.S3Target) config.target();
-        Path spool = processSpool(config.buffer().spoolDir());
+        Path spool = processSpool(config.buffer().spoolDir(), BufferConfig.SPOOL_DIR.path());
         S3ObjectStore store = s3Metrics == null ? new S3ObjectStore(config.s3Settings(s3.bucket()))
                 : new S3ObjectStore(config.s3Settings(s3.bucket()), s3Metrics);
         return new LakeWriterSetup(store, spool, true);
@@ -52,44 +53,21 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
         });
     }
 
-    /**
-     * A spool directory of this process under {@code root}: several workers may share a host (and
-     * tests run several), and a crashed process's leftovers are useless (its records are re-read),
-     * so directories of processes that no longer run are deleted.
-     */
-    private static Path processSpool(Path root) {
-        mkdirs(root, "spool directory (buffer.spoolDir)");
-        try (var dirs = Files.list(root)) {
-            dirs.filter(d -> d.getFileName().toString().startsWith("pid-"))
-                    .filter(d -> {
-                        try {
-                            long pid = Long.parseLong(d.getFileName().toString().substring(4));
-                            return ProcessHandle.of(pid).isEmpty();
-                        } catch (NumberFormatException e) {
-                            return false;
-                        }
-                    })
-                    .forEach(LakeWriterSetup::deleteTree);
+    /** This process's private directory under {@code root} ({@link SpoolDirectory}); {@code key} names the setting. */
+    private static Path processSpool(Path root, String key) {
+        try {
+            return SpoolDirectory.claim(root);
+        } catch (SpoolDirectory.RefusedException e) {
+            throw new UserError("spool directory (" + key + ") refused: " + e.getMessage());
         } catch (IOException e) {
-            throw new UserError("cannot read spool directory " + root + ": " + IoErrors.describe(e));
-        }
-        Path mine = root.resolve("pid-" + ProcessHandle.current().pid());
-        mkdirs(mine, "spool directory (buffer.spoolDir)");
-        return mine;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
+            throw new UserError("cannot create spool directory (" + key + ") " + root + ": " + IoErrors.describe(e));
         }
     }
 
     void cleanUp() {
         store.close();
         if (removeSpoolAfter) {
-            deleteTree(spoolDir);
+            SpoolDirectory.deleteTree(spoolDir);
             try {
                 Files.deleteIfExists(spoolDir.getParent()); // only succeeds when no other process spools there
             } catch (IOException ignored) {

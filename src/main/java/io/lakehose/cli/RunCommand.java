@@ -35,6 +35,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = ConfigFiles.loadWithStream(config, "run");
+        if (cfg.target() instanceof LakehoseConfig.S3Target lake) {
+            // The service writes CDC data for months: encryption is settled before the first record.
+            cfg.s3().missingEncryption().ifPresent(why -> {
+                throw new UserError("run refuses to write s3://" + lake.bucket() + " unencrypted: " + why);
+            });
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PipelineStats stats = new PipelineStats(registry);
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
@@ -46,14 +52,16 @@ final class RunCommand implements Callable<Integer> {
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
                  AutoCloseable http = cfg.http().port() == 0 ? () -> { }
-                         : new HttpEndpoints(cfg.http().port(), registry, worker::health, worker::readiness)) {
+                         : new HttpEndpoints(cfg.http().endpoint(), registry, worker::health, worker::readiness)) {
                 StopSignals.onStop(worker::shutdown);
                 int code = worker.run();
                 LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines
                 return code;
             }
         } catch (BindException e) {
-            throw new UserError("http.port " + cfg.http().port() + " is in use (set http.port or LAKEHOSE_HTTP_PORT; 0 turns the endpoints off)");
+            throw new UserError("http.port " + cfg.http().port() + " on http.bindAddress " + cfg.http().bindAddress().getHostAddress()
+                    + " is in use or not an address of this host (set http.port or LAKEHOSE_HTTP_PORT, 0 turns the "
+                    + "endpoints off; or http.bindAddress)");
         } finally {
             setup.cleanUp();
         }

@@ -33,8 +33,15 @@ public record BufferConfig(BufferLimits limits, long memoryCapBytes, long maxUpl
             "1GiB", bytesIn(1 * MIB, 1024 * GIB), "Bytes uploading at once; past it shards wait (backpressure) "
             + "instead of buffering more.");
     public static final ConfigKey<String> SPOOL_DIR = new ConfigKey<>("buffer.spoolDir",
-            System.getProperty("java.io.tmpdir") + "/lakehose-spool", string(),
-            "Local directory where files are written before upload (Fargate: ephemeral storage).");
+            Path.of(System.getProperty("java.io.tmpdir"), "lakehose-spool-" + userName()).toString(), string(),
+            "Local directory where files are written before upload (Fargate: ephemeral storage). It holds plaintext "
+                    + "CDC data: it must belong to the user lakehose runs as (else start fails); each process writes "
+                    + "in its own 0700 directory there, files 0600, and deletes those of processes no longer running.");
+
+    /** Part of the default spool root: one per user, so that two users on a host do not share (and refuse) one. */
+    private static String userName() {
+        return System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    }
 
     static final Section<BufferConfig> SECTION = new Section<>("buffer",
             List.of(MAX_BYTES, MAX_RECORDS, MAX_AGE_SECONDS, MEMORY_CAP, UPLOAD_IN_FLIGHT, SPOOL_DIR),

@@ -1,9 +1,13 @@
 package io.lakehose.config;
 
+import io.lakehose.errorout.RawDataRule;
 import io.lakehose.partition.LakeLayout;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static io.lakehose.config.Parsers.bool;
 import static io.lakehose.config.Parsers.dynamoTableName;
@@ -13,10 +17,11 @@ import static io.lakehose.config.Parsers.string;
 /**
  * Where the lake is and how it is laid out (the lake.* keys).
  *
- * @param format which adapter of the commit port writes the data
+ * @param format       which adapter of the commit port writes the data
+ * @param errorRawData which error records keep the record itself
  */
 public record LakeConfig(LakehoseConfig.LakeTarget target, LakeLayout layout, boolean errorGzip,
-                         ConfigKeys.LakeFormat format) {
+                         ConfigKeys.LakeFormat format, RawDataRule errorRawData) {
 
     public static final ConfigKey<String> URI = new ConfigKey<>("lake.uri", null, lakeUri(),
             "Where the lake goes: s3://bucket/optional/prefix, or a local directory (path or file:// URI).");
@@ -29,6 +34,10 @@ public record LakeConfig(LakehoseConfig.LakeTarget target, LakeLayout layout, bo
                     + "<errorPrefix>/table=<table>/reason=<code>/dt=<date>/...jsonl");
     public static final ConfigKey<Boolean> ERROR_GZIP = new ConfigKey<>("lake.errorGzip", "false", bool(),
             "Gzip the error output (.jsonl.gz).");
+    public static final ConfigKey<String> ERROR_OMIT_RAW_DATA = new ConfigKey<>("lake.errorOmitRawData", "",
+            tableList(), "Comma-separated DynamoDB tables whose error records leave out raw_data (the record "
+            + "itself, which holds item data); `*`: every error record. The reason, code and position stay. A record "
+            + "whose own table cannot be read counts as lake.table's.");
     public static final ConfigKey<String> TABLE = new ConfigKey<>("lake.table", LakeLayout.DEFAULT_UNKNOWN_TABLE,
             dynamoTableName(), "The DynamoDB table this deployment's stream carries. A bad record whose own table name cannot be "
                     + "read (or is no valid table name) goes to this table's error output.");
@@ -39,12 +48,32 @@ public record LakeConfig(LakehoseConfig.LakeTarget target, LakeLayout layout, bo
                     + "both: folders and tables at once, each record once in each (a migration).");
 
     static final Section<LakeConfig> SECTION = new Section<>("lake",
-            List.of(URI, PATH_TEMPLATE, ERROR_PREFIX, ERROR_GZIP, TABLE, FORMAT), v -> {
+            List.of(URI, PATH_TEMPLATE, ERROR_PREFIX, ERROR_GZIP, ERROR_OMIT_RAW_DATA, TABLE, FORMAT), v -> {
                 LakehoseConfig.LakeTarget target = LakehoseConfig.LakeTarget.parse(v.get(URI));
                 return new LakeConfig(target,
                         new LakeLayout(target.prefix(), v.get(PATH_TEMPLATE), v.get(ERROR_PREFIX), v.get(TABLE)),
-                        v.get(ERROR_GZIP), v.get(FORMAT));
+                        v.get(ERROR_GZIP), v.get(FORMAT), rawDataRule(v.get(ERROR_OMIT_RAW_DATA), v.get(TABLE)));
             });
+
+    private static RawDataRule rawDataRule(String list, String unknownTable) {
+        Set<String> tables = Arrays.stream(list.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+                .collect(Collectors.toSet());
+        boolean all = tables.remove(RawDataRule.ALL);
+        return new RawDataRule(tables, all, unknownTable);
+    }
+
+    /** Comma-separated valid DynamoDB table names, or {@code *}. */
+    private static Function<String, String> tableList() {
+        return s -> {
+            for (String t : s.split(",")) {
+                String name = t.trim();
+                if (!name.isEmpty() && !name.equals(RawDataRule.ALL)) {
+                    dynamoTableName().apply(name);
+                }
+            }
+            return s;
+        };
+    }
 
     private static Function<String, String> lakeUri() {
         return s -> {

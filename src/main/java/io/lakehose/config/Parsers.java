@@ -1,6 +1,9 @@
 package io.lakehose.config;
 
 import io.lakehose.decode.TableNames;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -67,6 +70,23 @@ final class Parsers {
                 throw new IllegalArgumentException("'" + s + "' is not a size (e.g. 134217728, 128MiB, 5GiB)");
             }
             return checkRange(v, min, max, human(min), human(max));
+        };
+    }
+
+    /** An IPv4 or IPv6 address literal; host names are refused (a lookup at start could name another interface later). */
+    static Function<String, InetAddress> ipAddress() {
+        return s -> {
+            String t = s.trim();
+            boolean v4 = t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+            boolean v6 = t.contains(":") && t.matches("[0-9A-Fa-f:.]+");
+            if (v4 || v6) {
+                try {
+                    return InetAddress.getByName(t); // a literal: parsed, not looked up
+                } catch (UnknownHostException e) {
+                    // falls through to the refusal
+                }
+            }
+            throw new IllegalArgumentException("'" + s + "' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)");
         };
     }
 

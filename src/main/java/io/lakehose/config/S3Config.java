@@ -24,9 +24,11 @@ import static io.lakehose.config.Parsers.string;
  * How the lake's bucket is reached (the s3.* keys, and the STS and KMS endpoints).
  *
  * @param role        role assumed for every S3 call (a cross-account lake), if any
+ * @param trustBucketDefaultEncryption without a key, `run` relies on the bucket's default encryption
  * @param kmsEndpoint where preflight checks the key (run never calls KMS itself)
  */
 public record S3Config(String region, Optional<URI> endpoint, boolean pathStyle, Optional<KmsKeyId> kmsKey,
+                       boolean trustBucketDefaultEncryption,
                        long multipartThresholdBytes, long partSizeBytes, int maxAttempts, S3Settings.Timeouts timeouts,
                        boolean checksumWhenRequired, Optional<AssumedRole> role, Optional<URI> stsEndpoint,
                        Optional<URI> kmsEndpoint) {
@@ -39,7 +41,12 @@ public record S3Config(String region, Optional<URI> endpoint, boolean pathStyle,
             "Path-style addressing (emulators need it).");
     public static final ConfigKey<String> KMS_KEY_ID = new ConfigKey<>("s3.kmsKeyId", "", string(),
             "KMS key id or ARN for SSE-KMS on every object (PutObject and multipart). Empty: no SSE-KMS headers "
-                    + "(the bucket's default encryption applies).");
+                    + "(the bucket's default encryption applies), which `run` refuses unless "
+                    + "s3.trustBucketDefaultEncryption is true.");
+    public static final ConfigKey<Boolean> TRUST_BUCKET_DEFAULT_ENCRYPTION = new ConfigKey<>(
+            "s3.trustBucketDefaultEncryption", "false", bool(), "With no s3.kmsKeyId, `run` starts only when this is "
+            + "true: a statement that the bucket's default encryption (and its policy) is relied on to encrypt the "
+            + "CDC data. Preflight says which of the two applies.");
     public static final ConfigKey<Long> MULTIPART_THRESHOLD = new ConfigKey<>("s3.multipartThresholdBytes",
             "16MiB", bytesIn(5 * MIB, 5 * GIB), "Files at least this large go up as multipart uploads.");
     public static final ConfigKey<Long> PART_SIZE = new ConfigKey<>("s3.partSizeBytes", "8MiB",
@@ -68,14 +75,15 @@ public record S3Config(String region, Optional<URI> endpoint, boolean pathStyle,
                     + "key's region. `run` never calls KMS itself (S3 does, for SSE-KMS).");
 
     static final Section<S3Config> SECTION = new Section<>("s3", List.of(REGION, ENDPOINT, PATH_STYLE, KMS_KEY_ID,
-            MULTIPART_THRESHOLD, PART_SIZE, MAX_ATTEMPTS, ATTEMPT_TIMEOUT, CALL_TIMEOUT, CHECKSUM_WHEN_REQUIRED,
+            TRUST_BUCKET_DEFAULT_ENCRYPTION, MULTIPART_THRESHOLD, PART_SIZE, MAX_ATTEMPTS, ATTEMPT_TIMEOUT, CALL_TIMEOUT, CHECKSUM_WHEN_REQUIRED,
             ROLE_ARN, ROLE_EXTERNAL_ID, STS_ENDPOINT, KMS_ENDPOINT), v -> {
                 if (v.get(MULTIPART_THRESHOLD) < v.get(PART_SIZE)) {
                     v.problem("s3.multipartThresholdBytes (" + v.get(MULTIPART_THRESHOLD)
                             + ") must be at least s3.partSizeBytes (" + v.get(PART_SIZE) + ")");
                 }
                 return new S3Config(v.get(REGION), v.uri(ENDPOINT), v.get(PATH_STYLE),
-                        v.optional(KMS_KEY_ID).map(KmsKeyId::new), v.get(MULTIPART_THRESHOLD), v.get(PART_SIZE),
+                        v.optional(KMS_KEY_ID).map(KmsKeyId::new), v.get(TRUST_BUCKET_DEFAULT_ENCRYPTION),
+                        v.get(MULTIPART_THRESHOLD), v.get(PART_SIZE),
                         v.get(MAX_ATTEMPTS), new S3Settings.Timeouts(Duration.ofSeconds(v.get(ATTEMPT_TIMEOUT)),
                         Duration.ofSeconds(v.get(CALL_TIMEOUT))), v.get(CHECKSUM_WHEN_REQUIRED),
                         role(v, ROLE_ARN, ROLE_EXTERNAL_ID, v.get(REGION)), v.uri(STS_ENDPOINT), v.uri(KMS_ENDPOINT));
@@ -84,6 +92,20 @@ public record S3Config(String region, Optional<URI> endpoint, boolean pathStyle,
     /** The role of {@code arn} (empty: none), assumed through STS in {@code region} or at sts.endpoint. */
     static Optional<AssumedRole> role(Values v, ConfigKey<String> arn, ConfigKey<String> externalId, String region) {
         return v.optional(arn).map(a -> new AssumedRole(a, v.optional(externalId), region, v.uri(STS_ENDPOINT)));
+    }
+
+    /**
+     * Why `run` must not write to an S3 lake with these settings: no SSE-KMS key, and no
+     * statement that the bucket's default encryption is trusted instead. Empty when it may.
+     */
+    public Optional<String> missingEncryption() {
+        if (kmsKey.isPresent() || trustBucketDefaultEncryption) {
+            return Optional.empty();
+        }
+        return Optional.of(KMS_KEY_ID.path() + " is empty, so objects would carry no SSE-KMS headers. Set it ("
+                + KMS_KEY_ID.envName() + ") to the lake's KMS key, or set " + TRUST_BUCKET_DEFAULT_ENCRYPTION.path()
+                + ": true (" + TRUST_BUCKET_DEFAULT_ENCRYPTION.envName() + ") if the bucket's default encryption is "
+                + "to encrypt the CDC data");
     }
 
     /** S3 settings for a bucket (the lake's, unless another is given). */

@@ -1,15 +1,14 @@
 package io.lakehose.encode;
 
+import io.lakehose.buffer.PrivateFiles;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 
 /**
  * A Parquet {@link OutputFile} on local disk (the spool) that exposes how many bytes already
@@ -39,15 +38,9 @@ final class SpoolOutputFile implements OutputFile {
     }
 
     private PositionOutputStream open(StandardOpenOption... options) throws IOException {
-        OutputStream out = Files.newOutputStream(path, append(options, StandardOpenOption.WRITE));
+        OutputStream out = PrivateFiles.newOutputStream(path, options);
         stream = new CountingStream(new BufferedOutputStream(out, 256 * 1024));
         return stream;
-    }
-
-    private static StandardOpenOption[] append(StandardOpenOption[] a, StandardOpenOption b) {
-        StandardOpenOption[] r = Arrays.copyOf(a, a.length + 1);
-        r[a.length] = b;
-        return r;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.lakehose.errorout;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.lakehose.buffer.PrivateFiles;
 import io.lakehose.buffer.SpoolWriter;
 import io.lakehose.decode.SourceRecord;
 
@@ -17,7 +18,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes error records as newline-delimited JSON with the fields docs/design.md, "Lake layout" names:
- * error_code, error_message, raw_data (base64 of the payload), shard_id, sequence_number,
+ * error_code, error_message, raw_data (base64 of the payload; left out for the tables of
+ * lake.errorOmitRawData, {@link RawDataRule}), shard_id, sequence_number,
  * sub_sequence_number, arrival_time (ISO-8601). Optionally gzip-compressed.
  */
 public final class ErrorLineWriter implements SpoolWriter<ErrorRecord> {
@@ -26,20 +28,28 @@ public final class ErrorLineWriter implements SpoolWriter<ErrorRecord> {
 
     private final Path path;
     private final boolean gzip;
+    private final RawDataRule rawData;
     private final CountingOutputStream counter;
     private final JsonGenerator out;
 
-    private ErrorLineWriter(Path path, boolean gzip) throws IOException {
+    private ErrorLineWriter(Path path, boolean gzip, RawDataRule rawData) throws IOException {
         this.path = path;
         this.gzip = gzip;
-        this.counter = new CountingOutputStream(new BufferedOutputStream(Files.newOutputStream(path), 64 * 1024));
+        this.rawData = rawData;
+        this.counter = new CountingOutputStream(new BufferedOutputStream(PrivateFiles.newOutputStream(path), 64 * 1024));
         OutputStream target = gzip ? new GZIPOutputStream(counter, 64 * 1024) : counter;
         this.out = JSON.createGenerator(target, JsonEncoding.UTF8);
         out.setRootValueSeparator(null);
     }
 
+    /** Writers whose lines all keep raw_data. */
     public static Factory<ErrorRecord> factory(boolean gzip) {
-        return (spool, first) -> new ErrorLineWriter(spool, gzip);
+        return factory(gzip, RawDataRule.keepAll(""));
+    }
+
+    /** @param rawData which records' lines keep raw_data */
+    public static Factory<ErrorRecord> factory(boolean gzip, RawDataRule rawData) {
+        return (spool, first) -> new ErrorLineWriter(spool, gzip, rawData);
     }
 
     @Override
@@ -48,8 +58,10 @@ public final class ErrorLineWriter implements SpoolWriter<ErrorRecord> {
         out.writeStartObject();
         out.writeStringField("error_code", e.errorCode());
         out.writeStringField("error_message", e.errorMessage());
-        out.writeFieldName("raw_data");
-        out.writeBinary(src.data(), src.offset(), src.length());
+        if (rawData.keepsRawData(e.table())) {
+            out.writeFieldName("raw_data");
+            out.writeBinary(src.data(), src.offset(), src.length());
+        }
         out.writeStringField("shard_id", src.shardId());
         out.writeStringField("sequence_number", src.sequence().digits());
         out.writeNumberField("sub_sequence_number", src.sequence().subSequence());

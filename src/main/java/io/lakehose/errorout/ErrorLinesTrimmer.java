@@ -2,6 +2,7 @@ package io.lakehose.errorout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakehose.buffer.PrivateFiles;
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.commit.FileTrimmer;
 import io.lakehose.decode.SequenceNumber;
@@ -86,7 +87,7 @@ public final class ErrorLinesTrimmer implements FileTrimmer {
     }
 
     private static OutputStream create(Path file, boolean gzip) throws IOException {
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+        OutputStream out = new BufferedOutputStream(PrivateFiles.newOutputStream(file), 64 * 1024);
         return gzip ? new GZIPOutputStream(out, 64 * 1024) : out;
     }
 }

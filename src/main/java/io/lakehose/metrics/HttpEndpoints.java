@@ -1,58 +1,57 @@
 package io.lakehose.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * {@code /metrics} (Prometheus text), {@code /health} (alive and not wedged) and {@code /ready}
  * (holds a lease, or is idle and healthy) on one port, for Prometheus and the ECS health check.
- * The JDK's own HTTP server: three tiny endpoints do not justify a web framework.
+ * Served by {@link SmallHttpServer}: a client that sends half a request cannot stall the
+ * health check, and three tiny endpoints do not justify a web framework.
  */
 public final class HttpEndpoints implements AutoCloseable {
 
-    private final HttpServer server;
+    /** Connections served at once: a health check and a scrape, with room for a few stalled clients. */
+    static final int THREADS = 4;
+    /** One whole exchange; the ECS health check gives up after 5 s, a scrape of this registry takes milliseconds. */
+    static final Duration DEADLINE = Duration.ofSeconds(2);
+
+    private final SmallHttpServer server;
 
     /**
-     * @param health empty when healthy, else what is wrong (503 with that text)
-     * @param ready  empty when ready, else why not
+     * @param address where to listen (http.bindAddress and the port)
+     * @param health  empty when healthy, else what is wrong (503 with that text)
+     * @param ready   empty when ready, else why not
      */
-    public HttpEndpoints(int port, PrometheusMeterRegistry registry, Supplier<Optional<String>> health,
+    public HttpEndpoints(InetSocketAddress address, PrometheusMeterRegistry registry, Supplier<Optional<String>> health,
                          Supplier<Optional<String>> ready) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 16);
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/health", ex -> status(ex, health.get()));
-        server.createContext("/ready", ex -> status(ex, ready.get()));
-        server.setExecutor(null);
-        server.start();
+        server = new SmallHttpServer(address, Map.of(
+                "/metrics", () -> new SmallHttpServer.Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()),
+                "/health", () -> status(health.get()),
+                "/ready", () -> status(ready.get())), THREADS, DEADLINE);
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return address().getPort();
     }
 
-    private static void status(HttpExchange ex, Optional<String> problem) throws IOException {
-        respond(ex, problem.isPresent() ? 503 : 200, "text/plain; charset=utf-8", problem.orElse("ok") + "\n");
-    }
-
-    private static void respond(HttpExchange ex, int code, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static SmallHttpServer.Response status(Optional<String> problem) {
+        return new SmallHttpServer.Response(problem.isPresent() ? 503 : 200, "text/plain; charset=utf-8",
+                problem.orElse("ok") + "\n");
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
     }
 }

@@ -41,9 +41,9 @@ public final class PipelineStats {
     public final Timer flushTimer;
     /** Storing a finished file: the whole put, retries included. */
     public final Timer uploadTimer;
-    private final Map<String, Counter> rowsByTable = new ConcurrentHashMap<>();
+    private final TableCounters rowsByTable;
     private final Map<String, Counter> errorsByReason = new ConcurrentHashMap<>();
-    private final Map<String, Counter> driftByTable = new ConcurrentHashMap<>();
+    private final TableCounters driftByTable;
     /** Shards whose lease is running here: bounded by the stream's shard count, not by history. */
     private final Map<String, ShardCounts> byShard = new ConcurrentHashMap<>();
     /** Object location -> records, of every object stored; null unless asked for (it grows with every upload). */
@@ -60,6 +60,8 @@ public final class PipelineStats {
     private PipelineStats(MeterRegistry registry, boolean listStoredObjects) {
         this.registry = registry;
         this.storedObjects = listStoredObjects ? new ConcurrentSkipListMap<>() : null;
+        this.rowsByTable = new TableCounters(registry, "lakehose.rows.written", "Rows written to the lake");
+        this.driftByTable = new TableCounters(registry, "lakehose.schema.drift", "Attributes that did not fit the typed schema");
         this.flushTimer = Timer.builder("lakehose.flush.duration").description("Time to finish one file (footer)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
@@ -73,10 +75,9 @@ public final class PipelineStats {
         return new PipelineStats(new SimpleMeterRegistry(), true);
     }
 
-    /** Rows written, by table (table names are a bounded set: the stream's tables). */
+    /** Rows written, by table ({@link TableCounters}: the first 200 tables, then {@code other}). */
     public Counter rowsWritten(String table) {
-        return rowsByTable.computeIfAbsent(table, t -> Counter.builder("lakehose.rows.written")
-                .description("Rows written to the lake").tag("table", t).register(registry));
+        return rowsByTable.of(table);
     }
 
     /** Records sent to the error output, by reason (a fixed set of codes). */
@@ -85,12 +86,10 @@ public final class PipelineStats {
                 .description("Records sent to the error output").tag("reason", r).register(registry));
     }
 
-    /** An attribute that did not fit its table's typed schema. */
+    /** An attribute that did not fit its table's typed schema (by table, as {@link #rowsWritten}). */
     public void drift(String table) {
         drift.increment();
-        driftByTable.computeIfAbsent(table, t -> Counter.builder("lakehose.schema.drift")
-                .description("Attributes that did not fit the typed schema").tag("table", t).register(registry))
-                .increment();
+        driftByTable.of(table).increment();
     }
 
     /** A lease on {@code shardId} starts: fresh counts, which replace those of an earlier lease. */

@@ -110,7 +110,7 @@ public final class Pipelines {
         return new PipelineContext(
                 config.layout(),
                 ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
-                ErrorLineWriter.factory(config.lake().errorGzip()),
+                ErrorLineWriter.factory(config.lake().errorGzip(), config.lake().errorRawData()),
                 config.buffer().limits(),
                 new MemoryBudget(config.buffer().memoryCapBytes()),
                 committer,

@@ -99,9 +99,13 @@ public final class Preflight {
                 String writerArn = principal;
                 results.add(guarded(KmsKeyCheck.NAME, () -> new KmsKeyCheck(kms, key, cfg.s3().region(), writerArn).run()));
             }
+        } else if (cfg.s3().missingEncryption().isPresent()) {
+            results.add(CheckResult.fail(KmsKeyCheck.NAME, new CheckResult.Failure("", "arn:" + Policies.partition(
+                    cfg.s3().region()) + ":s3:::" + lake.bucket(), "NoKmsKey", "", "run would refuse to start: "
+                    + cfg.s3().missingEncryption().get() + ".", List.of())));
         } else {
-            results.add(CheckResult.skip(KmsKeyCheck.NAME, "no s3.kmsKeyId: objects are sent without SSE-KMS headers "
-                    + "and take the bucket's default encryption"));
+            results.add(CheckResult.skip(KmsKeyCheck.NAME, "no s3.kmsKeyId, and s3.trustBucketDefaultEncryption: "
+                    + "objects are sent without SSE-KMS headers and take the bucket's default encryption; run starts"));
         }
         S3Settings s3 = cfg.s3Settings(lake.bucket());
         try (S3Client client = s3Client(s3, writer)) {

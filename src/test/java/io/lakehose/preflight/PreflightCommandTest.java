@@ -185,6 +185,24 @@ class PreflightCommandTest {
         assertThat(run.err.strip()).startsWith("error: config file").doesNotContain("\n");
     }
 
+    @Test
+    void withoutAKmsKeyPreflightFailsAsRunWouldRefuseToStart() {
+        CommandRun run = preflight(Map.of("s3.kmsKeyId", ""));
+
+        assertThat(run.exit).as(run.out).isEqualTo(1);
+        assertThat(run.out).contains("FAIL  kms-key      NoKmsKey", "run would refuse to start", "s3.kmsKeyId",
+                "s3.trustBucketDefaultEncryption", "PASS  lake-bucket");
+    }
+
+    @Test
+    void withoutAKmsKeyButTrustingTheBucketsDefaultEncryptionPreflightSaysSoAndPasses() {
+        CommandRun run = preflight(Map.of("s3.kmsKeyId", "", "s3.trustBucketDefaultEncryption", "true"));
+
+        assertThat(run.exit).as(run.out).isZero();
+        assertThat(run.out).contains("SKIP  kms-key      no s3.kmsKeyId, and s3.trustBucketDefaultEncryption",
+                "take the bucket's default encryption; run starts", "PASS  lake-bucket");
+    }
+
     private CommandRun preflight(Map<String, String> extra) {
         Map<String, String> overrides = new HashMap<>(Map.of("kms.endpoint", kms.endpoint().toString()));
         overrides.putAll(extra);
