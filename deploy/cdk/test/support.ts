@@ -61,13 +61,32 @@ export function resourcesOfType(template: Template, type: string): Record<string
   return template.findResources(type);
 }
 
-/** Logical id of the role a task definition runs its tasks with. */
-export function taskRoleLogicalId(template: Template): string {
-  const defs = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
-  if (defs.length !== 1) {
-    throw new Error(`expected one task definition, found ${defs.length}`);
+/** The commands with a task definition of their own; `run` is the service's. */
+export type CommandName = 'run' | 'backfill' | 'replay' | 'preflight';
+
+/**
+ * The task definition of a command: the service's (`run`) is the one the ECS service runs; a
+ * one-off command's is the one whose container command starts with the command's name.
+ */
+export function taskDefinitionOf(template: Template, command: CommandName = 'run'): Json {
+  const defs = resourcesOfType(template, 'AWS::ECS::TaskDefinition');
+  let ids: string[];
+  if (command === 'run') {
+    const services = Object.values(resourcesOfType(template, 'AWS::ECS::Service'));
+    expect(services).toHaveLength(1);
+    ids = [services[0].Properties.TaskDefinition.Ref];
+  } else {
+    ids = Object.keys(defs).filter(id => list<string>(defs[id].Properties.ContainerDefinitions[0].Command)[0] === command);
   }
-  const arn = defs[0].Properties.TaskRoleArn;
+  if (ids.length !== 1 || !defs[ids[0]]) {
+    throw new Error(`expected one task definition of ${command}, found ${ids.length}`);
+  }
+  return defs[ids[0]];
+}
+
+/** Logical id of the role a command's task definition runs its tasks with. */
+export function taskRoleLogicalId(template: Template, command: CommandName = 'run'): string {
+  const arn = taskDefinitionOf(template, command).Properties.TaskRoleArn;
   if (!arn?.['Fn::GetAtt']) {
     throw new Error(`task role is not a role of this stack: ${JSON.stringify(arn)}`);
   }
@@ -154,11 +173,9 @@ export function statementWithSid(statements: Statement[], sid: string): Statemen
   return found[0];
 }
 
-/** Container definition of the (single) task definition. */
-export function containerOf(template: Template): Json {
-  const defs = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
-  expect(defs).toHaveLength(1);
-  const containers = defs[0].Properties.ContainerDefinitions;
+/** Container definition of a command's task definition (the service's by default). */
+export function containerOf(template: Template, command: CommandName = 'run'): Json {
+  const containers = taskDefinitionOf(template, command).Properties.ContainerDefinitions;
   expect(containers).toHaveLength(1);
   return containers[0];
 }
