@@ -195,3 +195,51 @@ export function arnOfOnly(template: Template, type: string): Json {
 export function logicalIdOf(stack: Stack, construct: IConstruct): string {
   return stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 }
+
+/** A resource as one string: an Fn::Join of its parts, a reference (Fn::GetAtt, Ref) as its JSON. */
+export function resourceText(r: Json): string {
+  if (typeof r === 'string') {
+    return r;
+  }
+  if (r?.['Fn::Join']) {
+    const [separator, parts] = r['Fn::Join'];
+    return (parts as Json[]).map(resourceText).join(separator);
+  }
+  return JSON.stringify(r);
+}
+
+/** IAM's glob: `*` any characters, `?` one. */
+function globMatches(pattern: string, text: string): boolean {
+  const re = pattern.split('').map(c => c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('');
+  return new RegExp(`^${re}$`, 's').test(text);
+}
+
+/**
+ * Whether one Allow statement of `statements` lets `wanted` through: it names each of its actions,
+ * covers each of its resources (IAM globbing), and has no condition that `wanted` does not meet
+ * (for each operator and key of the covering statement, every value of `wanted` is matched by one
+ * of the covering statement's values).
+ */
+export function covers(statements: Statement[], wanted: Statement): boolean {
+  return statements.filter(s => s.Effect === 'Allow').some(s => {
+    const actions = list<string>(s.Action);
+    if (!list<string>(wanted.Action).every(a => actions.some(p => globMatches(p, a)))) {
+      return false;
+    }
+    const resources = list<Json>(s.Resource).map(resourceText);
+    if (!list<Json>(wanted.Resource).map(resourceText).every(r => resources.some(p => globMatches(p, r)))) {
+      return false;
+    }
+    return Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, values]) => {
+      const theirs = list<Json>(wanted.Condition?.[operator]?.[key]).map(resourceText);
+      const ours = list<Json>(values).map(resourceText);
+      return theirs.length > 0 && theirs.every(v => ours.some(p => operator.includes('Like') ? globMatches(p, v) : p === v));
+    }));
+  });
+}
+
+/** Every role of a template with every statement attached to it. */
+export function allRoleStatements(template: Template): Record<string, Statement[]> {
+  return Object.fromEntries(Object.keys(resourcesOfType(template, 'AWS::IAM::Role'))
+    .map(id => [id, statementsOfRole(template, id)]));
+}
