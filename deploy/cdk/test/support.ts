@@ -238,8 +238,17 @@ export function covers(statements: Statement[], wanted: Statement): boolean {
   });
 }
 
-/** Every role of a template with every statement attached to it. */
-export function allRoleStatements(template: Template): Record<string, Statement[]> {
-  return Object.fromEntries(Object.keys(resourcesOfType(template, 'AWS::IAM::Role'))
-    .map(id => [id, statementsOfRole(template, id)]));
+/**
+ * Every role of a template with every statement attached to it, and the managed policy ARNs it
+ * names (which cannot be read here: the caller decides which are acceptable).
+ */
+export function allRoleStatements(template: Template): Record<string, { statements: Statement[]; managed: Json[] }> {
+  const roles = resourcesOfType(template, 'AWS::IAM::Role');
+  return Object.fromEntries(Object.keys(roles).map(id => {
+    const managed = list<Json>(roles[id].Properties.ManagedPolicyArns);
+    const bare = { ...roles[id], Properties: { ...roles[id].Properties, ManagedPolicyArns: undefined } };
+    const statements = statementsOfRole({ findResources: (type: string) =>
+      type === 'AWS::IAM::Role' ? { [id]: bare } : template.findResources(type) } as unknown as Template, id);
+    return [id, { statements, managed }];
+  }));
 }
