@@ -27,6 +27,7 @@ const VARIANTS: Record<string, LakehosePipelineStackProps> = {
     },
   },
   'KCL CloudWatch metrics on': { kclCloudWatchMetrics: true },
+  'Iceberg (Glue catalog)': { lakeFormat: 'both' },
 };
 
 const synthesized: Record<string, { stack: LakehosePipelineStack; template: Template; statements: Statement[] }> = {};
