@@ -176,3 +176,24 @@ describe('Iceberg change-log tables through the Glue catalog (lakeFormat iceberg
     expect(() => synthPipeline({ lakeFormat: 'iceberg', crossAccountLake })).toThrow(/lakeFormat iceberg with crossAccountLake/);
   });
 });
+
+describe('the README\'s Athena queries', () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Athena\n'), readme.indexOf('\n## `convert`'));
+  const query = (file: string) => fs.readFileSync(path.join(REPO_ROOT, 'config', 'queries', file), 'utf8');
+
+  test('are the files under config/queries, over the tables this stack defines', () => {
+    const blocks = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map(m => m[1]);
+    expect(blocks).toEqual([query('current-state.athena.sql'), query('current-state.iceberg.athena.sql')]);
+    // Folders: the projected table, filtered on its (quoted) table partition.
+    expect(blocks[0]).toContain(`FROM lakehose.${FOLDER_TABLE_NAME}`);
+    expect(blocks[0]).toContain(`"table" = 'orders'`);
+    // Iceberg: <namespace>.<table>_changes (docs/design.md, "Tables (Apache Iceberg)").
+    expect(blocks[1]).toContain('FROM lakehose.orders_changes');
+    // Current state: newest change per key, REMOVE excluded, in both.
+    for (const b of blocks) {
+      expect(b).toMatch(/row_number\(\) OVER \(\s*PARTITION BY json_extract_scalar\(keys, '\$\.id'\)\s*ORDER BY event_time DESC/);
+      expect(b).toContain("WHERE newest = 1 AND event_name <> 'REMOVE'");
+    }
+  });
+});
