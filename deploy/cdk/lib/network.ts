@@ -52,7 +52,10 @@ export class TaskNetwork extends Construct {
     const isolated = !props.vpc && props.egress === 'endpoints';
     const subnetType = isolated ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
     this.subnets = { subnetType };
-    this.vpc = props.vpc ?? new ec2.Vpc(this, 'Vpc', {
+    // The VPC and the security group keep the logical ids of releases before this construct
+    // (stack scope, same names), so that an update with egress=nat changes no network resource.
+    const stack = Stack.of(this);
+    this.vpc = props.vpc ?? new ec2.Vpc(stack, 'Vpc', {
       maxAzs: 2,
       natGateways: isolated ? 0 : 1,
       subnetConfiguration: isolated
@@ -67,7 +70,7 @@ export class TaskNetwork extends Construct {
     // and DynamoDB gateway endpoints are reached at those services' public addresses (a
     // prefix-list rule would need a lookup at synth). In `endpoints` mode the route tables are
     // what limit egress: they hold the VPC's own range and the gateway endpoints, nothing else.
-    this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+    this.securityGroup = new ec2.SecurityGroup(stack, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'lakehose tasks: HTTPS out to AWS APIs, nothing in',
       allowAllOutbound: false,
@@ -77,8 +80,8 @@ export class TaskNetwork extends Construct {
     if (props.vpc) {
       return;
     }
-    const region = Stack.of(this).region;
-    const partition = Stack.of(this).partition;
+    const region = stack.region;
+    const partition = stack.partition;
     const vpc = this.vpc as ec2.Vpc;
     this.s3Endpoint = vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.subnets] });
     this.s3Endpoint.addToPolicy(new iam.PolicyStatement({
