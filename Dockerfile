@@ -6,8 +6,12 @@
 # Needs BuildKit (the default builder since Docker 23) for the Maven cache mount.
 # Size, health check and the runtime-command contract: deploy/README.md.
 
-ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
-ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-noble
+# Base images pinned by digest (the multi-platform index, so linux/amd64 and linux/arm64 both
+# resolve): a tag moves, a digest does not. NOT verified from the machine these were written on
+# (no registry access there): before a release run deploy/docker/refresh-base-digests.sh, which
+# asks the registry for each tag's current digest and rewrites these two lines; review the diff.
+ARG BUILD_IMAGE=maven:3.9.16-eclipse-temurin-17@sha256:1a352420f7aba21f5ad08df31bab55f74c013fb491f1ae8ab1dd7ff9ed698584
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-noble@sha256:900322f4cc1b9da9d730ae4bb56d8a1dabbaa9cfa32809fc8b542b600370a045
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
@@ -38,9 +42,17 @@ RUN set -eux; \
     fi; \
     groupadd --system --gid 10001 lakehose; \
     useradd --system --uid 10001 --gid lakehose --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin lakehose
+        --shell /usr/sbin/nologin lakehose; \
+    chown 10001:10001 /tmp; \
+    chmod 1777 /tmp
 COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
 COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
+# The root filesystem is read-only in the task (readonlyRootFilesystem; docker run --read-only):
+# /tmp is the one writable path, for the spool (buffer.spoolDir defaults to /tmp/lakehose-spool),
+# the native libraries zstd-jni and snappy unpack into java.io.tmpdir, and hsperfdata. Declared as
+# a VOLUME so that ECS (a bind mount at the same path) and Docker copy this directory's owner and
+# mode onto the mount; an undeclared bind mount is root's with mode 0755, unwritable for uid 10001.
+VOLUME ["/tmp"]
 # Numeric, so that runtimes can verify "non-root" without reading /etc/passwd. The spool
 # (buffer.spoolDir) defaults to /tmp/lakehose-spool-lakehose, on the task's ephemeral storage.
 USER 10001:10001

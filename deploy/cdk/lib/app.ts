@@ -2,7 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LakeAccountStack } from './lake-account-stack';
 import { CrossAccountLake, LakehosePipelineStack } from './pipeline-stack';
-import { lakeBucketName, lakeWriterRoleName, Retrieval, taskRoleName } from './settings';
+import { Egress, LakeFormat, lakeBucketName, lakeWriterRoleName, Retrieval, taskRoleName } from './settings';
 
 /** Account and region the CLI resolved from the credentials (CDK_DEFAULT_ACCOUNT/REGION). */
 export interface DefaultEnv {
@@ -56,6 +56,15 @@ export function addStacks(app: App, defaults: DefaultEnv = {}): Stack[] {
     throw new Error(`context value retrieval='${retrieval}' must be polling or fanout`);
   }
   const retentionHours = num('streamRetentionHours');
+  const lakeFormat = text('lakeFormat');
+  if (lakeFormat !== undefined && !['folders', 'iceberg', 'both'].includes(lakeFormat)) {
+    throw new Error(`context value lakeFormat='${lakeFormat}' must be folders, iceberg or both`);
+  }
+  const egress = text('egress');
+  if (egress !== undefined && egress !== 'endpoints' && egress !== 'nat') {
+    throw new Error(`context value egress='${egress}' must be endpoints or nat`);
+  }
+  const lakeTables = text('lakeTables')?.split(',').map(t => t.trim()).filter(t => t !== '');
 
   const stacks: Stack[] = [];
   let crossAccountLake: CrossAccountLake | undefined;
@@ -69,6 +78,12 @@ export function addStacks(app: App, defaults: DefaultEnv = {}): Stack[] {
       env: { account: lakeAccount, region },
       applicationName,
       taskRoleArn: `arn:aws:iam::${pipelineAccount}:role/${taskRoleName(applicationName, region)}`,
+      commandRoleArns: (['backfill', 'preflight'] as const)
+        .map(c => `arn:aws:iam::${pipelineAccount}:role/${taskRoleName(applicationName, region, c)}`),
+      noncurrentVersionDays: num('noncurrentVersionDays'),
+      glueDatabase: text('glueDatabase'),
+      lakeTables: lakeTables,
+      lakeStartDate: text('lakeStartDate'),
       bucketName,
       lakePrefix,
       errorPrefix,
@@ -106,6 +121,13 @@ export function addStacks(app: App, defaults: DefaultEnv = {}): Stack[] {
     maxTasks: num('maxTasks'),
     containerHealthCheck: flag('containerHealthCheck'),
     vpcId: text('vpcId'),
+    egress: egress as Egress | undefined,
+    lakeFormat: lakeFormat as LakeFormat | undefined,
+    glueDatabase: text('glueDatabase'),
+    lakeTables,
+    lakeStartDate: text('lakeStartDate'),
+    warehousePrefix: text('warehousePrefix'),
+    noncurrentVersionDays: num('noncurrentVersionDays'),
   }));
   return stacks;
 }

@@ -41,6 +41,11 @@ export interface ImageOptions {
 
 const ECR_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9._\/-]+)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 
+/** The region of an ECR image URI, or undefined for an image from any other registry. */
+export function ecrRegionOf(imageUri: string): string | undefined {
+  return ECR_URI.exec(imageUri)?.[2];
+}
+
 /** The lakehose image: the root Dockerfile as an asset, or a prebuilt image by URI. */
 export function lakehoseImage(scope: Construct, options: ImageOptions): ecs.ContainerImage {
   if (options.imageUri) {

@@ -22,10 +22,19 @@ export const ENV = {
   kinesisCloudWatchMetrics: 'LAKEHOSE_KINESIS_CLOUD_WATCH_METRICS',
   /** Role the S3 client assumes for cross-account lake writes (key `s3.roleArn`). */
   s3RoleArn: 'LAKEHOSE_S3_ROLE_ARN',
+  /** folders, iceberg or both (key `lake.format`); set only when not folders. */
+  lakeFormat: 'LAKEHOSE_LAKE_FORMAT',
+  /** The Glue database of the change-log tables (key `iceberg.namespace`). */
+  icebergNamespace: 'LAKEHOSE_ICEBERG_NAMESPACE',
+  /** Iceberg catalog properties, `key=value,...` (section `iceberg.catalog`). */
+  icebergCatalog: 'LAKEHOSE_ICEBERG_CATALOG',
 } as const;
 
 /** Variables the deployment sets for keys the service does not have yet (none today). */
 export const PENDING_ENV: readonly string[] = [];
+
+/** The configuration file baked into the image (deploy/docker/lakehose.yaml: it sets no key). */
+export const CONTAINER_CONFIG = '/config/lakehose.yaml';
 
 /** The service's HTTP port (`http.port`): /health, /ready, /metrics. */
 export const HTTP_PORT = 8080;
@@ -51,9 +60,37 @@ export const SHUTDOWN_MARGIN_SECONDS = 15;
 /** Retrieval modes of `kinesis.retrieval`. */
 export type Retrieval = 'polling' | 'fanout';
 
-/** Role names that both accounts of the cross-account variant must know before deploying. */
-export function taskRoleName(applicationName: string, region: string): string {
-  return `${applicationName}-task-${region}`;
+/** lake.format: Hive-style Parquet folders, Iceberg change-log tables, or both. */
+export type LakeFormat = 'folders' | 'iceberg' | 'both';
+
+/**
+ * How the tasks reach AWS: `endpoints` (a VPC without NAT gateway or internet route, VPC
+ * endpoints for exactly the services the commands call) or `nat` (private subnets behind a NAT
+ * gateway: any HTTPS destination).
+ */
+export type Egress = 'endpoints' | 'nat';
+
+/** IAM's limit on role names. */
+const MAX_ROLE_NAME = 64;
+
+/**
+ * Role names that both accounts of the cross-account variant must know before deploying: the
+ * service's (`run`) keeps its old name, the one-off commands that write the lake get their own.
+ */
+export function taskRoleName(applicationName: string, region: string, command: 'run' | 'backfill' | 'preflight' = 'run'): string {
+  const name = `${applicationName}-${command === 'run' ? 'task' : command}-${region}`;
+  if (name.length > MAX_ROLE_NAME) {
+    throw new Error(`role name ${name} is longer than IAM's ${MAX_ROLE_NAME} characters: choose a shorter applicationName`);
+  }
+  return name;
+}
+
+/**
+ * The Glue database of the lake (Athena's folder table, the Iceberg change-log tables): the
+ * application name in the form Athena takes unquoted (lower case, letters, digits, '_').
+ */
+export function glueDatabaseName(applicationName: string): string {
+  return applicationName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
 export function lakeWriterRoleName(applicationName: string): string {

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LakehosePipelineStack, LakehosePipelineStackProps } from '../lib/pipeline-stack';
 import { ENV, HEALTH_CHECK_COMMAND, PENDING_ENV } from '../lib/settings';
+import { SCRATCH_PATH } from '../lib/task-definitions';
 import { containerOf, newApp, PIPELINE_ENV, REPO_ROOT } from './support';
 
 const DOCKERFILE = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -61,7 +62,7 @@ function runtimeCommand(text: string): { entrypoint: string[]; cmd: string[] } {
 describe('Dockerfile', () => {
   test('is multi-stage: a Maven build of the service only, then a JRE', () => {
     expect(ALL.filter(i => i.keyword === 'FROM').map(i => i.args)).toEqual(['${BUILD_IMAGE} AS build', '${RUNTIME_IMAGE}']);
-    expect(ALL.find(i => i.keyword === 'ARG' && i.args.startsWith('BUILD_IMAGE='))?.args).toMatch(/^BUILD_IMAGE=maven:3\.9-eclipse-temurin-17/);
+    expect(ALL.find(i => i.keyword === 'ARG' && i.args.startsWith('BUILD_IMAGE='))?.args).toMatch(/^BUILD_IMAGE=maven:3\.9(\.\d+)?-eclipse-temurin-17@/);
     expect(ALL.find(i => i.keyword === 'ARG' && i.args.startsWith('RUNTIME_IMAGE='))?.args).toMatch(/^RUNTIME_IMAGE=eclipse-temurin:17-jre/);
     const build = BUILD_STAGE.filter(i => i.keyword === 'RUN').map(i => i.args).join('\n');
     expect(build).toMatch(/mvn -B -q package -DskipTests/);
@@ -83,6 +84,32 @@ describe('Dockerfile', () => {
       expect(i.args).not.toMatch(/SECRET|PASSWORD|TOKEN|AWS_ACCESS_KEY|AWS_SECRET|CREDENTIAL/i);
     }
     expect(DOCKERFILE).not.toMatch(/--mount=type=secret|\.aws\/credentials|settings\.xml/);
+  });
+
+  test('base images are pinned by digest: a tag moves, a digest does not', () => {
+    const args = Object.fromEntries(ALL.filter(i => i.keyword === 'ARG' && i.args.includes('='))
+      .map(i => [i.args.slice(0, i.args.indexOf('=')), i.args.slice(i.args.indexOf('=') + 1)]));
+    const froms = ALL.filter(i => i.keyword === 'FROM').map(i => i.args.split(/\s+/)[0]);
+    expect(froms).toHaveLength(2);
+    for (const from of froms) {
+      const image = from.replace(/^\$\{(\w+)\}$/, (_, name) => args[name] ?? '');
+      expect(image).toMatch(/^[a-z0-9./_-]+:[\w.-]+@sha256:[0-9a-f]{64}$/);
+    }
+    // How to move them: a script that asks the registry (deploy/README.md).
+    expect(fs.existsSync(path.join(REPO_ROOT, 'deploy', 'docker', 'refresh-base-digests.sh'))).toBe(true);
+  });
+
+  test('/tmp is the one writable path: owned by the lakehose user, then declared a VOLUME (so ECS\'s bind mount keeps that owner)', () => {
+    const volumes = FINAL_STAGE.filter(i => i.keyword === 'VOLUME').map(i => i.args);
+    expect(volumes).toEqual(['["/tmp"]']);
+    const volumeAt = FINAL_STAGE.findIndex(i => i.keyword === 'VOLUME');
+    const prepared = FINAL_STAGE.findIndex(i => i.keyword === 'RUN' && /chown 10001:10001 \/tmp\b/.test(i.args));
+    expect(prepared).toBeGreaterThanOrEqual(0);
+    expect(prepared).toBeLessThan(volumeAt);
+    // A RUN after the VOLUME would write to /tmp in vain (Docker discards it), and the task's
+    // path must be this one.
+    expect(FINAL_STAGE.slice(volumeAt).filter(i => i.keyword === 'RUN')).toEqual([]);
+    expect(SCRATCH_PATH).toBe('/tmp');
   });
 
   test('runs as a numeric non-root user', () => {

@@ -12,6 +12,8 @@ import {
 const KEY_ARN = 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const WRITER_ROLE_ARN = `arn:aws:iam::${LAKE_ENV.account}:role/${lakeWriterRoleName('lakehose')}`;
 const TASK_ROLE_ARN = `arn:aws:iam::${PIPELINE_ENV.account}:role/${taskRoleName('lakehose', PIPELINE_ENV.region)}`;
+const BACKFILL_ROLE_ARN = `arn:aws:iam::${PIPELINE_ENV.account}:role/lakehose-backfill-${PIPELINE_ENV.region}`;
+const PREFLIGHT_ROLE_ARN = `arn:aws:iam::${PIPELINE_ENV.account}:role/lakehose-preflight-${PIPELINE_ENV.region}`;
 
 let lakeStack: LakeAccountStack;
 let lake: Template;
@@ -55,9 +57,25 @@ describe('pipeline account', () => {
     expect(TASK_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/lakehose-task-eu-west-1');
   });
 
+  test('backfill and preflight write the lake through the writer role too, under the names it trusts; replay never touches it', () => {
+    for (const [command, name] of [['backfill', 'lakehose-backfill-eu-west-1'], ['preflight', 'lakehose-preflight-eu-west-1']] as const) {
+      const roleId = taskRoleLogicalId(pipeline, command);
+      expect(pipeline.toJSON().Resources[roleId].Properties.RoleName).toBe(name);
+      const statements = statementsOfRole(pipeline, roleId);
+      expect(statementWithSid(statements, 'AssumeLakeWriterRole').Resource).toBe(WRITER_ROLE_ARN);
+      expect(actionsOf(statements).filter(a => a.startsWith('s3:'))).toEqual([]);
+    }
+    const replay = statementsOfRole(pipeline, taskRoleLogicalId(pipeline, 'replay'));
+    expect(actionsOf(replay).filter(a => a.startsWith('sts:') || a.startsWith('s3:'))).toEqual([]);
+  });
+
   test('creates no bucket and no lake key; the container writes to the other account\'s lake through the role', () => {
     expect(resourcesOfType(pipeline, 'AWS::S3::Bucket')).toEqual({});
-    expect(Object.keys(resourcesOfType(pipeline, 'AWS::KMS::Key'))).toEqual([logicalIdOf(pipelineStack, pipelineStack.streamKey)]);
+    expect(Object.keys(resourcesOfType(pipeline, 'AWS::KMS::Key')).sort()).toEqual([
+      logicalIdOf(pipelineStack, pipelineStack.logKey), logicalIdOf(pipelineStack, pipelineStack.streamKey)].sort());
+    // Athena's tables live beside the bucket, in the lake account.
+    expect(resourcesOfType(pipeline, 'AWS::Glue::Database')).toEqual({});
+    expect(resourcesOfType(pipeline, 'AWS::Glue::Table')).toEqual({});
     const env = envOf(containerOf(pipeline));
     expect(env[ENV.lakeUri]).toBe('s3://lakehose-lake-222222222222-eu-west-1/cdc');
     expect(env[ENV.s3KmsKeyId]).toBe(KEY_ARN);
@@ -104,15 +122,26 @@ describe('lake account', () => {
     expect(bucket).toBeTruthy();
   });
 
-  test('writer role trusts the pipeline account only for the one task role (aws:PrincipalArn)', () => {
+  test('writer role trusts the pipeline account only for the roles of the commands that write the lake (aws:PrincipalArn)', () => {
     const role = lake.toJSON().Resources[ids().writer];
     expect(role.Properties.RoleName).toBe('lakehose-lake-writer');
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
       Principal: { AWS: `arn:aws:iam::${PIPELINE_ENV.account}:root` },
-      Condition: { ArnEquals: { 'aws:PrincipalArn': TASK_ROLE_ARN } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [TASK_ROLE_ARN, BACKFILL_ROLE_ARN, PREFLIGHT_ROLE_ARN] } },
     }]);
+  });
+
+  test('Athena reads the lake here: the Glue database and the folder table, `table` injected (the source table is the other account\'s)', () => {
+    const tables = Object.values(resourcesOfType(lake, 'AWS::Glue::Table'));
+    expect(tables).toHaveLength(1);
+    const input = tables[0].Properties.TableInput;
+    expect(input.Parameters['projection.table.type']).toBe('injected');
+    expect(input.Parameters['storage.location.template']).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: ids().bucket }, '/cdc/table=${table}/dt=${dt}/hour=${hour}/']],
+    });
+    lake.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'lakehose' } });
   });
 
   test('key policy grants the role the task writes with GenerateDataKey and Decrypt, through S3 only', () => {

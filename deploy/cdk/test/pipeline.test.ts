@@ -2,11 +2,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LakehosePipelineStack } from '../lib/pipeline-stack';
 import { ENV, SHUTDOWN_MARGIN_SECONDS } from '../lib/settings';
-import { containerOf, envOf, Json, list, logicalIdOf, resourcesOfType, synthPipeline } from './support';
+import {
+  allRoleStatements, CommandName, containerOf, envOf, Json, list, logicalIdOf, resourcesOfType, resourceText, synthPipeline,
+  taskDefinitionOf,
+} from './support';
 
 let stack: LakehosePipelineStack;
 let template: Template;
-let ids: { lakeKey: string; streamKey: string; bucket: string; stream: string; leaseTable: string; logs: string };
+let ids: {
+  lakeKey: string; streamKey: string; bucket: string; stream: string; leaseTable: string; sourceTable: string; logs: string;
+};
 
 beforeAll(() => {
   ({ stack, template } = synthPipeline());
@@ -16,6 +21,7 @@ beforeAll(() => {
     bucket: logicalIdOf(stack, stack.lake!.bucket),
     stream: logicalIdOf(stack, stack.stream),
     leaseTable: logicalIdOf(stack, stack.leaseTable),
+    sourceTable: logicalIdOf(stack, stack.sourceTable),
     logs: logicalIdOf(stack, stack.logGroup),
   };
 });
@@ -199,14 +205,22 @@ describe('service', () => {
     });
   });
 
-  test('security group: HTTPS out only, nothing in', () => {
-    const groups = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'));
-    expect(groups).toHaveLength(1);
-    expect(groups[0].Properties.SecurityGroupIngress).toBeUndefined();
-    expect(groups[0].Properties.SecurityGroupEgress).toEqual([
+  test('task security group: HTTPS out only, nothing in', () => {
+    const taskGroup = logicalIdOf(stack, stack.network.securityGroup);
+    const group = resourcesOfType(template, 'AWS::EC2::SecurityGroup')[taskGroup];
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(group.Properties.SecurityGroupEgress).toEqual([
       expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
     ]);
-    expect(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')).toEqual({});
+    // The endpoints' groups admit the tasks' group on 443, nothing else comes in.
+    for (const ingress of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress'))) {
+      expect(ingress.Properties).toEqual(expect.objectContaining({
+        SourceSecurityGroupId: { 'Fn::GetAtt': [taskGroup, 'GroupId'] }, FromPort: 443, ToPort: 443,
+      }));
+    }
+    for (const egress of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress'))) {
+      expect(egress.Properties).toEqual(expect.objectContaining({ GroupId: { 'Fn::GetAtt': [taskGroup, 'GroupId'] }, FromPort: 443 }));
+    }
   });
 
   test('logs to a log group with retention, without blocking the process', () => {
@@ -253,12 +267,128 @@ describe('service', () => {
       Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
       Resource: 'arn:aws:ecr:eu-west-1:333333333333:repository/lakehose',
     }));
-    const { template: pub } = synthPipeline({ imageUri: 'ghcr.io/example/lakehose:0.1.0' });
+    // Another registry is reachable only through a NAT gateway.
+    expect(() => synthPipeline({ imageUri: 'ghcr.io/example/lakehose:0.1.0' })).toThrow(/not in ECR of this stack's region.*egress nat/);
+    const { template: pub } = synthPipeline({ imageUri: 'ghcr.io/example/lakehose:0.1.0', egress: 'nat' });
     expect(containerOf(pub).Image).toBe('ghcr.io/example/lakehose:0.1.0');
   });
 
   test('ARM64 runs on Graviton', () => {
     const { template: t } = synthPipeline({ cpuArchitecture: ecs.CpuArchitecture.ARM64 });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64' } });
+  });
+});
+
+describe('containers: read-only root filesystem, /tmp on the task\'s ephemeral storage', () => {
+  test.each(['run', 'backfill', 'replay', 'preflight'] as CommandName[])('%s', command => {
+    const td = taskDefinitionOf(template, command);
+    const container = containerOf(template, command);
+    expect(container.ReadonlyRootFilesystem).toBe(true);
+    expect(container.MountPoints).toEqual([{ ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false }]);
+    // A bind mount on the task's storage: no host path, no EFS, no Docker volume driver.
+    expect(td.Properties.Volumes).toEqual([{ Name: 'tmp' }]);
+    expect(envOf(container)).toEqual(envOf(containerOf(template, 'run')));
+  });
+});
+
+describe('logs', () => {
+  test('the log group is encrypted with a key of its own, which CloudWatch Logs may use for this account\'s log groups only', () => {
+    const keyId = logicalIdOf(stack, stack.logKey);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const key = resourcesOfType(template, 'AWS::KMS::Key')[keyId];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+      Sid: 'CloudWatchLogsOfThisAccount',
+      Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:111111111111:log-group:*' } },
+    }));
+  });
+});
+
+describe('network', () => {
+  const endpointOf = (t: Template, service: string): Json => {
+    const found = Object.values(resourcesOfType(t, 'AWS::EC2::VPCEndpoint'))
+      .filter((e: Json) => JSON.stringify(e.Properties.ServiceName).includes(service));
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  test('S3 gateway endpoint admits only the lake bucket and ECR\'s layer bucket', () => {
+    const policy = endpointOf(template, '.s3').Properties.PolicyDocument.Statement as Json[];
+    const bucketArn = { 'Fn::GetAtt': [ids.bucket, 'Arn'] };
+    expect(policy.map(s => s.Resource)).toEqual([
+      { 'Fn::Join': ['', [bucketArn, '/*']] },
+      bucketArn,
+      'arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*',
+    ]);
+    expect(policy.every(s => s.Effect === 'Allow' && !list<string>(s.Action).some(a => a.includes('*')))).toBe(true);
+    // Deletes only with Iceberg (a refused commit removes its files).
+    expect(JSON.stringify(policy)).not.toContain('s3:DeleteObject');
+  });
+
+  test('DynamoDB gateway endpoint admits only the lease table and the source table, each with what the commands call', () => {
+    const policy = endpointOf(template, '.dynamodb').Properties.PolicyDocument.Statement as Json[];
+    expect(policy.map(s => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.leaseTable, 'Arn'] }, { 'Fn::GetAtt': [ids.sourceTable, 'Arn'] }]);
+    expect(policy[1].Action).toEqual(['dynamodb:DescribeTable', 'dynamodb:Scan']);
+    expect(policy[0].Action).toEqual(['dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable',
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+  });
+
+  test('egress "endpoints" (default): no NAT gateway, no internet gateway, no default route; endpoints for exactly the services called', () => {
+    expect(resourcesOfType(template, 'AWS::EC2::NatGateway')).toEqual({});
+    expect(resourcesOfType(template, 'AWS::EC2::InternetGateway')).toEqual({});
+    expect(Object.values(resourcesOfType(template, 'AWS::EC2::Route'))).toEqual([]);
+    const services = Object.values(resourcesOfType(template, 'AWS::EC2::VPCEndpoint'))
+      .map((e: Json) => resourceText(e.Properties.ServiceName).replace(/^.*(eu-west-1|\})\./, ''))
+      .sort();
+    expect(services).toEqual(['dynamodb', 'ecr.api', 'ecr.dkr', 'kinesis-streams', 'kms', 'logs', 's3']);
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  test('features add their endpoints: STS (cross-account), Glue (Iceberg), CloudWatch (KCL metrics)', () => {
+    const names = (t: Template) => Object.values(resourcesOfType(t, 'AWS::EC2::VPCEndpoint'))
+      .map((e: Json) => JSON.stringify(e.Properties.ServiceName));
+    expect(names(synthPipeline({ lakeFormat: 'iceberg' }).template).some(n => n.includes('.glue'))).toBe(true);
+    expect(names(synthPipeline({ kclCloudWatchMetrics: true }).template).some(n => n.includes('.monitoring'))).toBe(true);
+    expect(names(template).some(n => n.includes('.glue') || n.includes('.sts') || n.includes('.monitoring'))).toBe(false);
+  });
+
+  test('egress "nat": private subnets behind one NAT gateway, the same gateway endpoint policies', () => {
+    const { template: nat } = synthPipeline({ egress: 'nat' });
+    expect(Object.keys(resourcesOfType(nat, 'AWS::EC2::NatGateway'))).toHaveLength(1);
+    expect(Object.values(resourcesOfType(nat, 'AWS::EC2::VPCEndpoint')).map((e: Json) => e.Properties.VpcEndpointType))
+      .toEqual(['Gateway', 'Gateway']);
+    const s3 = endpointOf(nat, '.s3').Properties.PolicyDocument.Statement as Json[];
+    expect(s3.map(s => s.Sid)).toEqual(['LakeObjects', 'LakeList', 'EcrImageLayers']);
+  });
+});
+
+describe('bucket versioning (deploy/README.md, "Bucket versioning")', () => {
+  test('on, old versions expire after 30 days, and no role of the stack may delete a version or change either', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+          Match.objectLike({ ExpiredObjectDeleteMarker: true }),
+        ]),
+      },
+    });
+    const forbidden = ['s3:DeleteObjectVersion', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration', 's3:PutBucketPolicy'];
+    for (const [role, { statements, managed }] of Object.entries(allRoleStatements(template))) {
+      // CDK's custom resource that empties the VPC's default security group: logs only.
+      expect(managed.map(m => JSON.stringify(m))).toEqual(managed.length === 0 ? [] : [expect.stringContaining('AWSLambdaBasicExecutionRole')]);
+      const granted = statements.filter(x => x.Effect === 'Allow').flatMap(x => list<string>(x.Action));
+      expect({ role, granted: granted.filter(a => forbidden.includes(a) || a === 's3:*' || a === '*') }).toEqual({ role, granted: [] });
+    }
+  });
+
+  test('noncurrentVersionDays 0 turns it off', () => {
+    const { template: off } = synthPipeline({ noncurrentVersionDays: 0 });
+    const bucket = Object.values(resourcesOfType(off, 'AWS::S3::Bucket'))[0];
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(JSON.stringify(bucket.Properties.LifecycleConfiguration)).not.toContain('NoncurrentVersionExpiration');
   });
 });

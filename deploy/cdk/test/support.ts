@@ -61,13 +61,32 @@ export function resourcesOfType(template: Template, type: string): Record<string
   return template.findResources(type);
 }
 
-/** Logical id of the role a task definition runs its tasks with. */
-export function taskRoleLogicalId(template: Template): string {
-  const defs = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
-  if (defs.length !== 1) {
-    throw new Error(`expected one task definition, found ${defs.length}`);
+/** The commands with a task definition of their own; `run` is the service's. */
+export type CommandName = 'run' | 'backfill' | 'replay' | 'preflight';
+
+/**
+ * The task definition of a command: the service's (`run`) is the one the ECS service runs; a
+ * one-off command's is the one whose container command starts with the command's name.
+ */
+export function taskDefinitionOf(template: Template, command: CommandName = 'run'): Json {
+  const defs = resourcesOfType(template, 'AWS::ECS::TaskDefinition');
+  let ids: string[];
+  if (command === 'run') {
+    const services = Object.values(resourcesOfType(template, 'AWS::ECS::Service'));
+    expect(services).toHaveLength(1);
+    ids = [services[0].Properties.TaskDefinition.Ref];
+  } else {
+    ids = Object.keys(defs).filter(id => list<string>(defs[id].Properties.ContainerDefinitions[0].Command)[0] === command);
   }
-  const arn = defs[0].Properties.TaskRoleArn;
+  if (ids.length !== 1 || !defs[ids[0]]) {
+    throw new Error(`expected one task definition of ${command}, found ${ids.length}`);
+  }
+  return defs[ids[0]];
+}
+
+/** Logical id of the role a command's task definition runs its tasks with. */
+export function taskRoleLogicalId(template: Template, command: CommandName = 'run'): string {
+  const arn = taskDefinitionOf(template, command).Properties.TaskRoleArn;
   if (!arn?.['Fn::GetAtt']) {
     throw new Error(`task role is not a role of this stack: ${JSON.stringify(arn)}`);
   }
@@ -154,11 +173,9 @@ export function statementWithSid(statements: Statement[], sid: string): Statemen
   return found[0];
 }
 
-/** Container definition of the (single) task definition. */
-export function containerOf(template: Template): Json {
-  const defs = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
-  expect(defs).toHaveLength(1);
-  const containers = defs[0].Properties.ContainerDefinitions;
+/** Container definition of a command's task definition (the service's by default). */
+export function containerOf(template: Template, command: CommandName = 'run'): Json {
+  const containers = taskDefinitionOf(template, command).Properties.ContainerDefinitions;
   expect(containers).toHaveLength(1);
   return containers[0];
 }
@@ -177,4 +194,61 @@ export function arnOfOnly(template: Template, type: string): Json {
 /** Logical id of an L2 construct's CloudFormation resource. */
 export function logicalIdOf(stack: Stack, construct: IConstruct): string {
   return stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+}
+
+/** A resource as one string: an Fn::Join of its parts, a reference (Fn::GetAtt, Ref) as its JSON. */
+export function resourceText(r: Json): string {
+  if (typeof r === 'string') {
+    return r;
+  }
+  if (r?.['Fn::Join']) {
+    const [separator, parts] = r['Fn::Join'];
+    return (parts as Json[]).map(resourceText).join(separator);
+  }
+  return JSON.stringify(r);
+}
+
+/** IAM's glob: `*` any characters, `?` one. */
+function globMatches(pattern: string, text: string): boolean {
+  const re = pattern.split('').map(c => c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('');
+  return new RegExp(`^${re}$`, 's').test(text);
+}
+
+/**
+ * Whether one Allow statement of `statements` lets `wanted` through: it names each of its actions,
+ * covers each of its resources (IAM globbing), and has no condition that `wanted` does not meet
+ * (for each operator and key of the covering statement, every value of `wanted` is matched by one
+ * of the covering statement's values).
+ */
+export function covers(statements: Statement[], wanted: Statement): boolean {
+  return statements.filter(s => s.Effect === 'Allow').some(s => {
+    const actions = list<string>(s.Action);
+    if (!list<string>(wanted.Action).every(a => actions.some(p => globMatches(p, a)))) {
+      return false;
+    }
+    const resources = list<Json>(s.Resource).map(resourceText);
+    if (!list<Json>(wanted.Resource).map(resourceText).every(r => resources.some(p => globMatches(p, r)))) {
+      return false;
+    }
+    return Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, values]) => {
+      const theirs = list<Json>(wanted.Condition?.[operator]?.[key]).map(resourceText);
+      const ours = list<Json>(values).map(resourceText);
+      return theirs.length > 0 && theirs.every(v => ours.some(p => operator.includes('Like') ? globMatches(p, v) : p === v));
+    }));
+  });
+}
+
+/**
+ * Every role of a template with every statement attached to it, and the managed policy ARNs it
+ * names (which cannot be read here: the caller decides which are acceptable).
+ */
+export function allRoleStatements(template: Template): Record<string, { statements: Statement[]; managed: Json[] }> {
+  const roles = resourcesOfType(template, 'AWS::IAM::Role');
+  return Object.fromEntries(Object.keys(roles).map(id => {
+    const managed = list<Json>(roles[id].Properties.ManagedPolicyArns);
+    const bare = { ...roles[id], Properties: { ...roles[id].Properties, ManagedPolicyArns: undefined } };
+    const statements = statementsOfRole({ findResources: (type: string) =>
+      type === 'AWS::IAM::Role' ? { [id]: bare } : template.findResources(type) } as unknown as Template, id);
+    return [id, { statements, managed }];
+  }));
 }
