@@ -15,7 +15,8 @@ final class Demo {
     private Demo() {
     }
 
-    static int run(LocalAwsStack stack, CompletableFuture<Integer> worker, int bufferSeconds) throws Exception {
+    static int run(LocalAwsStack stack, CompletableFuture<Integer> worker, int bufferSeconds, TableRows table)
+            throws Exception {
         for (String[] p : PEOPLE) {
             stack.dynamoDb().client().putItem(b -> b.tableName(LocalStackMain.TABLE).item(LocalStackMain.item(p[0], p[1])))
                     .join();
@@ -27,10 +28,16 @@ final class Demo {
             Thread.sleep(POLL_MILLIS);
         }
         int rows = lake.print(System.out);
-        System.out.println(rows >= PEOPLE.length ? "demo: the three puts are rows in the lake; stopping"
-                : "demo: " + rows + " of " + PEOPLE.length + " rows appeared in time; stopping");
+        while (table.count() < PEOPLE.length && System.nanoTime() < deadline && !worker.isDone()) {
+            Thread.sleep(POLL_MILLIS);
+        }
+        int tableRows = table.print(System.out);
+        boolean all = rows >= PEOPLE.length && tableRows >= PEOPLE.length;
+        System.out.println(all ? "demo: the three puts are rows in the lake and in table " + table.name() + "; stopping"
+                : "demo: " + rows + " of " + PEOPLE.length + " rows in the lake and " + tableRows + " in table "
+                + table.name() + " appeared in time; stopping");
         StopRequest.send();
         int code = worker.get(60, TimeUnit.SECONDS);
-        return rows >= PEOPLE.length && code == 0 ? 0 : 1;
+        return all && code == 0 ? 0 : 1;
     }
 }

@@ -48,23 +48,28 @@ final class LakeRows {
             out.printf("no Parquet objects under s3://%s/%s yet%n", bucket, LAKE_PREFIX);
             return 0;
         }
-        int rows = read(objects, key -> out.printf("s3://%s/%s%n", bucket, key), row -> out.println("  " + line(row)));
+        int rows = read(keys(objects), key -> out.printf("s3://%s/%s%n", bucket, key), row -> out.println("  " + line(row)));
         out.printf("%d row(s) in %d object(s)%n", rows, objects.size());
         return rows;
     }
 
     /** How many rows the lake holds. */
     int count() throws IOException {
-        return read(objects(), key -> { }, row -> { });
+        return read(keys(objects()), key -> { }, row -> { });
     }
 
-    private int read(List<S3Object> objects, Consumer<String> onObject, Consumer<GenericRecord> onRow) throws IOException {
+    private static List<String> keys(List<S3Object> objects) {
+        return objects.stream().map(S3Object::key).toList();
+    }
+
+    /** Reads the Parquet objects {@code keys} of the bucket, in order; returns how many rows they hold. */
+    int read(List<String> keys, Consumer<String> onObject, Consumer<GenericRecord> onRow) throws IOException {
         int[] rows = {0};
         Path file = Files.createTempFile("lakehose-rows-", ".parquet");
         try {
-            for (S3Object o : objects) {
-                onObject.accept(o.key());
-                s3.getObject(b -> b.bucket(bucket).key(o.key()), ResponseTransformer.toFile(delete(file)));
+            for (String key : keys) {
+                onObject.accept(key);
+                s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(delete(file)));
                 ParquetRows.forEach(file, row -> {
                     onRow.accept(row);
                     rows[0]++;

@@ -31,6 +31,9 @@ public final class LocalStackMain {
 
     static final String TABLE = "example-ddb-table";
     static final String STREAM = "lakehose-local";
+    /** The Iceberg catalog's name and the namespace of the change-log table written beside the folders. */
+    static final String CATALOG = "lakehose";
+    static final String NAMESPACE = "local";
     static final String REGION = "us-east-1";
     static final int SHARDS = 2;
     /** KCL takes its leases within seconds; past this the banner comes anyway, saying so. */
@@ -67,7 +70,10 @@ public final class LocalStackMain {
             stack.kinesis().createStream(STREAM, SHARDS);
             LeaseTableSeeder.seed(stack.dynamoDb().client(), STREAM, stack.kinesis().client(), STREAM,
                     LeaseTableSeeder.StartAt.TRIM_HORIZON);
-            Path config = writeConfig(stack, bufferSeconds);
+            Path catalogDb = Files.createTempDirectory("lakehose-local-catalog-").resolve("catalog.db");
+            catalogDb.getParent().toFile().deleteOnExit();
+            catalogDb.toFile().deleteOnExit();
+            Path config = writeConfig(stack, bufferSeconds, catalogDb);
             try (DynamoStreamsBridge bridge = new DynamoStreamsBridge(stack.dynamoDb().newStreamsClient(),
                     stack.kinesis().newSyncClient(), streamArn, TABLE, STREAM, REGION).start()) {
                 CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(
@@ -79,10 +85,12 @@ public final class LocalStackMain {
                     code = worker.join();
                 } else {
                     LibraryTeardown.silenceOnStop();
-                    Banner.print(System.out, stack, config, bufferSeconds, consuming);
+                    Banner.print(System.out, stack, config, bufferSeconds, consuming, catalogDb);
                     // The watcher stops before the worker's stop is reported and the emulators close.
-                    try (LakeWatcher watcher = new LakeWatcher(stack.s3().client(), stack.s3().bucket(), System.out).start()) {
-                        code = demo ? Demo.run(stack, worker, bufferSeconds) : worker.get();
+                    try (LakeWatcher watcher = new LakeWatcher(stack.s3().client(), stack.s3().bucket(), System.out).start();
+                         TableRows table = new TableRows(catalogProperties(stack, catalogDb), NAMESPACE,
+                                 stack.s3().bucket(), new LakeRows(stack.s3().client(), stack.s3().bucket()))) {
+                        code = demo ? Demo.run(stack, worker, bufferSeconds, table) : worker.get();
                     }
                 }
                 LibraryTeardown.silence();
@@ -102,11 +110,36 @@ public final class LocalStackMain {
                 .join().tableDescription().latestStreamArn();
     }
 
-    private static Path writeConfig(LocalAwsStack stack, int bufferSeconds) throws Exception {
+    /** The catalog as lakehose opens it (IcebergCatalogs adds the same S3 settings from s3.*). */
+    static Map<String, String> catalogProperties(LocalAwsStack stack, Path catalogDb) {
+        return Map.of("type", "jdbc", "uri", "jdbc:sqlite:" + catalogDb, "jdbc.schema-version", "V1",
+                "warehouse", warehouse(stack), "io-impl", "org.apache.iceberg.aws.s3.S3FileIO",
+                "s3.endpoint", stack.s3().endpoint().toString(), "s3.path-style-access", "true",
+                "client.region", REGION, "http-client.type", "urlconnection");
+    }
+
+    static String warehouse(LocalAwsStack stack) {
+        return "s3://" + stack.s3().bucket() + "/warehouse";
+    }
+
+    /**
+     * lake.format both: the folders under lake/ and the Iceberg change-log table in a JDBC catalog
+     * on SQLite, its files under warehouse/, committed every buffer interval.
+     */
+    private static Path writeConfig(LocalAwsStack stack, int bufferSeconds, Path catalogDb) throws Exception {
         String yaml = """
                 # Written by the local stack: lakehose against the emulators on this machine.
                 lake:
                   uri: s3://%s/lake
+                  format: both
+                iceberg:
+                  catalogName: %s
+                  namespace: %s
+                  commitIntervalSeconds: %d
+                  catalog:
+                    type: jdbc
+                    uri: jdbc:sqlite:%s
+                    warehouse: %s
                 s3:
                   endpoint: %s
                   pathStyleAccess: true
@@ -123,7 +156,8 @@ public final class LocalStackMain {
                   checkpointIntervalSeconds: 5
                 buffer:
                   maxAgeSeconds: %d
-                """.formatted(stack.s3().bucket(), stack.s3().endpoint(), STREAM, REGION, stack.kinesis().endpoint(),
+                """.formatted(stack.s3().bucket(), CATALOG, NAMESPACE, bufferSeconds, catalogDb, warehouse(stack),
+                stack.s3().endpoint(), STREAM, REGION, stack.kinesis().endpoint(),
                 stack.dynamoDb().endpoint(), STREAM, bufferSeconds);
         Path file = Files.createTempFile("lakehose-local-", ".yaml");
         file.toFile().deleteOnExit();

@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code --demo}, in this JVM: three put-items on the DynamoDB Local table become rows in Parquet
- * objects in the bucket, printed, and the stack stops cleanly. (The rows are checked value by
+ * objects in the bucket and in the Iceberg change-log table (lake.format both), printed, and the
+ * stack stops cleanly. (The rows are checked value by
  * value by the service's worker tests; LocalStackWalkThroughIT walks through at a person's pace.)
  */
 class LocalStackDemoTest {
@@ -37,7 +38,9 @@ class LocalStackDemoTest {
                 .containsPattern("INSERT \\S+ keys=\\{\"id\":\"864733\"} new_image=\\{[^\\n]*\"name\":\"Béatrice\"")
                 .containsPattern("INSERT \\S+ keys=\\{\"id\":\"864734\"} new_image=\\{[^\\n]*\"name\":\"Chen 陈\"")
                 .contains("3 row(s) in")
-                .contains("demo: the three puts are rows in the lake");
+                .contains("3 row(s) in table local.example_ddb_table_changes")
+                .contains("Iceberg change-log table local.example_ddb_table_changes")
+                .contains("demo: the three puts are rows in the lake and in table local.example_ddb_table_changes");
     }
 
     private static final class TeeStream extends OutputStream {
