@@ -6,6 +6,7 @@ import io.lakehose.commit.BothCommitter;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.folders.FolderCommitter;
 import io.lakehose.commit.iceberg.IcebergCatalogs;
+import io.lakehose.commit.folders.KeyLengths;
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.commit.iceberg.IcebergSettings;
@@ -79,6 +80,9 @@ public final class Pipelines {
 
     private static LakeCommitter committer(LakehoseConfig config, ObjectStore store, String streamScope)
             throws ConfigException {
+        if (config.target() instanceof LakehoseConfig.S3Target) {
+            KeyLengths.check(config.layout(), streamScope);
+        }
         return switch (config.lake().format()) {
             case FOLDERS -> folders(config, store, streamScope);
             case ICEBERG -> tables(config, store, streamScope);
