@@ -7,12 +7,14 @@ import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
+import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DeployedMetrics;
 import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
@@ -75,26 +77,13 @@ class IcebergWorkerTest {
         extra.put("iceberg.namespace", "cdc");
         extra.put("iceberg.commitIntervalSeconds", "2");
         LakehoseConfig cfg = h.loadConfig(extra);
-        PipelineStats stats = new PipelineStats();
-        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
-            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
-                    RowEncoders.envelopeOnly(), stats, false);
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            ctx.committer().bindTo(registry); // as `run` does
-            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
-            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
-            Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
-            Await.until("checkpoints at the last record " + last, Duration.ofSeconds(120), Duration.ofMillis(250),
-                    h::checkpoints, last::equals);
-            assertThat(h.checkpoints()).as("checkpoints at the last record, after the commits").isEqualTo(last);
-            worker.shutdown();
-            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
-            // The Iceberg series the dashboard and the alert rules use are served (MetricsEndpointIT: the others).
-            Set<String> iceberg = new TreeSet<>(DeployedMetrics.used());
-            iceberg.removeIf(m -> !m.startsWith(DeployedMetrics.ICEBERG_PREFIX));
-            assertThat(iceberg).isNotEmpty();
-            assertThat(DeployedMetrics.exposed(registry.scrape())).containsAll(iceberg);
-        }
+        Map<String, String> last = WorkerHarness.lastSequenceByShard(put);
+        PrometheusMeterRegistry registry = runUntilCheckpointed(h, cfg, last);
+        // The Iceberg series the dashboard and the alert rules use are served (MetricsEndpointIT: the others).
+        Set<String> iceberg = new TreeSet<>(DeployedMetrics.used());
+        iceberg.removeIf(m -> !m.startsWith(DeployedMetrics.ICEBERG_PREFIX));
+        assertThat(iceberg).isNotEmpty();
+        assertThat(DeployedMetrics.exposed(registry.scrape())).containsAll(iceberg);
 
         Map<String, String> props = new HashMap<>();
         catalog.forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
@@ -120,7 +109,46 @@ class IcebergWorkerTest {
             }
         });
         assertThat(table.spec().fields()).singleElement().satisfies(f -> assertThat(f.name()).isEqualTo("event_time_day"));
+
+        // A replay of everything (checkpoints back to TRIM_HORIZON) re-reads every record: the table's
+        // watermarks make the worker skip them all, so the table gains no row and no data file.
+        long snapshotBefore = table.currentSnapshot().snapshotId();
+        CommandRun replay = CommandRun.of("replay", "--config", h.writeConfig(tmp.resolve("replay.yaml"), extra)
+                .toString(), "--to", "TRIM_HORIZON");
+        assertThat(replay.exit).as(replay.out + replay.err).isZero();
+        assertThat(h.checkpoints()).as("checkpoints reset by replay").isNotEqualTo(last);
+        runUntilCheckpointed(h, cfg, last);
+        table.refresh();
+        List<String> afterReplay = new ArrayList<>();
+        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+            all.forEach(r -> afterReplay.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
+        }
+        assertThat(afterReplay).as("rows after the replay").doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected);
+        for (Snapshot s = table.currentSnapshot(); s != null && s.snapshotId() != snapshotBefore;
+             s = s.parentId() == null ? null : table.snapshot(s.parentId())) {
+            assertThat(s.addedDataFiles(table.io())).as("data files added by a snapshot after the replay").isEmpty();
+        }
         assertThat(aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix("tables-errors/"))
                 .contents().stream().toList()).hasSize(1);
+    }
+
+    /** Runs a worker until every shard is checkpointed at {@code last}, then stops it; returns its registry. */
+    private PrometheusMeterRegistry runUntilCheckpointed(WorkerHarness h, LakehoseConfig cfg, Map<String, String> last)
+            throws Exception {
+        try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()))) {
+            PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
+                    RowEncoders.envelopeOnly(), new PipelineStats(), false);
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            ctx.committer().bindTo(registry); // as `run` does
+            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
+            Await.until("checkpoints at the last record " + last, Duration.ofSeconds(120), Duration.ofMillis(250),
+                    h::checkpoints, last::equals);
+            assertThat(h.checkpoints()).as("checkpoints at the last record, after the commits").isEqualTo(last);
+            worker.shutdown();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            return registry;
+        }
     }
 }
