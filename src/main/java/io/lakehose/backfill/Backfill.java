@@ -86,6 +86,8 @@ public final class Backfill {
     private final Path spoolDir;
     private final MeterRegistry registry;
     private final PrintStream out;
+    /** Where the units' row files go; set for the length of {@link #run}. */
+    private RowFiles rowFiles;
 
     public Backfill(LakehoseConfig config, ObjectStore store, Path spoolDir, MeterRegistry registry, PrintStream out) {
         this.config = config;
@@ -96,7 +98,8 @@ public final class Backfill {
     }
 
     public Result run(Options o) throws Exception {
-        try (DynamoDbAsyncClient ddb = dynamo(config.backfill())) {
+        try (DynamoDbAsyncClient ddb = dynamo(config.backfill()); RowFiles files = RowFiles.forLake(config, store)) {
+            rowFiles = files;
             if (o.fromExport().isPresent()) {
                 return new ExportBackfill(this, ddb).run(o);
             }
@@ -172,7 +175,7 @@ public final class Backfill {
     BackfillContext context(String table, BackfillProgress p, ProgressStore progress, BackfillStats stats)
             throws SchemaConfigException {
         RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (t, attribute) -> { });
-        return new BackfillContext(store, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
+        return new BackfillContext(store, rowFiles, config.layout(), table, UnitFiles.directory(config.layout(), table, p.snapshotMicros()),
                 p.runId(), p.snapshotMicros(), spoolDir, ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
                 ErrorLineWriter.factory(config.lake().errorGzip(), config.lake().errorRawData().withUnknownTable(table)),
                 config.buffer().limits().maxBytes(), progress, stats);

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * @param directory    the partition directory of every row (all share the snapshot time)
  * @param maxFileBytes a unit's file is finished at the first page boundary past this size
  */
-record BackfillContext(ObjectStore store, LakeLayout layout, String table, String directory, String runId,
+record BackfillContext(ObjectStore store, RowFiles rowFiles, LakeLayout layout, String table, String directory, String runId,
                        long snapshotMicros,
                        Path spoolDir, SpoolWriter.Factory<ChangeRecord> rowWriters,
                        SpoolWriter.Factory<ErrorRecord> errorWriters, long maxFileBytes, ProgressStore progress,

@@ -63,28 +63,21 @@ final class UnitFiles {
         if (rows != null) {
             rows.close();
             String key = ctx.directory() + "/" + name + rows.extension();
-            put(store, rows.path(), key, rows.contentType());
+            ctx.rowFiles().store("snapshot-" + ctx.runId() + "-" + unitName, ctx.directory(), fileIndex, rows.path(), key,
+                    rows.contentType(), rowCount);
         }
         for (var e : errorsByReason.entrySet()) {
             SpoolWriter<ErrorRecord> errors = e.getValue();
             errors.close();
             String key = ctx.layout().errorDirectory(ctx.table(), e.getKey(), ctx.snapshotMicros()) + "/" + name
                     + errors.extension();
-            put(store, errors.path(), key, errors.contentType());
+            FolderRowFiles.put(store, errors.path(), key, errors.contentType());
         }
         long stored = rowCount;
         rows = null;
         errorsByReason.clear();
         rowCount = 0;
         return stored;
-    }
-
-    private static void put(ObjectStore store, Path file, String key, String contentType) throws IOException {
-        try {
-            store.put(file, key, contentType).join();
-        } finally {
-            Files.deleteIfExists(file);
-        }
     }
 
     void abort() {

@@ -90,6 +90,11 @@ public final class Pipelines {
         };
     }
 
+    /** The change-log tables' committer alone (a backfill writes the folders itself). */
+    public static LakeCommitter tables(LakehoseConfig config, ObjectStore store) throws ConfigException {
+        return tables(config, store, streamScope(config));
+    }
+
     private static LakeCommitter tables(LakehoseConfig config, ObjectStore store, String streamScope)
             throws ConfigException {
         String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
