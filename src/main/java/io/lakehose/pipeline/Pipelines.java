@@ -15,6 +15,7 @@ import io.lakehose.config.LakehoseConfig;
 import io.lakehose.encode.ParquetSpoolWriter;
 import io.lakehose.encode.ParquetTrimmer;
 import io.lakehose.encode.RowEncoders;
+import io.lakehose.encode.SchemaConfigException;
 import io.lakehose.errorout.ErrorLineWriter;
 import io.lakehose.errorout.ErrorLinesTrimmer;
 import io.lakehose.sink.ObjectStore;
@@ -22,6 +23,8 @@ import io.lakehose.sink.ObjectStore;
 import org.apache.iceberg.catalog.Catalog;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Map;
 
 /** Assembles the shared pipeline parts from the configuration. */
@@ -103,7 +106,19 @@ public final class Pipelines {
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
         ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, folders(config, store, streamScope),
-                new ParquetTrimmer(config.parquet()));
+                new ParquetTrimmer(config.parquet()), typedRows(config));
+    }
+
+    /** The Parquet row schema of each table with a typed schema (tables.*): its change-log table gets its columns. */
+    private static Map<String, org.apache.avro.Schema> typedRows(LakehoseConfig config) throws ConfigException {
+        try {
+            RowEncoders encoders = RowEncoders.load(config.tableSchemas(), (table, attribute) -> { });
+            Map<String, org.apache.avro.Schema> rows = new HashMap<>();
+            encoders.typedTables().forEach(t -> rows.put(t, encoders.schemaFor(t)));
+            return rows;
+        } catch (SchemaConfigException e) {
+            throw new ConfigException(String.join("; ", e.problems()));
+        }
     }
 
     /** @param encoders row encoder per table (typed schemas, else the envelope); shared by all shards */

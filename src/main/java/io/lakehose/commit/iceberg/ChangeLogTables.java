@@ -5,11 +5,14 @@ import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.UpdateSchema;
+import org.apache.iceberg.avro.AvroSchemaUtil;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.types.Types;
@@ -58,12 +61,15 @@ public final class ChangeLogTables {
     private final IcebergSettings settings;
     /** Catalog name to its change-log table. */
     private final Map<String, Table> byName = new ConcurrentHashMap<>();
+    /** The Parquet row schema of each DynamoDB table with a typed schema. */
+    private final Map<String, org.apache.avro.Schema> typedRows;
     /** Catalog name to the DynamoDB table that has it: two tables may not share one. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
 
-    ChangeLogTables(Catalog catalog, IcebergSettings settings) {
+    ChangeLogTables(Catalog catalog, IcebergSettings settings, Map<String, org.apache.avro.Schema> typedRows) {
         this.catalog = catalog;
         this.settings = settings;
+        this.typedRows = Map.copyOf(typedRows);
     }
 
     /**
@@ -182,6 +188,41 @@ public final class ChangeLogTables {
     }
 
     private Table createOrLoad(String dynamoTable, TableIdentifier id) {
+        Table table = createOrLoadEnvelope(dynamoTable, id);
+        org.apache.avro.Schema typed = typedRows.get(dynamoTable);
+        return typed == null ? table : withTypedColumns(table, AvroSchemaUtil.toIceberg(typed));
+    }
+
+    /**
+     * The table with every column of the typed rows it lacks added (optional; nothing is ever
+     * dropped or retyped), and its name mapping renewed so that the data files' columns are read
+     * by name. Another worker adding the same columns at once makes this commit fail: then the
+     * table is loaded again and only what is still missing is added.
+     */
+    private Table withTypedColumns(Table table, Schema typed) {
+        for (int attempt = 0; ; attempt++) {
+            List<Types.NestedField> missing = typed.columns().stream()
+                    .filter(f -> table.schema().findField(f.name()) == null).toList();
+            if (missing.isEmpty()) {
+                return table;
+            }
+            try {
+                UpdateSchema update = table.updateSchema();
+                missing.forEach(f -> update.addColumn(f.name(), f.type(), f.doc()));
+                update.commit();
+                table.updateProperties().set(TableProperties.DEFAULT_NAME_MAPPING,
+                        NameMappingParser.toJson(MappingUtil.create(table.schema()))).commit();
+                return table;
+            } catch (CommitFailedException | IllegalArgumentException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+                table.refresh();
+            }
+        }
+    }
+
+    private Table createOrLoadEnvelope(String dynamoTable, TableIdentifier id) {
         if (catalog instanceof SupportsNamespaces ns && !ns.namespaceExists(id.namespace())) {
             try {
                 ns.createNamespace(id.namespace());

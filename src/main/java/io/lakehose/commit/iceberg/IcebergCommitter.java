@@ -87,15 +87,30 @@ public final class IcebergCommitter implements LakeCommitter {
      */
     public IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
                             LakeCommitter errors, FileTrimmer trimmer) {
-        this(catalog, settings, layout, stream, errors, trimmer, giveUpAfter(settings.commitInterval()));
+        this(catalog, settings, layout, stream, errors, trimmer, Map.of());
+    }
+
+    /**
+     * @param typedRows the Parquet row schema of each DynamoDB table with a typed schema: its
+     *                  change-log table gains its typed columns
+     */
+    public IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
+                            LakeCommitter errors, FileTrimmer trimmer, Map<String, org.apache.avro.Schema> typedRows) {
+        this(catalog, settings, layout, stream, errors, trimmer, giveUpAfter(settings.commitInterval()), typedRows);
     }
 
     /** @param giveUpAfter how long a unit's commits may keep failing before its shard stops */
     IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
                      LakeCommitter errors, FileTrimmer trimmer, Duration giveUpAfter) {
+        this(catalog, settings, layout, stream, errors, trimmer, giveUpAfter, Map.of());
+    }
+
+    private IcebergCommitter(Catalog catalog, IcebergSettings settings, LakeLayout layout, String stream,
+                             LakeCommitter errors, FileTrimmer trimmer, Duration giveUpAfter,
+                             Map<String, org.apache.avro.Schema> typedRows) {
         this.giveUpAfter = giveUpAfter;
         this.catalog = catalog;
-        this.tables = new ChangeLogTables(catalog, settings);
+        this.tables = new ChangeLogTables(catalog, settings, typedRows);
         this.layout = layout;
         this.stream = stream;
         this.errors = errors;
