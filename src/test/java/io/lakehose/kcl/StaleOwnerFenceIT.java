@@ -100,14 +100,22 @@ class StaleOwnerFenceIT {
 
     @Test
     void aFrozenOwnersHeldUploadLandsLateAndLosesTheRace() throws Exception {
+        // When the machine is so slow that S3Proxy closes the held connections (idle 30 s) before
+        // they are released, and A cancels its uploads before it races, nothing tried the fence:
+        // the scenario runs again (exactly once was still asserted), at most three times.
         Outcome o = runScenario("held", true);
+        for (int attempt = 2; attempt <= 3 && !LEGACY_NAMES && !o.fenceTried(); attempt++) {
+            LOG.warn("held: the fence was not tried (held PUTs {}, races logged by a {}); running the scenario again",
+                    o.heldPuts, o.racesA);
+            o = runScenario("held" + attempt, true);
+        }
         if (!LEGACY_NAMES) {
             // The fence exercised: a held PUT reached S3 after B stored the same range and S3 refused
             // it (412), or A, awake, lost a race on another PUT and logged it. Which of the two happens
             // is timing: when A handles its lease loss first it cancels the held PUTs, whose
             // connections then close unanswered (seen on a loaded machine: 5 held PUTs unanswered,
             // 3 races logged by A). Exactly once is asserted in every case by runScenario.
-            assertThat(o.heldPuts.stream().anyMatch(e -> e.status() == 412) || o.racesA > 0)
+            assertThat(o.fenceTried())
                     .as("a 412 on a held PUT of a, or a race a logged (held PUTs and answers: %s; races logged: a %d, "
                             + "b %d): without either the fence was not exercised", o.heldPuts, o.racesA, o.racesB)
                     .isTrue();
@@ -116,6 +124,11 @@ class StaleOwnerFenceIT {
 
     /** Races lost as the workers logged them; the held PUTs of A with S3's answers to them. */
     private record Outcome(long racesA, long racesB, List<HoldingTcpProxy.Exchange> heldPuts) {
+        /** A held PUT reached S3 and was refused (412), or A lost a race and logged it. */
+        boolean fenceTried() {
+            return heldPuts.stream().anyMatch(e -> e.status() == 412) || racesA > 0;
+        }
+
     }
 
     private Outcome runScenario(String name, boolean holdUpload) throws Exception {
