@@ -2,40 +2,27 @@ package io.lakehose.kcl;
 
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.ProcessAssertions;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
 import io.lakehose.testing.WorkerProcesses;
-import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.io.Closeable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
@@ -108,19 +95,15 @@ class IcebergStaleOwnerIT {
                 + "; last exchanges: " + proxy.exchanges().subList(Math.max(0, proxy.exchanges().size() - 20),
                 proxy.exchanges().size()));
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
-        Map<String, String> catalog = new LinkedHashMap<>();
-        catalog.put("type", "jdbc");
-        catalog.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        catalog.put("warehouse", "s3://" + aws.s3().bucket() + "/" + warehousePrefix);
+        Path sqlite = tmp.resolve("catalog.db");
 
-        Map<String, String> common = new LinkedHashMap<>();
+        Map<String, String> common = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
         common.put("kinesis.failoverTimeMillis", "3000");
         common.put("buffer.maxRecords", "50");
         common.put("buffer.maxAgeSeconds", "1");
         common.put("lake.format", "iceberg");
         common.put("iceberg.namespace", NAMESPACE);
         common.put("iceberg.commitIntervalSeconds", "2");
-        catalog.forEach((k, v) -> common.put("iceberg.catalog." + k, v));
         Map<String, String> viaProxy = new LinkedHashMap<>(common);
         viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
         viaProxy.put("iceberg.catalog.s3.endpoint", aws.s3().endpoint().toString()); // see the class comment
@@ -143,11 +126,11 @@ class IcebergStaleOwnerIT {
         long frozenAt = System.nanoTime();
         Map<String, String> putBeforeFreeze = WorkerHarness.lastSequenceByShard(producer.all());
         Snapshot atFreeze;
-        try (Closeable reader = readerCatalog(catalog)) {
-            atFreeze = ((Catalog) reader).loadTable(tableId()).currentSnapshot();
+        try (IcebergLake reader = IcebergLake.open(aws.s3(), sqlite, warehousePrefix)) {
+            atFreeze = reader.table(NAMESPACE, TABLE).currentSnapshot();
         }
         LOG.info("{}: froze {} with checkpoints {}; last put {}; table at snapshot {} {}", name, a,
-                h.checkpoints(), putBeforeFreeze, atFreeze.snapshotId(), watermarks(atFreeze));
+                h.checkpoints(), putBeforeFreeze, atFreeze.snapshotId(), IcebergLake.watermarks(atFreeze));
 
         // 3. B takes both shards once A's leases expired, and commits past everything put before the
         //    freeze: past everything A has uploaded or buffered.
@@ -178,27 +161,17 @@ class IcebergStaleOwnerIT {
         int exitB = b.waitFor(Duration.ofSeconds(60));
         int exitA = a.waitFor(Duration.ofSeconds(60));
 
-        Closeable reader = workers.closeAfter(readerCatalog(catalog));
-        Table table = ((Catalog) reader).loadTable(tableId());
-        List<String> rows = new ArrayList<>();
-        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
-            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
-        }
-        Set<String> referenced = new TreeSet<>();
-        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
-            tasks.forEach(t -> referenced.add(t.file().location()));
-        }
-        Set<String> dataObjects = new TreeSet<>();
-        Set<String> metadataObjects = new TreeSet<>();
-        for (String key : keys(warehousePrefix + "/")) {
-            String location = "s3://" + aws.s3().bucket() + "/" + key;
-            (key.contains("/data/") ? dataObjects : metadataObjects).add(location);
-        }
+        IcebergLake reader = workers.closeAfter(IcebergLake.open(aws.s3(), sqlite, warehousePrefix));
+        Table table = reader.table(NAMESPACE, TABLE);
+        List<String> rows = IcebergLake.rows(table);
+        Set<String> referenced = IcebergLake.referencedDataFiles(table);
+        Set<String> dataObjects = reader.storedDataFiles();
+        int metadataObjects = reader.storedObjects() - dataObjects.size();
         Set<String> orphans = new TreeSet<>(dataObjects);
         orphans.removeAll(referenced);
         Set<String> missing = new TreeSet<>(referenced);
         missing.removeAll(dataObjects);
-        List<String> errorIds = errorIds(name + "-errors/");
+        List<String> errorIds = StreamLake.read(h, tmp.resolve(name + "-lake")).errorIds();
         int snapshots = 0;
         for (Snapshot ignored : table.snapshots()) {
             snapshots++;
@@ -207,7 +180,7 @@ class IcebergStaleOwnerIT {
                         + "refused commits (logged): a {}, b {}; owners at the end {} (a = {}); "
                         + "a frozen {} ms, {} at the end, exit a {}, exit b {}; {} s", name, put.size(),
                 producer.ids(StaleOwnerFenceIT.BAD).size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
-                metadataObjects.size(), count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
+                metadataObjects, count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
                 (System.nanoTime() - started) / 1_000_000_000L);
 
         Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);
@@ -219,59 +192,5 @@ class IcebergStaleOwnerIT {
         assertThat(missing).as("data files the table references but S3 does not hold").isEmpty();
         assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
         assertNoProcessorExceptions(workers.all());
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // helpers
-
-    private static TableIdentifier tableId() {
-        return TableIdentifier.of(Namespace.of(NAMESPACE), TABLE);
-    }
-
-    /** The workers' catalog, read directly from S3 (a JDBC catalog is scoped by its name). */
-    private static Closeable readerCatalog(Map<String, String> catalog) {
-        Map<String, String> props = new HashMap<>(catalog);
-        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", aws.s3().endpoint().toString());
-        props.put("s3.path-style-access", "true");
-        props.put("client.region", "us-east-1");
-        props.put("http-client.type", "urlconnection");
-        props.put("jdbc.schema-version", "V1");
-        return (Closeable) CatalogUtil.buildIcebergCatalog("lakehose", props, null);
-    }
-
-    private static Map<String, String> watermarks(Snapshot s) {
-        Map<String, String> marks = new TreeMap<>();
-        if (s != null) {
-            s.summary().forEach((k, v) -> {
-                if (k.startsWith("lakehose.watermark.")) {
-                    marks.put(k.substring("lakehose.watermark.".length()), v);
-                }
-            });
-        }
-        return marks;
-    }
-
-    private static List<String> keys(String prefix) {
-        List<String> keys = new ArrayList<>();
-        for (S3Object o : aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix(prefix))
-                .contents()) {
-            keys.add(o.key());
-        }
-        return keys;
-    }
-
-    /** "shard/sequence" of every line of the error output's JSON-lines files. */
-    private static List<String> errorIds(String prefix) {
-        List<String> ids = new ArrayList<>();
-        for (String key : keys(prefix)) {
-            if (!key.endsWith(".jsonl")) {
-                continue;
-            }
-            String lines = aws.s3().client().getObjectAsBytes(b -> b.bucket(aws.s3().bucket()).key(key))
-                    .asString(StandardCharsets.UTF_8);
-            ids.addAll(StreamLake.errorIds(StreamLake.errorLines(lines)));
-        }
-        return ids;
     }
 }
