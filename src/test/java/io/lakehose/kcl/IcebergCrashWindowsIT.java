@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
 import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
 import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
+import static io.lakehose.testing.ProcessAssertions.awaitLeases;
 import static io.lakehose.testing.ProcessAssertions.isNumber;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -114,11 +115,13 @@ class IcebergCrashWindowsIT {
         config.put("iceberg.commitIntervalSeconds", "1");
         Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
         ChangeProducer producer = workers.closeAfter(new ChangeProducer(h, TOTAL, 25, Duration.ofMillis(250),
-                ChangeProducer.changesWithBad(StaleOwnerFenceIT.BAD, "orders"))).start();
+                ChangeProducer.changesWithBad(StaleOwnerFenceIT.BAD, "orders")));
 
-        // 1. A halts itself at its third commit's crash point, as kill -9 would.
+        // 1. A halts itself at its third commit's crash point, as kill -9 would; records keep coming.
         WorkerProcess a = workers.start(JAR, yaml, tmp, name + "-a",
                 List.of("-D" + CrashPoints.PROPERTY + "=" + point + "@3"));
+        awaitLeases(a, 2, Duration.ofSeconds(60));
+        producer.start();
         int exitA = a.waitFor(Duration.ofSeconds(90));
         assertThat(exitA).as("exit code of %s (halted at %s)\n%s", a, point, a.tail(40)).isEqualTo(CrashPoints.EXIT_CODE);
         assertThat(a.logText()).contains(CrashPoints.HALTING + point);
