@@ -119,7 +119,7 @@ class IcebergCrashWindowsIT {
 
         // 1. A halts itself at its third commit's crash point, as kill -9 would; records keep coming.
         WorkerProcess a = workers.start(JAR, yaml, tmp, name + "-a",
-                List.of("-D" + CrashPoints.PROPERTY + "=" + point + "@3"));
+                List.of("-D" + CrashPoints.HALT_PROPERTY + "=" + point + "@3"));
         awaitLeases(a, 2, Duration.ofSeconds(60));
         producer.start();
         int exitA = a.waitFor(Duration.ofSeconds(90));

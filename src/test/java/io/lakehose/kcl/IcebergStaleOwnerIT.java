@@ -1,5 +1,7 @@
 package io.lakehose.kcl;
 
+import io.lakehose.commit.CrashPoints;
+import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
 import io.lakehose.testing.IcebergLake;
@@ -65,7 +67,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * through the proxy worked). So A's Iceberg FileIO goes to S3 directly
  * ({@code iceberg.catalog.s3.endpoint}); only its error output goes through the proxy.
  *
- * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s on 2 cores.
+ * <p>The held commit instead, certain: {@link #aCommitHeldPastItsFenceCheckWhileItsWorkerIsFrozenIsRefusedOnItsNextAttempt}
+ * freezes A inside a commit, right after the fence passed and before the snapshot is swapped into
+ * the catalog (a test-only crash point, {@link CrashPoints}, {@code -Dlakehose.test.freezeAt}).
+ *
+ * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s per test on 2 cores.
  */
 class IcebergStaleOwnerIT {
 
@@ -190,6 +196,83 @@ class IcebergStaleOwnerIT {
         assertThat(h.checkpoints()).isEqualTo(last);
         assertThat(exitB).as("exit code of b after SIGTERM").isZero();
         assertThat(missing).as("data files the table references but S3 does not hold").isEmpty();
+        assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
+        assertNoProcessorExceptions(workers.all());
+    }
+
+    /**
+     * The held commit, made certain: A freezes itself inside its third commit attempt, after the
+     * fence passed and before the snapshot is swapped into the catalog (its files uploaded, its
+     * snapshot's manifests not yet). B takes both shards and commits past every record put before
+     * the freeze. A wakes: the catalog's compare-and-swap fails (B moved the table), Iceberg
+     * refreshes and tries again, the fence runs again on the new base and refuses; A deletes the
+     * uploads. Without the fence on every attempt A's retry would append rows B committed.
+     */
+    @Test
+    void aCommitHeldPastItsFenceCheckWhileItsWorkerIsFrozenIsRefusedOnItsNextAttempt() throws Exception {
+        long started = System.nanoTime();
+        String name = "iceheld";
+        WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
+        String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
+        Path sqlite = tmp.resolve(name + "-catalog.db");
+        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
+        config.put("buffer.maxRecords", "50");
+        config.put("buffer.maxAgeSeconds", "1");
+        config.put("lake.format", "iceberg");
+        config.put("iceberg.namespace", NAMESPACE);
+        config.put("iceberg.commitIntervalSeconds", "1");
+        Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
+        ChangeProducer producer = workers.closeAfter(StaleOwnerFenceIT.producer(h));
+
+        // 1. A freezes itself inside its third commit attempt, past the fence.
+        WorkerProcess a = workers.start(JAR, yaml, tmp, name + "-a",
+                List.of("-D" + CrashPoints.FREEZE_PROPERTY + "=" + IcebergCommitter.VALIDATED + "@3"));
+        awaitLeases(a, 2, Duration.ofSeconds(60));
+        String idA = workerId(a);
+        producer.start();
+        poll(a + " frozen at its crash point", Duration.ofSeconds(90), a,
+                () -> a.isStopped() && a.logText().contains(CrashPoints.FREEZING + IcebergCommitter.VALIDATED));
+        long frozenAt = System.nanoTime();
+        Map<String, String> putBeforeFreeze = WorkerHarness.lastSequenceByShard(producer.all());
+
+        // 2. B takes both shards once A's leases expired and commits past everything put before the freeze.
+        WorkerProcess b = workers.start(JAR, yaml, tmp, name + "-b");
+        poll("both leases owned by " + b, Duration.ofSeconds(60), b, () -> {
+            Map<String, String> owners = h.leaseOwners();
+            return owners.size() == 2 && !owners.containsValue(idA) && count(b, "lease taken at") >= 2;
+        });
+        poll("checkpoints of " + b + " past every record put before the freeze", Duration.ofSeconds(60), b,
+                () -> atOrPast(h.checkpoints(), putBeforeFreeze));
+        long frozenMillis = (System.nanoTime() - frozenAt) / 1_000_000;
+
+        // 3. A wakes inside its commit: the next attempt must be refused.
+        a.sigcont();
+        poll("the refusal of " + a + "'s held commit", Duration.ofSeconds(30), null, () -> count(a, REFUSED) > 0);
+        awaitLeasesLost(a, 2, Duration.ofSeconds(60));
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
+        a.sigterm();
+        b.sigterm();
+        int exitB = b.waitFor(Duration.ofSeconds(60));
+        a.waitFor(Duration.ofSeconds(60));
+
+        IcebergLake lake = workers.closeAfter(IcebergLake.open(aws.s3(), sqlite, warehousePrefix));
+        Table table = lake.table(NAMESPACE, TABLE);
+        List<String> rows = IcebergLake.rows(table);
+        Set<String> referenced = IcebergLake.referencedDataFiles(table);
+        Set<String> stored = lake.storedDataFiles();
+        Set<String> orphans = new TreeSet<>(stored);
+        orphans.removeAll(referenced);
+        Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);
+        List<String> good = put.stream().filter(p -> !badIds.contains(p)).toList();
+        LOG.info("{}: {} records put; {} rows; a frozen {} ms inside its commit; refusals logged by a {}; {} data files "
+                        + "({} referenced); {} s", name, put.size(), rows.size(), frozenMillis, count(a, REFUSED), stored.size(),
+                referenced.size(), (System.nanoTime() - started) / 1_000_000_000L);
+
+        assertExactlyOnce("rows", rows, good);
+        assertThat(rows).as("rows in the table").hasSize(good.size());
+        assertExactlyOnce("error lines", StreamLake.read(h, tmp.resolve(name + "-lake")).errorIds(), badIds);
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
+        assertThat(exitB).as("exit code of b after SIGTERM").isZero();
         assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
         assertNoProcessorExceptions(workers.all());
     }

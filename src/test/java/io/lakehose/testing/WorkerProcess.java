@@ -176,6 +176,16 @@ public final class WorkerProcess implements AutoCloseable {
         signal("STOP");
     }
 
+    /** Whether the process is stopped (SIGSTOP, by the test or by itself): state T in /proc (Linux). */
+    public boolean isStopped() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"), StandardCharsets.US_ASCII);
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException e) {
+            return false; // gone
+        }
+    }
+
     /** SIGCONT ({@code kill -CONT <pid>}): a frozen process goes on where it stopped. */
     public void sigcont() {
         signal("CONT");

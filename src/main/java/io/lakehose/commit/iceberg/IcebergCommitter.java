@@ -59,6 +59,8 @@ public final class IcebergCommitter implements LakeCommitter {
     private static final int REFUSALS_PER_COMMIT = 10;
     /** Crash points (tests only, {@link CrashPoints}): a commit's files uploaded, its snapshot not yet made. */
     public static final String UPLOADED = "iceberg.uploaded";
+    /** ... the fence passed on an attempt, its snapshot not yet swapped into the catalog. */
+    public static final String VALIDATED = "iceberg.validated";
     /** ... its snapshot made, its records not yet counted as committed (so not checkpointed). */
     public static final String COMMITTED = "iceberg.committed";
 
