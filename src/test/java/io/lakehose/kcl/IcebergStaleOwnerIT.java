@@ -247,7 +247,7 @@ class IcebergStaleOwnerIT {
 
         // 3. A wakes inside its commit: the next attempt must be refused.
         a.sigcont();
-        poll("the refusal of " + a + "'s held commit", Duration.ofSeconds(30), null, () -> count(a, REFUSED) > 0);
+        pollQuietly(Duration.ofSeconds(30), () -> count(a, REFUSED) > 0); // asserted below, after the rows
         awaitLeasesLost(a, 2, Duration.ofSeconds(60));
         List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
         a.sigterm();
@@ -274,6 +274,7 @@ class IcebergStaleOwnerIT {
         assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
         assertThat(exitB).as("exit code of b after SIGTERM").isZero();
         assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
+        assertThat(count(a, REFUSED)).as("refusals logged by %s after it woke inside its commit", a).isPositive();
         assertNoProcessorExceptions(workers.all());
     }
 }
