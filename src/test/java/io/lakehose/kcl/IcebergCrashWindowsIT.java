@@ -55,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * maintenance yet, and {@code audit} reads the folder layout only). The test requires them among
  * the orphans, and every orphan to have been stored before the kill (B leaves none).
  *
- * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 45 s per window on 2 cores.
+ * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. 30-55 s per window on 2 cores.
  */
 class IcebergCrashWindowsIT {
 
