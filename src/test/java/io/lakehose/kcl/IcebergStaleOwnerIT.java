@@ -1,41 +1,30 @@
 package io.lakehose.kcl;
 
+import io.lakehose.commit.CrashPoints;
+import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.ProcessAssertions;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
 import io.lakehose.testing.WorkerProcesses;
-import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.io.Closeable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
@@ -78,7 +67,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * through the proxy worked). So A's Iceberg FileIO goes to S3 directly
  * ({@code iceberg.catalog.s3.endpoint}); only its error output goes through the proxy.
  *
- * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s on 2 cores.
+ * <p>The held commit instead, certain: {@link #aCommitHeldPastItsFenceCheckWhileItsWorkerIsFrozenIsRefusedOnItsNextAttempt}
+ * freezes A inside a commit, right after the fence passed and before the snapshot is swapped into
+ * the catalog (a test-only crash point, {@link CrashPoints}, {@code -Dlakehose.test.freezeAt}).
+ *
+ * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s per test on 2 cores.
  */
 class IcebergStaleOwnerIT {
 
@@ -108,19 +101,15 @@ class IcebergStaleOwnerIT {
                 + "; last exchanges: " + proxy.exchanges().subList(Math.max(0, proxy.exchanges().size() - 20),
                 proxy.exchanges().size()));
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
-        Map<String, String> catalog = new LinkedHashMap<>();
-        catalog.put("type", "jdbc");
-        catalog.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        catalog.put("warehouse", "s3://" + aws.s3().bucket() + "/" + warehousePrefix);
+        Path sqlite = tmp.resolve("catalog.db");
 
-        Map<String, String> common = new LinkedHashMap<>();
+        Map<String, String> common = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
         common.put("kinesis.failoverTimeMillis", "3000");
         common.put("buffer.maxRecords", "50");
         common.put("buffer.maxAgeSeconds", "1");
         common.put("lake.format", "iceberg");
         common.put("iceberg.namespace", NAMESPACE);
         common.put("iceberg.commitIntervalSeconds", "2");
-        catalog.forEach((k, v) -> common.put("iceberg.catalog." + k, v));
         Map<String, String> viaProxy = new LinkedHashMap<>(common);
         viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
         viaProxy.put("iceberg.catalog.s3.endpoint", aws.s3().endpoint().toString()); // see the class comment
@@ -143,11 +132,11 @@ class IcebergStaleOwnerIT {
         long frozenAt = System.nanoTime();
         Map<String, String> putBeforeFreeze = WorkerHarness.lastSequenceByShard(producer.all());
         Snapshot atFreeze;
-        try (Closeable reader = readerCatalog(catalog)) {
-            atFreeze = ((Catalog) reader).loadTable(tableId()).currentSnapshot();
+        try (IcebergLake reader = IcebergLake.open(aws.s3(), sqlite, warehousePrefix)) {
+            atFreeze = reader.table(NAMESPACE, TABLE).currentSnapshot();
         }
         LOG.info("{}: froze {} with checkpoints {}; last put {}; table at snapshot {} {}", name, a,
-                h.checkpoints(), putBeforeFreeze, atFreeze.snapshotId(), watermarks(atFreeze));
+                h.checkpoints(), putBeforeFreeze, atFreeze.snapshotId(), IcebergLake.watermarks(atFreeze));
 
         // 3. B takes both shards once A's leases expired, and commits past everything put before the
         //    freeze: past everything A has uploaded or buffered.
@@ -178,27 +167,17 @@ class IcebergStaleOwnerIT {
         int exitB = b.waitFor(Duration.ofSeconds(60));
         int exitA = a.waitFor(Duration.ofSeconds(60));
 
-        Closeable reader = workers.closeAfter(readerCatalog(catalog));
-        Table table = ((Catalog) reader).loadTable(tableId());
-        List<String> rows = new ArrayList<>();
-        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
-            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
-        }
-        Set<String> referenced = new TreeSet<>();
-        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
-            tasks.forEach(t -> referenced.add(t.file().location()));
-        }
-        Set<String> dataObjects = new TreeSet<>();
-        Set<String> metadataObjects = new TreeSet<>();
-        for (String key : keys(warehousePrefix + "/")) {
-            String location = "s3://" + aws.s3().bucket() + "/" + key;
-            (key.contains("/data/") ? dataObjects : metadataObjects).add(location);
-        }
+        IcebergLake reader = workers.closeAfter(IcebergLake.open(aws.s3(), sqlite, warehousePrefix));
+        Table table = reader.table(NAMESPACE, TABLE);
+        List<String> rows = IcebergLake.rows(table);
+        Set<String> referenced = IcebergLake.referencedDataFiles(table);
+        Set<String> dataObjects = reader.storedDataFiles();
+        int metadataObjects = reader.storedObjects() - dataObjects.size();
         Set<String> orphans = new TreeSet<>(dataObjects);
         orphans.removeAll(referenced);
         Set<String> missing = new TreeSet<>(referenced);
         missing.removeAll(dataObjects);
-        List<String> errorIds = errorIds(name + "-errors/");
+        List<String> errorIds = StreamLake.read(h, tmp.resolve(name + "-lake")).errorIds();
         int snapshots = 0;
         for (Snapshot ignored : table.snapshots()) {
             snapshots++;
@@ -207,7 +186,7 @@ class IcebergStaleOwnerIT {
                         + "refused commits (logged): a {}, b {}; owners at the end {} (a = {}); "
                         + "a frozen {} ms, {} at the end, exit a {}, exit b {}; {} s", name, put.size(),
                 producer.ids(StaleOwnerFenceIT.BAD).size(), rows.size(), snapshots, dataObjects.size(), referenced.size(),
-                metadataObjects.size(), count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
+                metadataObjects, count(a, REFUSED), count(b, REFUSED), ownersAtEnd, idA, frozenMillis, aAliveAtEnd ? "running" : "exited", exitA, exitB,
                 (System.nanoTime() - started) / 1_000_000_000L);
 
         Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);
@@ -221,57 +200,81 @@ class IcebergStaleOwnerIT {
         assertNoProcessorExceptions(workers.all());
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // helpers
+    /**
+     * The held commit, made certain: A freezes itself inside its third commit attempt, after the
+     * fence passed and before the snapshot is swapped into the catalog (its files uploaded, its
+     * snapshot's manifests not yet). B takes both shards and commits past every record put before
+     * the freeze. A wakes: the catalog's compare-and-swap fails (B moved the table), Iceberg
+     * refreshes and tries again, the fence runs again on the new base and refuses; A deletes the
+     * uploads. Without the fence on every attempt A's retry would append rows B committed.
+     */
+    @Test
+    void aCommitHeldPastItsFenceCheckWhileItsWorkerIsFrozenIsRefusedOnItsNextAttempt() throws Exception {
+        long started = System.nanoTime();
+        String name = "iceheld";
+        WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
+        String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
+        Path sqlite = tmp.resolve(name + "-catalog.db");
+        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
+        config.put("buffer.maxRecords", "50");
+        config.put("buffer.maxAgeSeconds", "1");
+        config.put("lake.format", "iceberg");
+        config.put("iceberg.namespace", NAMESPACE);
+        config.put("iceberg.commitIntervalSeconds", "1");
+        Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
+        ChangeProducer producer = workers.closeAfter(StaleOwnerFenceIT.producer(h));
 
-    private static TableIdentifier tableId() {
-        return TableIdentifier.of(Namespace.of(NAMESPACE), TABLE);
-    }
+        // 1. A freezes itself inside its third commit attempt, past the fence.
+        WorkerProcess a = workers.start(JAR, yaml, tmp, name + "-a",
+                List.of("-D" + CrashPoints.FREEZE_PROPERTY + "=" + IcebergCommitter.VALIDATED + "@3"));
+        awaitLeases(a, 2, Duration.ofSeconds(60));
+        String idA = workerId(a);
+        producer.start();
+        poll(a + " frozen at its crash point", Duration.ofSeconds(90), a,
+                () -> a.isStopped() && a.logText().contains(CrashPoints.FREEZING + IcebergCommitter.VALIDATED));
+        long frozenAt = System.nanoTime();
+        Map<String, String> putBeforeFreeze = WorkerHarness.lastSequenceByShard(producer.all());
 
-    /** The workers' catalog, read directly from S3 (a JDBC catalog is scoped by its name). */
-    private static Closeable readerCatalog(Map<String, String> catalog) {
-        Map<String, String> props = new HashMap<>(catalog);
-        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", aws.s3().endpoint().toString());
-        props.put("s3.path-style-access", "true");
-        props.put("client.region", "us-east-1");
-        props.put("http-client.type", "urlconnection");
-        props.put("jdbc.schema-version", "V1");
-        return (Closeable) CatalogUtil.buildIcebergCatalog("lakehose", props, null);
-    }
+        // 2. B takes both shards once A's leases expired and commits past everything put before the freeze.
+        WorkerProcess b = workers.start(JAR, yaml, tmp, name + "-b");
+        poll("both leases owned by " + b, Duration.ofSeconds(60), b, () -> {
+            Map<String, String> owners = h.leaseOwners();
+            return owners.size() == 2 && !owners.containsValue(idA) && count(b, "lease taken at") >= 2;
+        });
+        poll("checkpoints of " + b + " past every record put before the freeze", Duration.ofSeconds(60), b,
+                () -> atOrPast(h.checkpoints(), putBeforeFreeze));
+        long frozenMillis = (System.nanoTime() - frozenAt) / 1_000_000;
 
-    private static Map<String, String> watermarks(Snapshot s) {
-        Map<String, String> marks = new TreeMap<>();
-        if (s != null) {
-            s.summary().forEach((k, v) -> {
-                if (k.startsWith("lakehose.watermark.")) {
-                    marks.put(k.substring("lakehose.watermark.".length()), v);
-                }
-            });
-        }
-        return marks;
-    }
+        // 3. A wakes inside its commit: the next attempt must be refused.
+        a.sigcont();
+        pollQuietly(Duration.ofSeconds(30), () -> count(a, REFUSED) > 0); // asserted below, after the rows
+        awaitLeasesLost(a, 2, Duration.ofSeconds(60));
+        List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(120), Duration.ofSeconds(90));
+        a.sigterm();
+        b.sigterm();
+        int exitB = b.waitFor(Duration.ofSeconds(60));
+        a.waitFor(Duration.ofSeconds(60));
 
-    private static List<String> keys(String prefix) {
-        List<String> keys = new ArrayList<>();
-        for (S3Object o : aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix(prefix))
-                .contents()) {
-            keys.add(o.key());
-        }
-        return keys;
-    }
+        IcebergLake lake = workers.closeAfter(IcebergLake.open(aws.s3(), sqlite, warehousePrefix));
+        Table table = lake.table(NAMESPACE, TABLE);
+        List<String> rows = IcebergLake.rows(table);
+        Set<String> referenced = IcebergLake.referencedDataFiles(table);
+        Set<String> stored = lake.storedDataFiles();
+        Set<String> orphans = new TreeSet<>(stored);
+        orphans.removeAll(referenced);
+        Set<String> badIds = producer.ids(StaleOwnerFenceIT.BAD);
+        List<String> good = put.stream().filter(p -> !badIds.contains(p)).toList();
+        LOG.info("{}: {} records put; {} rows; a frozen {} ms inside its commit; refusals logged by a {}; {} data files "
+                        + "({} referenced); {} s", name, put.size(), rows.size(), frozenMillis, count(a, REFUSED), stored.size(),
+                referenced.size(), (System.nanoTime() - started) / 1_000_000_000L);
 
-    /** "shard/sequence" of every line of the error output's JSON-lines files. */
-    private static List<String> errorIds(String prefix) {
-        List<String> ids = new ArrayList<>();
-        for (String key : keys(prefix)) {
-            if (!key.endsWith(".jsonl")) {
-                continue;
-            }
-            String lines = aws.s3().client().getObjectAsBytes(b -> b.bucket(aws.s3().bucket()).key(key))
-                    .asString(StandardCharsets.UTF_8);
-            ids.addAll(StreamLake.errorIds(StreamLake.errorLines(lines)));
-        }
-        return ids;
+        assertExactlyOnce("rows", rows, good);
+        assertThat(rows).as("rows in the table").hasSize(good.size());
+        assertExactlyOnce("error lines", StreamLake.read(h, tmp.resolve(name + "-lake")).errorIds(), badIds);
+        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
+        assertThat(exitB).as("exit code of b after SIGTERM").isZero();
+        assertThat(orphans).as("data files under the warehouse that the table does not reference").isEmpty();
+        assertThat(count(a, REFUSED)).as("refusals logged by %s after it woke inside its commit", a).isPositive();
+        assertNoProcessorExceptions(workers.all());
     }
 }

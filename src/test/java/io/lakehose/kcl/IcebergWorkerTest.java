@@ -9,19 +9,13 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DeployedMetrics;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.WorkerHarness;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,11 +62,9 @@ class IcebergWorkerTest {
             }
         }
         List<String> put = h.put(records);
-        Map<String, String> catalog = new HashMap<>();
-        catalog.put("iceberg.catalog.type", "jdbc");
-        catalog.put("iceberg.catalog.uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        catalog.put("iceberg.catalog.warehouse", "s3://" + aws.s3().bucket() + "/warehouse-" + tmp.getFileName());
-        Map<String, String> extra = new HashMap<>(catalog);
+        Path sqlite = tmp.resolve("catalog.db");
+        String warehouse = "warehouse-" + tmp.getFileName();
+        Map<String, String> extra = new HashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehouse));
         extra.put("lake.format", "iceberg");
         extra.put("iceberg.namespace", "cdc");
         extra.put("iceberg.commitIntervalSeconds", "2");
@@ -85,49 +77,36 @@ class IcebergWorkerTest {
         assertThat(iceberg).isNotEmpty();
         assertThat(DeployedMetrics.exposed(registry.scrape())).containsAll(iceberg);
 
-        Map<String, String> props = new HashMap<>();
-        catalog.forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
-        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", aws.s3().endpoint().toString());
-        props.put("s3.path-style-access", "true");
-        props.put("client.region", "us-east-1");
-        props.put("http-client.type", "urlconnection");
-        props.put("jdbc.schema-version", "V1");
-        Catalog reader = CatalogUtil.buildIcebergCatalog("lakehose", props, null); // JDBC catalogs are scoped by name
-        Table table = reader.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"));
-        List<String> rows = new ArrayList<>();
-        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
-            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
-        }
-        List<String> expected = new ArrayList<>(put);
-        String bad = expected.remove(1501);
-        assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
-        Map<String, String> summary = table.currentSnapshot().summary();
-        WorkerHarness.lastSequenceByShard(put).forEach((shard, sequence) -> {
-            if (!(shard + "/" + sequence).equals(bad)) {
-                assertThat(summary).containsKey("lakehose.watermark." + shard);
-            }
-        });
-        assertThat(table.spec().fields()).singleElement().satisfies(f -> assertThat(f.name()).isEqualTo("event_time_day"));
+        try (IcebergLake reader = IcebergLake.open(aws.s3(), sqlite, warehouse)) {
+            Table table = reader.table("cdc", "orders_changes");
+            List<String> rows = IcebergLake.rows(table);
+            List<String> expected = new ArrayList<>(put);
+            String bad = expected.remove(1501);
+            assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+            Map<String, String> summary = table.currentSnapshot().summary();
+            WorkerHarness.lastSequenceByShard(put).forEach((shard, sequence) -> {
+                if (!(shard + "/" + sequence).equals(bad)) {
+                    assertThat(summary).containsKey("lakehose.watermark." + shard);
+                }
+            });
+            assertThat(table.spec().fields()).singleElement()
+                    .satisfies(f -> assertThat(f.name()).isEqualTo("event_time_day"));
 
-        // A replay of everything (checkpoints back to TRIM_HORIZON) re-reads every record: the table's
-        // watermarks make the worker skip them all, so the table gains no row and no data file.
-        long snapshotBefore = table.currentSnapshot().snapshotId();
-        CommandRun replay = CommandRun.of("replay", "--config", h.writeConfig(tmp.resolve("replay.yaml"), extra)
-                .toString(), "--to", "TRIM_HORIZON");
-        assertThat(replay.exit).as(replay.out + replay.err).isZero();
-        assertThat(h.checkpoints()).as("checkpoints reset by replay").isNotEqualTo(last);
-        runUntilCheckpointed(h, cfg, last);
-        table.refresh();
-        List<String> afterReplay = new ArrayList<>();
-        try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
-            all.forEach(r -> afterReplay.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
-        }
-        assertThat(afterReplay).as("rows after the replay").doesNotHaveDuplicates()
-                .containsExactlyInAnyOrderElementsOf(expected);
-        for (Snapshot s = table.currentSnapshot(); s != null && s.snapshotId() != snapshotBefore;
-             s = s.parentId() == null ? null : table.snapshot(s.parentId())) {
-            assertThat(s.addedDataFiles(table.io())).as("data files added by a snapshot after the replay").isEmpty();
+            // A replay of everything (checkpoints back to TRIM_HORIZON) re-reads every record: the
+            // table's watermarks make the worker skip them all, so it gains no row and no data file.
+            long snapshotBefore = table.currentSnapshot().snapshotId();
+            CommandRun replay = CommandRun.of("replay", "--config", h.writeConfig(tmp.resolve("replay.yaml"), extra)
+                    .toString(), "--to", "TRIM_HORIZON");
+            assertThat(replay.exit).as(replay.out + replay.err).isZero();
+            assertThat(h.checkpoints()).as("checkpoints reset by replay").isNotEqualTo(last);
+            runUntilCheckpointed(h, cfg, last);
+            table.refresh();
+            assertThat(IcebergLake.rows(table)).as("rows after the replay").doesNotHaveDuplicates()
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            for (Snapshot s = table.currentSnapshot(); s != null && s.snapshotId() != snapshotBefore;
+                 s = s.parentId() == null ? null : table.snapshot(s.parentId())) {
+                assertThat(s.addedDataFiles(table.io())).as("data files added by a snapshot after the replay").isEmpty();
+            }
         }
         assertThat(aws.s3().client().listObjectsV2Paginator(b -> b.bucket(aws.s3().bucket()).prefix("tables-errors/"))
                 .contents().stream().toList()).hasSize(1);

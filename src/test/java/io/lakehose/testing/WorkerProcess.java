@@ -66,11 +66,23 @@ public final class WorkerProcess implements AutoCloseable {
      * failsafe).
      */
     public static WorkerProcess start(Path jar, Path config, Path dir, String name) {
-        return startCommand(jar, dir, name, "run", "--config", config.toAbsolutePath().toString());
+        return start(jar, config, dir, name, List.of());
+    }
+
+    /**
+     * Like {@link #start(Path, Path, Path, String)}, with JVM options before {@code -jar} (e.g.
+     * {@code -Dlakehose.test.haltAt=...}, a test-only crash point: {@code io.lakehose.commit.CrashPoints}).
+     */
+    public static WorkerProcess start(Path jar, Path config, Path dir, String name, List<String> jvmOptions) {
+        return startCommand(jar, dir, name, jvmOptions, "run", "--config", config.toAbsolutePath().toString());
     }
 
     /** Starts {@code java -Xmx512m -jar jar <args>} like {@link #start}, for any subcommand. */
     public static WorkerProcess startCommand(Path jar, Path dir, String name, String... args) {
+        return startCommand(jar, dir, name, List.of(), args);
+    }
+
+    private static WorkerProcess startCommand(Path jar, Path dir, String name, List<String> jvmOptions, String... args) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no worker jar at " + jar.toAbsolutePath()
                     + "; build it (mvn package) or pass -Dlakehose.jar");
@@ -84,7 +96,9 @@ public final class WorkerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, HEAP, "-jar", jar.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(java, HEAP));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -160,6 +174,16 @@ public final class WorkerProcess implements AutoCloseable {
      */
     public void sigstop() {
         signal("STOP");
+    }
+
+    /** Whether the process is stopped (SIGSTOP, by the test or by itself): state T in /proc (Linux). */
+    public boolean isStopped() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"), StandardCharsets.US_ASCII);
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     /** SIGCONT ({@code kill -CONT <pid>}): a frozen process goes on where it stopped. */

@@ -35,7 +35,12 @@ public final class WorkerProcesses implements AfterTestExecutionCallback, AfterE
 
     /** {@link WorkerProcess#start}, stopped after the test. */
     public WorkerProcess start(Path jar, Path config, Path dir, String name) {
-        WorkerProcess w = WorkerProcess.start(jar, config, dir, name);
+        return start(jar, config, dir, name, List.of());
+    }
+
+    /** {@link WorkerProcess#start(Path, Path, Path, String, List)} (with JVM options), stopped after the test. */
+    public WorkerProcess start(Path jar, Path config, Path dir, String name, List<String> jvmOptions) {
+        WorkerProcess w = WorkerProcess.start(jar, config, dir, name, jvmOptions);
         workers.add(w);
         return w;
     }

@@ -228,6 +228,12 @@ public final class ChangeLogTables {
                 ns.createNamespace(id.namespace());
             } catch (AlreadyExistsException createdMeanwhile) {
                 // another worker created it first
+            } catch (RuntimeException e) {
+                // JdbcCatalog checks, then inserts: a worker that loses that race gets the database's
+                // unique-key error (UncheckedSQLException), not AlreadyExistsException.
+                if (!ns.namespaceExists(id.namespace())) {
+                    throw e;
+                }
             }
         }
         if (catalog.tableExists(id)) {

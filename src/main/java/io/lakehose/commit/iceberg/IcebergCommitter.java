@@ -2,6 +2,7 @@ package io.lakehose.commit.iceberg;
 
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.commit.Committed;
+import io.lakehose.commit.CrashPoints;
 import io.lakehose.commit.FileTrimmer;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.LeaseLostException;
@@ -56,6 +57,12 @@ public final class IcebergCommitter implements LakeCommitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergCommitter.class);
     private static final int REFUSALS_PER_COMMIT = 10;
+    /** Crash points (tests only, {@link CrashPoints}): a commit's files uploaded, its snapshot not yet made. */
+    public static final String UPLOADED = "iceberg.uploaded";
+    /** ... the fence passed on an attempt, its snapshot not yet swapped into the catalog. */
+    public static final String VALIDATED = "iceberg.validated";
+    /** ... its snapshot made, its records not yet counted as committed (so not checkpointed). */
+    public static final String COMMITTED = "iceberg.committed";
 
     private final Catalog catalog;
     private final ChangeLogTables tables;
@@ -311,8 +318,10 @@ public final class IcebergCommitter implements LakeCommitter {
                 t.refresh();
                 attempt = Optional.of(new Retry.Attempt(UUID.randomUUID().toString(),
                         Optional.ofNullable(t.currentSnapshot()).map(Snapshot::snapshotId)));
+                CrashPoints.reach(UPLOADED, () -> "uploaded, not committed: " + dataFiles.stream().map(DataFile::location).toList());
                 WatermarkFence.Outcome outcome = WatermarkFence.append(t, dataFiles, advances, attempt.get().id());
                 if (outcome.committed()) {
+                    CrashPoints.reach(COMMITTED, () -> "committed, not yet counted as committed: " + advances);
                     finish(table, parts);
                     return;
                 }

@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg;
 
+import io.lakehose.commit.CrashPoints;
 import io.lakehose.decode.SequenceNumber;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
@@ -114,6 +115,7 @@ final class WatermarkFence {
                 // attempt), and set() replaces a key.
                 base.forEach((shard, mark) -> append.set(PREFIX + shard, mark.toString()));
                 advances.forEach(a -> append.set(PREFIX + a.shardId(), a.to().toString()));
+                CrashPoints.reach(IcebergCommitter.VALIDATED, () -> "fence passed, snapshot not yet in the catalog: " + advances);
                 return true;
             }
 

@@ -30,6 +30,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.stream.Collectors;
 
@@ -221,6 +223,34 @@ class IcebergCommitterTest {
             }
         }
         return out;
+    }
+
+    /**
+     * Workers starting together on a new catalog race to create the namespace: JdbcCatalog checks
+     * that it is missing, then inserts it, and the loser of that race gets the database's
+     * unique-key error rather than AlreadyExistsException (seen with four worker processes,
+     * IcebergFourWorkersIT: one stopped its shard and exited). Here the race is forced: the
+     * namespace is created by another catalog between this one's checks and its insert.
+     */
+    @Test
+    void aWorkerThatLosesTheRaceToCreateTheNamespaceGoesOn() throws Exception {
+        try (JdbcCatalog other = (JdbcCatalog) catalog()) {
+            other.createNamespace(Namespace.of("cdc"));
+        }
+        AtomicInteger checks = new AtomicInteger();
+        try (JdbcCatalog racing = new JdbcCatalog() {
+            @Override
+            public boolean namespaceExists(Namespace namespace) {
+                // ChangeLogTables' check and createNamespace's own both ran before the other worker's insert
+                return checks.incrementAndGet() > 2 && super.namespaceExists(namespace);
+            }
+        }) {
+            racing.initialize("lake", catalogProperties());
+            ChangeLogTables tables = new ChangeLogTables(racing, new IcebergSettings("lake", catalogProperties(), "cdc",
+                    Duration.ofHours(1), "day", Map.of()));
+            assertThat(tables.table("orders").name()).isEqualTo("lake.cdc.orders_changes");
+            assertThat(checks.get()).as("namespace checks: the race was run").isGreaterThan(2);
+        }
     }
 
     @Test
