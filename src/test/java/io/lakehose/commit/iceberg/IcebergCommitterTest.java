@@ -247,7 +247,7 @@ class IcebergCommitterTest {
         }) {
             racing.initialize("lake", catalogProperties());
             ChangeLogTables tables = new ChangeLogTables(racing, new IcebergSettings("lake", catalogProperties(), "cdc",
-                    Duration.ofHours(1), "day", Map.of()));
+                    Duration.ofHours(1), "day", Map.of()), Map.of());
             assertThat(tables.table("orders").name()).isEqualTo("lake.cdc.orders_changes");
             assertThat(checks.get()).as("namespace checks: the race was run").isGreaterThan(2);
         }

@@ -35,8 +35,12 @@ class IcebergRestCommitterTest extends IcebergCommitterTest {
         return rest;
     }
 
+    /** A test that committed through the workers' catalog did so through the REST server. */
     @AfterEach
     void everyCommitWentThroughTheServer() {
+        if (servers.isEmpty()) {
+            return; // this test builds its own catalog (the namespace race): nothing of it is REST
+        }
         int commits = servers.values().stream().mapToInt(RestCatalogServer::commits).sum();
         servers.values().forEach(RestCatalogServer::close);
         assertThat(commits).as("table commits through the REST server").isPositive();
