@@ -25,7 +25,6 @@ import org.apache.iceberg.catalog.Catalog;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Map;
 
 /** Assembles the shared pipeline parts from the configuration. */
 public final class Pipelines {

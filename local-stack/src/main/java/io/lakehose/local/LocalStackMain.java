@@ -1,6 +1,10 @@
 package io.lakehose.local;
 
 import io.lakehose.cli.Main;
+import io.lakehose.commit.iceberg.IcebergCatalogs;
+import io.lakehose.config.ConfigException;
+import io.lakehose.config.ConfigLoader;
+import io.lakehose.config.LakehoseConfig;
 import io.lakehose.testing.DynamoStreamsBridge;
 import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.LeaseTableSeeder;
@@ -88,7 +92,7 @@ public final class LocalStackMain {
                     Banner.print(System.out, stack, config, bufferSeconds, consuming, catalogDb);
                     // The watcher stops before the worker's stop is reported and the emulators close.
                     try (LakeWatcher watcher = new LakeWatcher(stack.s3().client(), stack.s3().bucket(), System.out).start();
-                         TableRows table = new TableRows(catalogProperties(stack, catalogDb), NAMESPACE,
+                         TableRows table = new TableRows(catalogProperties(config, stack.s3().bucket()), NAMESPACE,
                                  stack.s3().bucket(), new LakeRows(stack.s3().client(), stack.s3().bucket()))) {
                         code = demo ? Demo.run(stack, worker, bufferSeconds, table) : worker.get();
                     }
@@ -110,12 +114,10 @@ public final class LocalStackMain {
                 .join().tableDescription().latestStreamArn();
     }
 
-    /** The catalog as lakehose opens it (IcebergCatalogs adds the same S3 settings from s3.*). */
-    static Map<String, String> catalogProperties(LocalAwsStack stack, Path catalogDb) {
-        return Map.of("type", "jdbc", "uri", "jdbc:sqlite:" + catalogDb, "jdbc.schema-version", "V1",
-                "warehouse", warehouse(stack), "io-impl", "org.apache.iceberg.aws.s3.S3FileIO",
-                "s3.endpoint", stack.s3().endpoint().toString(), "s3.path-style-access", "true",
-                "client.region", REGION, "http-client.type", "urlconnection");
+    /** The catalog of the written configuration, with the defaults lakehose adds when it opens it. */
+    static Map<String, String> catalogProperties(Path config, String bucket) throws ConfigException {
+        LakehoseConfig cfg = ConfigLoader.load(config, Map.of(), Map.of());
+        return IcebergCatalogs.properties(cfg.iceberg().catalogProperties(), cfg.s3Settings(bucket));
     }
 
     static String warehouse(LocalAwsStack stack) {

@@ -3,6 +3,7 @@ package io.lakehose.local;
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -50,8 +51,13 @@ final class TableRows implements Closeable {
         return rows;
     }
 
-    int count() throws IOException {
-        return files.read(dataFileKeys(), key -> { }, row -> { });
+    /** Rows in the current snapshot, from its summary (no data file is read). */
+    long count() {
+        if (!catalog.tableExists(table)) {
+            return 0;
+        }
+        Snapshot current = catalog.loadTable(table).currentSnapshot();
+        return current == null ? 0 : Long.parseLong(current.summary().getOrDefault("total-records", "0"));
     }
 
     private List<String> dataFileKeys() throws IOException {
