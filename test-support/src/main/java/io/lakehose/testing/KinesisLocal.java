@@ -319,7 +319,9 @@ public final class KinesisLocal implements AutoCloseable {
         URI health = endpoint.resolve("/healthcheck");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
+            // A lost port race: Node may exit, or (for its second port) keep running without
+            // ever answering; either way the log says so, and a fresh pair of ports is tried.
+            if (!process.isAlive() || tail(log).contains("EADDRINUSE")) {
                 String output = tail(log);
                 if (output.contains("EADDRINUSE")) {
                     throw new PortRaceException("kinesis-local lost a port race:\n" + output);
