@@ -88,7 +88,11 @@ public final class Pipelines {
         return switch (config.lake().format()) {
             case FOLDERS -> folders(config, store, streamScope);
             case ICEBERG -> tables(config, store, streamScope);
-            case BOTH -> new BothCommitter(folders(config, store, streamScope), tables(config, store, streamScope));
+            case BOTH -> {
+                // One folder committer: it stores the tables' error files too, so it is bound and counted once.
+                FolderCommitter folders = folders(config, store, streamScope);
+                yield new BothCommitter(folders, tables(config, store, streamScope, folders));
+            }
         };
     }
 
@@ -99,12 +103,17 @@ public final class Pipelines {
 
     private static LakeCommitter tables(LakehoseConfig config, ObjectStore store, String streamScope)
             throws ConfigException {
+        return tables(config, store, streamScope, folders(config, store, streamScope));
+    }
+
+    private static LakeCommitter tables(LakehoseConfig config, ObjectStore store, String streamScope,
+                                        FolderCommitter errors) throws ConfigException {
         String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
         IcebergSettings iceberg = config.iceberg();
         Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
         ChangeLogTables.checkExisting(catalog, iceberg);
-        return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, folders(config, store, streamScope),
+        return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, errors,
                 new ParquetTrimmer(config.parquet()), typedRows(config));
     }
 

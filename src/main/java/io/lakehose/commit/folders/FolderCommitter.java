@@ -13,8 +13,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -32,6 +35,9 @@ public final class FolderCommitter implements LakeCommitter {
     private final Map<String, FileTrimmer> trimmers;
     private final Duration uploadStuckAfter;
     private final FenceCounters counters = new FenceCounters();
+    /** With {@code lake.format: both} the tables' adapter shares this committer for its error files and binds and closes it too. */
+    private final Set<MeterRegistry> boundTo = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final ExecutorService resolver = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fence-resolver");
         t.setDaemon(true);
@@ -74,6 +80,9 @@ public final class FolderCommitter implements LakeCommitter {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (!boundTo.add(registry)) {
+            return;
+        }
         Tags tags = Tags.of("stream", stream);
         FunctionCounter.builder("lakehose.fence.races.lost", counters, c -> c.racesLost.sum()).tags(tags)
                 .description("Objects another writer of the same shard stored first (a stale or a new owner); "
@@ -100,6 +109,9 @@ public final class FolderCommitter implements LakeCommitter {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         resolver.shutdownNow();
         uploader.store().close();
     }
