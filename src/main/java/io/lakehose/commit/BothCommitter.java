@@ -32,6 +32,12 @@ public final class BothCommitter implements LakeCommitter {
         tables.bindTo(registry);
     }
 
+    /** The tables' ids: a data file goes to both, and readers of the folders ignore ids. */
+    @Override
+    public ColumnIds columnIds() {
+        return tables.columnIds();
+    }
+
     @Override
     public Optional<String> health() {
         return folders.health().or(tables::health);

@@ -35,6 +35,11 @@ public interface LakeCommitter extends AutoCloseable, MeterBinder {
      */
     ShardCommitter openShard(String shardId, boolean recover);
 
+    /** The field ids this adapter's data files carry (Iceberg's); none by default. */
+    default ColumnIds columnIds() {
+        return ColumnIds.NONE;
+    }
+
     /** Empty while commits make progress, else what is wrong (for /health). */
     Optional<String> health();
 

@@ -1,17 +1,17 @@
 package io.lakehose.encode;
 
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter.Mode;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * One Parquet file being written to the local spool. Rows go in, {@link #close()} finishes the
@@ -36,14 +36,18 @@ public final class ParquetFileWriter implements AutoCloseable {
     private final Path path;
 
     public ParquetFileWriter(Path path, Schema schema, ParquetSettings settings) throws IOException {
+        this(path, schema, settings, UnaryOperator.identity());
+    }
+
+    /** @param withIds sets the field ids of the file's schema (Iceberg's; see {@link ColumnIds}) */
+    public ParquetFileWriter(Path path, Schema schema, ParquetSettings settings, UnaryOperator<MessageType> withIds)
+            throws IOException {
         this.path = path;
         this.file = new SpoolOutputFile(path);
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         // Three-level LIST structure: what Athena, Spark and DuckDB expect from list columns.
         conf.set(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false");
-        AvroParquetWriter.Builder<GenericRecord> b = AvroParquetWriter.<GenericRecord>builder(file)
-                .withSchema(schema)
-                .withDataModel(GenericData.get())
+        AvroParquetBuilder b = new AvroParquetBuilder(file, schema, withIds)
                 .withConf(conf)
                 .withCodecFactory(new LibraryCodecFactory(settings.zstdLevel()))
                 .withCompressionCodec(settings.compression().parquetName())

@@ -40,6 +40,14 @@ public final class ParquetRows {
     private ParquetRows() {
     }
 
+    /** The Parquet schema in {@code file}'s footer, with whatever field ids it was written with. */
+    public static MessageType schema(Path file) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
+                HadoopFreeReadOptions.with(new LibraryCodecFactory(ANY_ZSTD_LEVEL)))) {
+            return reader.getFooter().getFileMetaData().getSchema();
+        }
+    }
+
     /** Every row of {@code file}, in order. */
     public static void forEach(Path file, RowConsumer consumer) throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();

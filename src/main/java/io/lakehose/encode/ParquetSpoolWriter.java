@@ -1,12 +1,15 @@
 package io.lakehose.encode;
 
 import io.lakehose.buffer.SpoolWriter;
+import io.lakehose.commit.ColumnIds;
 import io.lakehose.decode.ChangeRecord;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The Parquet side of a buffer: rows of one table, encoded as they arrive, so a buffer holds
@@ -17,14 +20,22 @@ public final class ParquetSpoolWriter implements SpoolWriter<ChangeRecord> {
     private final RowEncoder encoder;
     private final ParquetFileWriter file;
 
-    private ParquetSpoolWriter(Path spool, RowEncoder encoder, ParquetSettings settings) throws IOException {
+    private ParquetSpoolWriter(Path spool, RowEncoder encoder, ParquetSettings settings, UnaryOperator<MessageType> withIds)
+            throws IOException {
         this.encoder = encoder;
-        this.file = new ParquetFileWriter(spool, encoder.schema(), settings);
+        this.file = new ParquetFileWriter(spool, encoder.schema(), settings, withIds);
     }
 
     /** A factory that picks the row encoder by the table of a file's first record. */
     public static Factory<ChangeRecord> factory(Function<String, RowEncoder> encoderForTable, ParquetSettings settings) {
-        return (spool, first) -> new ParquetSpoolWriter(spool, encoderForTable.apply(first.tableName()), settings);
+        return factory(encoderForTable, settings, ColumnIds.NONE);
+    }
+
+    /** The same, with the field ids the lake's adapter wants in a table's files. */
+    public static Factory<ChangeRecord> factory(Function<String, RowEncoder> encoderForTable, ParquetSettings settings,
+                                                ColumnIds ids) {
+        return (spool, first) -> new ParquetSpoolWriter(spool, encoderForTable.apply(first.tableName()), settings,
+                ids.forTable(first.tableName()));
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.lakehose.buffer.SealedFile;
 import io.lakehose.commit.FileTrimmer;
 import io.lakehose.decode.SequenceNumber;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,13 +34,15 @@ public final class ParquetTrimmer implements FileTrimmer {
         long[] kept = {0};
         SequenceNumber[] first = {null};
         ParquetFileWriter[] writer = {null};
+        // The cut file keeps the original's field ids (a table's), as its structure is the same.
+        MessageType written = ParquetRows.schema(file.spoolFile());
         try {
             readRows(file.spoolFile(), (row, sequence) -> {
                 if (sequence.compareTo(mark) <= 0) {
                     return;
                 }
                 if (writer[0] == null) {
-                    writer[0] = new ParquetFileWriter(out, row.getSchema(), settings);
+                    writer[0] = new ParquetFileWriter(out, row.getSchema(), settings, ignored -> written);
                     first[0] = sequence;
                 }
                 writer[0].write(row);

@@ -141,7 +141,7 @@ public final class Pipelines {
                                           RowEncoders encoders, PipelineStats stats, boolean arrivalFromEventTime) {
         return new PipelineContext(
                 config.layout(),
-                ParquetSpoolWriter.factory(encoders::forTable, config.parquet()),
+                ParquetSpoolWriter.factory(encoders::forTable, config.parquet(), committer.columnIds()),
                 ErrorLineWriter.factory(config.lake().errorGzip(), config.lake().errorRawData()),
                 config.buffer().limits(),
                 new MemoryBudget(config.buffer().memoryCapBytes()),

@@ -5,6 +5,7 @@ import io.lakehose.decode.SequenceNumber;
 import io.lakehose.testing.DuckDbLake;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +32,12 @@ class ParquetTrimmerTest {
 
     /** An envelope file of records {@code from..to} (a sub-sequence on the even ones), as the spool writes it. */
     static SealedFile envelopeFile(Path file, long from, long to) throws Exception {
-        try (ParquetFileWriter w = new ParquetFileWriter(file, EnvelopeSchema.SCHEMA, ParquetSettings.defaults())) {
+        return envelopeFile(file, from, to, UnaryOperator.identity());
+    }
+
+    private static SealedFile envelopeFile(Path file, long from, long to, UnaryOperator<MessageType> withIds)
+            throws Exception {
+        try (ParquetFileWriter w = new ParquetFileWriter(file, EnvelopeSchema.SCHEMA, ParquetSettings.defaults(), withIds)) {
             for (long s = from; s <= to; s++) {
                 GenericRecord r = new GenericData.Record(EnvelopeSchema.SCHEMA);
                 r.put(EnvelopeSchema.EVENT_ID, "e" + s);
@@ -71,6 +79,20 @@ class ParquetTrimmerTest {
                     + ")").get(0).get("n")).isEqualTo(4980L);
         }
         assertThat(new ParquetTrimmer(ParquetSettings.defaults()).rowsAfter(file, file.last())).isEmpty();
+    }
+
+    /** A table's file cut after a refused commit still carries the table's field ids. */
+    @Test
+    void aCutFileKeepsTheFieldIds() throws Exception {
+        UnaryOperator<MessageType> ids = schema -> new MessageType(schema.getName(), IntStream.range(0, schema.getFieldCount())
+                .mapToObj(i -> schema.getType(i).withId(100 + i)).toList());
+        SealedFile file = envelopeFile(dir.resolve("ids.parquet"), 1, 50, ids);
+        SealedFile rest = new ParquetTrimmer(ParquetSettings.defaults()).rowsAfter(file, new SequenceNumber("1010", 0))
+                .orElseThrow();
+        MessageType cut = ParquetRows.schema(rest.spoolFile());
+        assertThat(cut.getType(EnvelopeSchema.EVENT_ID).getId().intValue()).isEqualTo(100);
+        assertThat(cut).isEqualTo(ParquetRows.schema(file.spoolFile()));
+        assertThat(rest.records()).isEqualTo(30);
     }
 
     @Test

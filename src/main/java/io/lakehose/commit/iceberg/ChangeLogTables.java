@@ -29,8 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * types, partitioned by day (or hour) of {@code event_time}, format v2, created on first use
  * (docs/design.md, "Tables").
  *
- * <p>The data files are the pipeline's own Parquet files (no Iceberg field ids in them); the
- * table's name mapping maps their columns by name, so every engine reads them by name.
+ * <p>The data files are the pipeline's own Parquet files, written with the table's field ids
+ * ({@link IcebergCommitter#columnIds}); the table's name mapping also maps their columns by name,
+ * for the files of releases that wrote no ids.
  */
 public final class ChangeLogTables {
 
@@ -249,7 +250,7 @@ public final class ChangeLogTables {
                             TableProperties.FORMAT_VERSION, "2",
                             TableProperties.DEFAULT_FILE_FORMAT, "parquet",
                             TableProperties.PARQUET_COMPRESSION, "zstd",
-                            // The pipeline's Parquet files carry no field ids: columns are mapped by name.
+                            // Files of earlier releases carry no field ids: their columns are mapped by name.
                             TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(SCHEMA)),
                             // Every commit writes a metadata file; keep their number bounded.
                             TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true",

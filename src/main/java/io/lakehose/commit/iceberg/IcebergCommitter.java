@@ -2,6 +2,7 @@ package io.lakehose.commit.iceberg;
 
 import io.lakehose.buffer.SealedFile;
 import io.lakehose.commit.Committed;
+import io.lakehose.commit.ColumnIds;
 import io.lakehose.commit.CrashPoints;
 import io.lakehose.commit.FileTrimmer;
 import io.lakehose.commit.LakeCommitter;
@@ -20,6 +21,9 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMapping;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,6 +148,18 @@ public final class IcebergCommitter implements LakeCommitter {
     public ShardCommitter openShard(String shardId, boolean recover) {
         // Recovery or not, the fence needs the table's watermark of the shard: it is always read.
         return new IcebergShardCommitter(this, shardId, errors.openShard(shardId, recover));
+    }
+
+    /**
+     * A data file carries its change-log table's field ids, so that readers that ignore the name
+     * mapping (Iceberg's own generic reader does) still find each column by id, not by position.
+     */
+    @Override
+    public ColumnIds columnIds() {
+        return dynamoTable -> {
+            NameMapping byName = MappingUtil.create(tables.table(dynamoTable).schema());
+            return fileSchema -> ParquetSchemaUtil.applyNameMapping(fileSchema, byName);
+        };
     }
 
     @Override
