@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class IcebergCatalogs {
 
+    private static final int CATALOG_BUILD_ATTEMPTS = 5;
     private static final Pattern DENIED = Pattern.compile("not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)");
 
     private IcebergCatalogs() {
@@ -58,7 +59,7 @@ public final class IcebergCatalogs {
     public static Catalog open(String name, Map<String, String> properties) throws ConfigException {
         Catalog catalog;
         try {
-            catalog = CatalogUtil.buildIcebergCatalog(name, properties, null);
+            catalog = build(name, properties);
         } catch (RuntimeException e) {
             String key = keyToBlame(e, properties);
             throw new ConfigException("iceberg.catalog." + key + ": cannot build the Iceberg catalog ("
@@ -79,6 +80,39 @@ public final class IcebergCatalogs {
             }
         }
         return catalog;
+    }
+
+    /**
+     * Iceberg's JDBC catalog creates (and migrates) its own tables when it is built, checking
+     * first whether they exist: workers starting at once on a fresh database race, and the losers
+     * fail with "already exists" or "duplicate column". Built again, they find the tables made.
+     */
+    private static Catalog build(String name, Map<String, String> properties) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return CatalogUtil.buildIcebergCatalog(name, properties, null);
+            } catch (RuntimeException e) {
+                if (attempt >= CATALOG_BUILD_ATTEMPTS || !lostSetUpRace(e)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean lostSetUpRace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (t instanceof SQLException && (message.contains("already exists") || message.contains("duplicate column"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
