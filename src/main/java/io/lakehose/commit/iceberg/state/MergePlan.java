@@ -46,11 +46,11 @@ public record MergePlan(List<Change> rows, List<StateIndex.RowAt> deletes, List<
         return rows.isEmpty() && deletes.isEmpty() && removed.isEmpty();
     }
 
-    /** The index after the plan's commit, whose new rows are in {@code file} at positions 0, 1, ... */
-    public void applyTo(StateIndex index, String file) {
+    /** The index after the plan's commit, whose row {@code i} went to {@code rowsAt.get(i)}. */
+    public void applyTo(StateIndex index, List<StateIndex.RowAt> rowsAt) {
         deletes.forEach(d -> index.rowDeleted(d.file(), d.position()));
-        for (int pos = 0; pos < rows.size(); pos++) {
-            index.rowAdded(file, pos, rows.get(pos));
+        for (int i = 0; i < rows.size(); i++) {
+            index.rowAdded(rowsAt.get(i).file(), rowsAt.get(i).position(), rows.get(i));
         }
         removed.forEach(index::tombstone);
     }

@@ -33,6 +33,11 @@ public final class StateIndex {
         return Optional.ofNullable(byKey.get(key));
     }
 
+    public void clear() {
+        byKey.clear();
+        keysByFile.clear();
+    }
+
     public int size() {
         return byKey.size();
     }

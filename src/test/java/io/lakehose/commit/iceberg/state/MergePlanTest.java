@@ -48,7 +48,11 @@ class MergePlanTest {
                 assertThat(deleted.add(d)).as("a row is deleted once").isTrue();
             }
             files.put(file, plan.rows());
-            plan.applyTo(index, file);
+            List<StateIndex.RowAt> at = new ArrayList<>();
+            for (int pos = 0; pos < plan.rows().size(); pos++) {
+                at.add(new StateIndex.RowAt(file, pos));
+            }
+            plan.applyTo(index, at);
         }
 
         /** key -> "event@time/shard/seq" of every live row; fails on two rows of one key. */
