@@ -105,7 +105,7 @@ public final class Pipelines {
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
         ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, folders(config, store, streamScope),
-                new ParquetTrimmer(config.parquet()), typedRows(config));
+                new ParquetTrimmer(config.parquet()), typedRows(config)).keepingCurrentState(config.currentState());
     }
 
     /** The Parquet row schema of each table with a typed schema (tables.*): its change-log table gets its columns. */
