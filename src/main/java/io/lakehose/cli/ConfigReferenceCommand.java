@@ -29,6 +29,10 @@ final class ConfigReferenceCommand implements Runnable {
                 + ConfigKeys.ICEBERG_TABLE_NAMES_ENV + "=table=name,...` | The change-log table's name in the catalog "
                 + "for that DynamoDB table, where the rule (lowercase, other characters to `_`, then `_changes`) is not "
                 + "wanted or two tables would map to one name; lowercase letters, digits and `_`. |");
+        System.out.println("| `" + ConfigKeys.ICEBERG_ORDER_ATTRIBUTES_SECTION + ".<table>` | (none) | `"
+                + ConfigKeys.ICEBERG_ORDER_ATTRIBUTES_ENV + "=table=attribute,...` | The item attribute (a version "
+                + "counter or an update timestamp the application writes) that orders that table's changes in its "
+                + "current-state table before the event time; a REMOVE carries its old image's value. |");
         System.out.println("| `tables.<table>.schema` | (none) | `" + ConfigKeys.TABLE_SCHEMA_ENV
                 + "=table=path,...` | Avro schema file (.avsc) with typed columns for that table's NewImage "
                 + "attributes; tables without one use the envelope schema. |");

@@ -13,7 +13,7 @@ public final class ConfigKeys {
 
     /** Every section; the loader builds each, and rejects YAML keys none of them declares (typos fail at start). */
     public static final List<Section<?>> SECTIONS = List.of(LakeConfig.SECTION, InputConfig.SECTION,
-            IcebergConfig.SECTION, S3Config.SECTION, BufferConfig.SECTION, ParquetConfig.SECTION,
+            IcebergConfig.SECTION, CurrentStateConfig.SECTION, S3Config.SECTION, BufferConfig.SECTION, ParquetConfig.SECTION,
             KinesisSettings.SECTION, BackfillSource.SECTION, HttpConfig.SECTION);
 
     /** Every key of every section, in the sections' order. */
@@ -43,9 +43,18 @@ public final class ConfigKeys {
     public static final String ICEBERG_TABLE_NAMES_SECTION = "iceberg.tableNames";
     public static final String ICEBERG_TABLE_NAMES_ENV = "LAKEHOSE_ICEBERG_TABLE_NAMES";
 
+    /**
+     * The item attribute that orders a table's changes in its current-state table (a version
+     * counter or an update timestamp the application writes): {@code iceberg.orderAttributes: {Orders: version}},
+     * or {@value #ICEBERG_ORDER_ATTRIBUTES_ENV}{@code =Orders=version,...}.
+     */
+    public static final String ICEBERG_ORDER_ATTRIBUTES_SECTION = "iceberg.orderAttributes";
+    public static final String ICEBERG_ORDER_ATTRIBUTES_ENV = "LAKEHOSE_ICEBERG_ORDER_ATTRIBUTES";
+
     /** The free-form sections that map names to values, and the variable that sets each. */
     public static final Map<String, String> FREE_MAPS = Map.of(ICEBERG_CATALOG_SECTION, ICEBERG_CATALOG_ENV,
-            ICEBERG_TABLE_NAMES_SECTION, ICEBERG_TABLE_NAMES_ENV);
+            ICEBERG_TABLE_NAMES_SECTION, ICEBERG_TABLE_NAMES_ENV,
+            ICEBERG_ORDER_ATTRIBUTES_SECTION, ICEBERG_ORDER_ATTRIBUTES_ENV);
 
     /** Per-table typed schemas: {@code tables.<tableName>.schema: path/to/schema.avsc}. */
     public static final String TABLES_SECTION = "tables";

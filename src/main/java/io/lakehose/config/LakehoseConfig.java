@@ -2,6 +2,7 @@ package io.lakehose.config;
 
 import io.lakehose.aws.AssumedRole;
 import io.lakehose.commit.iceberg.IcebergSettings;
+import io.lakehose.commit.iceberg.state.CurrentStateSettings;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.partition.LakeLayout;
 import io.lakehose.sink.S3Settings;
@@ -16,6 +17,7 @@ import java.util.Map;
  * {@link ConfigKeys#SECTIONS} lists them). Built only by {@link ConfigLoader}.
  *
  * @param tableSchemas typed schema file per DynamoDB table ({@value ConfigKeys#TABLES_SECTION})
+ * @param currentState the current-state tables beside the change-log tables
  */
 public record LakehoseConfig(
         LakeConfig lake,
@@ -27,7 +29,8 @@ public record LakehoseConfig(
         KinesisSettings kinesis,
         BackfillSource backfill,
         HttpConfig http,
-        Map<String, Path> tableSchemas) {
+        Map<String, Path> tableSchemas,
+        CurrentStateSettings currentState) {
 
     public LakehoseConfig {
         tableSchemas = Map.copyOf(tableSchemas);
@@ -35,7 +38,8 @@ public record LakehoseConfig(
 
     /** The same configuration writing its tables through another catalog ({@code convert}'s local warehouse). */
     public LakehoseConfig withIceberg(IcebergSettings other) {
-        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, tableSchemas);
+        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, tableSchemas,
+                currentState);
     }
 
     /** Where the lake is (lake.uri). */

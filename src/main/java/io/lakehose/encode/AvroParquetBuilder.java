@@ -20,12 +20,12 @@ import java.util.function.UnaryOperator;
  * {@code withIds} before it is written (field ids for Iceberg). The rows are written as
  * parquet-avro writes them: ids change no column's structure, name or position.
  */
-final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecord, AvroParquetBuilder> {
+public final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecord, AvroParquetBuilder> {
 
     private final Schema schema;
     private final UnaryOperator<MessageType> withIds;
 
-    AvroParquetBuilder(OutputFile file, Schema schema, UnaryOperator<MessageType> withIds) {
+    public AvroParquetBuilder(OutputFile file, Schema schema, UnaryOperator<MessageType> withIds) {
         super(file);
         this.schema = schema;
         this.withIds = withIds;

@@ -114,7 +114,7 @@ public final class Pipelines {
                 IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
         ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, errors,
-                new ParquetTrimmer(config.parquet()), typedRows(config));
+                new ParquetTrimmer(config.parquet()), typedRows(config)).keepingCurrentState(config.currentState());
     }
 
     /** The Parquet row schema of each table with a typed schema (tables.*): its change-log table gets its columns. */

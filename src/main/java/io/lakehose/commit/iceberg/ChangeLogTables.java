@@ -173,6 +173,11 @@ public final class ChangeLogTables {
         return fresh;
     }
 
+    /** The catalog identifier of the change-log table of {@code dynamoTable}. */
+    TableIdentifier id(String dynamoTable) {
+        return identifier(name(dynamoTable));
+    }
+
     private String name(String dynamoTable) {
         return settings.tableNames().getOrDefault(dynamoTable, catalogName(dynamoTable));
     }

@@ -8,6 +8,8 @@ import io.lakehose.commit.FileTrimmer;
 import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.LeaseLostException;
 import io.lakehose.commit.ShardCommitter;
+import io.lakehose.commit.iceberg.state.CurrentStateSettings;
+import io.lakehose.commit.iceberg.state.CurrentStateTables;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.partition.LakeLayout;
 import io.micrometer.core.instrument.Counter;
@@ -85,6 +87,10 @@ public final class IcebergCommitter implements LakeCommitter {
     /** Per table, why its commits are failing, while they are. */
     private final Map<String, String> failing = new ConcurrentHashMap<>();
     private volatile String lastFailure;
+    /** The current-state tables, when kept (docs/design.md, "Tables", current-state table); null when not. */
+    private volatile CurrentStateTables currentState;
+    /** Tables whose current-state table is behind its change log after a failed catch-up: tried again each tick. */
+    private final java.util.Set<String> stateBehind = ConcurrentHashMap.newKeySet();
     private Counter commits;
     private Counter refused;
     private Counter retries;
@@ -136,6 +142,12 @@ public final class IcebergCommitter implements LakeCommitter {
     static Duration giveUpAfter(Duration commitInterval) {
         Duration tenIntervals = commitInterval.multipliedBy(10);
         return tenIntervals.compareTo(Duration.ofMinutes(2)) > 0 ? tenIntervals : Duration.ofMinutes(2);
+    }
+
+    /** Keeps a current-state table beside each change-log table, as {@code settings} say. */
+    public IcebergCommitter keepingCurrentState(CurrentStateSettings settings) {
+        currentState = settings.enabled() ? new CurrentStateTables(catalog, settings, stream) : null;
+        return this;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -280,6 +292,31 @@ public final class IcebergCommitter implements LakeCommitter {
             nextSealNanos = System.nanoTime() + interval.toNanos();
         }
         commitReady();
+        stateBehind.forEach(this::catchUpState);
+    }
+
+    /**
+     * Applies the change log's new snapshots to the table's current-state table. A failure does
+     * not hold back the change log (whose commit is done): the state table catches up at the next
+     * tick or commit, from whatever this or another worker committed.
+     */
+    private synchronized void catchUpState(String table) {
+        CurrentStateTables state = currentState;
+        if (state == null) {
+            return;
+        }
+        try {
+            state.of(table, tables.id(table), tables.table(table)).catchUp();
+            stateBehind.remove(table);
+            failing.remove("state of " + table);
+        } catch (RuntimeException e) {
+            state.forget(table);
+            if (stateBehind.add(table) || !failing.containsKey("state of " + table)) {
+                failing.put("state of " + table, "the current-state table of " + table + " is behind its change log: " + e);
+            }
+            LOG.warn("the current-state table of {} could not catch up with its change log (tried again in a second): {}",
+                    table, e.toString(), e);
+        }
     }
 
     /** Commits every unit whose uploads are done, one snapshot per table; runs on the commit thread. */
@@ -430,6 +467,8 @@ public final class IcebergCommitter implements LakeCommitter {
 
     private void finish(String table, List<Unit> parts) {
         commits.increment();
+        // Before the files count as committed: a checkpoint (and convert's end) then waits for the state table too.
+        catchUpState(table);
         for (Unit p : parts) {
             p.shard().saw(table, Optional.of(p.position()));
             for (PendingFile f : p.files()) {

@@ -298,6 +298,45 @@ class IcebergCommitterTest {
     }
 
     /**
+     * The current-state table beside the change log: its catch-up fails after the change-log
+     * commits (a foreign table holds its name, as a crash between the two commits would leave
+     * it: the change log ahead), the change log goes on; once the name is free, a restarted
+     * worker's next commit applies every change-log snapshot the state table lacks: each item
+     * once, none lost.
+     */
+    @Test
+    void theCurrentStateTableCatchesUpWithItsChangeLogAfterMissedCommitsEachItemOnce() throws Exception {
+        Catalog catalog = catalog();
+        ((org.apache.iceberg.catalog.SupportsNamespaces) catalog).createNamespace(Namespace.of("cdc"));
+        TableIdentifier stateId = TableIdentifier.of(Namespace.of("cdc"), "orders");
+        catalog.createTable(stateId, ChangeLogTables.SCHEMA);
+        io.lakehose.commit.iceberg.state.CurrentStateSettings on =
+                new io.lakehose.commit.iceberg.state.CurrentStateSettings(true, Map.of(), false);
+        String shard = "shardId-000000000004";
+        try (Worker w = new Worker("w1", 40)) {
+            w.committer.keepingCurrentState(on);
+            w.write(shard, 1, 150);
+            assertThat(w.committer.health()).hasValueSatisfying(h -> assertThat(h).contains("current-state table of orders"));
+        }
+        assertThat(new TreeSet<>(rows(catalog, "orders_changes"))).isEqualTo(expected(shard, 1, 150, false));
+        assertThat(rows(catalog, "orders")).as("the foreign table untouched").isEmpty();
+        catalog.dropTable(stateId);
+        try (Worker w = new Worker("w2", 40)) {
+            w.committer.keepingCurrentState(on);
+            w.write(shard, 151, 300);
+            assertThat(w.committer.health()).isEmpty();
+        }
+        List<String> state = rows(catalog, "orders");
+        assertThat(state).doesNotHaveDuplicates();
+        assertThat(new TreeSet<>(state)).isEqualTo(expected(shard, 1, 300, false));
+        Table t = catalog.loadTable(stateId);
+        assertThat(t.currentSnapshot().summary()).containsEntry("lakehose.source-snapshot",
+                Long.toString(catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"))
+                        .currentSnapshot().snapshotId()))
+                .containsEntry("lakehose.watermark." + shard, "1000300");
+    }
+
+    /**
      * A forged record (anyone who may put to the stream can send one) whose table name is another
      * table's in the catalog, ORDERS for orders (Iceberg's names ignore case and punctuation), goes
      * to the error output with its own reason and the shard goes on. It used to fail the shard: the
