@@ -49,7 +49,7 @@ COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
 COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
 # Application class-data sharing: a training convert of a few records lists the classes it loads,
 # and the JVM of this image writes them, parsed and verified, into /app/lakehose.jsa, which the
-# ENTRYPOINT maps at start. A 1-record convert then takes about a third of the CPU it took
+# ENTRYPOINT maps at start. A 1-record convert then takes about 40 % of the CPU it took
 # without it (README.md, "Performance"); `run` loads the same Parquet, Avro and logging classes
 # (the AWS SDK's and KCL's are not in the training, so they still come from the jar). Dumped
 # here, not in the build stage: an archive only holds for the JVM build that wrote it. Read-only,

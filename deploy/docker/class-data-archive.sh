@@ -6,7 +6,7 @@
 #
 # A JVM started with the archive maps the classes a convert loads (about 4,500: Parquet, Avro,
 # Jackson, logback, lakehose) already parsed and verified instead of reading them from the jar:
-# a 1-record convert needs about a third of the CPU. The Dockerfile runs this at image build
+# a 1-record convert needs about 40 % of the CPU. The Dockerfile runs this at image build
 # time for /app/lakehose.jar.
 #
 # An archive holds for one JVM build and one jar at one path: the JVM that reads it must be the
