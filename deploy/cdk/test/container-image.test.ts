@@ -124,6 +124,8 @@ describe('Dockerfile', () => {
     expect(entrypoint[0]).toBe('java');
     expect(entrypoint).toContain('-XX:MaxRAMPercentage=75');
     expect(entrypoint).toContain('-XX:+ExitOnOutOfMemoryError');
+    // the class-data archive the final stage's RUN writes (deploy/docker/class-data-archive.sh)
+    expect(entrypoint).toContain('-XX:SharedArchiveFile=/app/lakehose.jsa');
     expect(entrypoint.slice(-2)).toEqual(['-jar', '/app/lakehose.jar']);
     expect(cmd).toEqual(['run', '--config', '/config/lakehose.yaml']);
     expect(FINAL_STAGE.map(i => i.keyword)).toContain('ENTRYPOINT');

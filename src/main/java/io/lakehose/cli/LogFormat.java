@@ -6,9 +6,8 @@ import java.util.Set;
 
 /**
  * {@code LAKEHOSE_LOG_FORMAT}: {@code json} (the default, one JSON object per line on stderr) or
- * {@code text} (for a terminal). logback.xml includes {@code log-format-<value>.xml}; the value is
- * checked here, before anything logs, because with an unknown one logback would find no appender
- * and drop every log line.
+ * {@code text} (for a terminal), written by {@link StderrAppender}. The value is checked here,
+ * before anything logs, so that a typo is an error at start rather than a format nobody asked for.
  */
 final class LogFormat {
 

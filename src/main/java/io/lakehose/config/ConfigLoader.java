@@ -20,7 +20,10 @@ import java.util.Map;
  */
 public final class ConfigLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Made on first use: a run without a file (convert's usual case) skips the YAML parser's start-up. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     private ConfigLoader() {
     }
@@ -46,7 +49,7 @@ public final class ConfigLoader {
             baseDir = file.toAbsolutePath().getParent();
             JsonNode root;
             try {
-                root = YAML.readTree(file.toFile());
+                root = Yaml.MAPPER.readTree(file.toFile());
             } catch (IOException e) {
                 throw new ConfigException("config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
             }

@@ -36,12 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the way the container would, against the local AWS stack. Only what has to differ on a host
  * differs: {@code java} is this JVM's binary, the files the image COPYs are found where the build
  * put them (the jar from -Dlakehose.jar, the config from the build context), and the working
- * directory is an empty one standing in for WORKDIR. The site settings come as LAKEHOSE_*
+ * directory is an empty one standing in for WORKDIR, and the JVM runs without the image's
+ * class-data archive (which the image build writes). The site settings come as LAKEHOSE_*
  * variables, as the deployment (deploy/cdk) passes them; the Dockerfile's own ENV comes first.
  */
 class ContainerCommandIT {
 
     private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
+    private static final String IMAGE_CLASS_DATA = "/app/lakehose.jsa";
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     @TempDir
@@ -119,6 +121,14 @@ class ContainerCommandIT {
         }
         List<String> command = new ArrayList<>(docker.command());
         assertThat(command.get(0)).as("the image runs the JVM directly (PID 1)").isEqualTo("java");
+        // The class-data archive is written by a RUN of the image build with the image's own JVM (an
+        // archive holds only for the JVM build that wrote it), so this host has none; without it the
+        // JVM reads every class from the jar, as it does (silently) when an archive does not match.
+        String archive = "-XX:SharedArchiveFile=" + IMAGE_CLASS_DATA;
+        assertThat(command).as("the image's JVM maps its class-data archive").contains(archive);
+        assertThat(docker.instructions("RUN")).as("a RUN writes the archive for the image's jar")
+                .anyMatch(run -> run.args().contains("class-data-archive.sh /app/lakehose.jar " + IMAGE_CLASS_DATA));
+        command.remove(archive);
         command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.replaceAll(arg -> paths.getOrDefault(arg, arg));
         assertThat(command).as("arguments that name a path only the image has")

@@ -1,7 +1,7 @@
 package io.lakehose.cli;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -10,17 +10,16 @@ import org.slf4j.MDC;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The shipped logback.xml (not the tests' logback-test.xml) in both formats, and the format switch. */
+/** The shipped logging set-up (LogbackSetup, not the tests' logback-test.xml) in both formats, and the format switch. */
 class LogFormatTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +59,12 @@ class LogFormatTest {
     }
 
     @Test
+    void theJarsLoggingIsFoundByLogbackWithoutAnXmlFile() {
+        assertThat(ServiceLoader.load(Configurator.class)).anyMatch(c -> c instanceof LogbackSetup);
+        assertThat(LogFormat.class.getResource("/logback.xml")).as("an XML file would be parsed by nothing").isNull();
+    }
+
+    @Test
     void onlyJsonAndTextAreAccepted() {
         assertThat(LogFormat.problem(Map.of())).isEmpty();
         assertThat(LogFormat.problem(Map.of(LogFormat.ENV, "json"))).isEmpty();
@@ -67,10 +72,8 @@ class LogFormatTest {
         assertThat(LogFormat.problem(Map.of(LogFormat.ENV, "JSON"))).hasValue("LAKEHOSE_LOG_FORMAT must be json or text, not 'JSON'");
     }
 
-    /** Configures a fresh logback context from the shipped logback.xml, logs two events, returns stderr's lines. */
-    private static List<String> logWith(String format) throws Exception {
-        URL classes = LogFormat.class.getProtectionDomain().getCodeSource().getLocation();
-        Path config = Path.of(classes.toURI()).resolve("logback.xml");
+    /** Configures a fresh logback context as the jar does (LogbackSetup), logs two events, returns stderr's lines. */
+    private static List<String> logWith(String format) {
         PrintStream stderr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         LoggerContext context = new LoggerContext();
@@ -81,9 +84,7 @@ class LogFormatTest {
             if (format != null) {
                 context.putProperty(LogFormat.ENV, format); // looked up before the environment
             }
-            JoranConfigurator configurator = new JoranConfigurator();
-            configurator.setContext(context);
-            configurator.doConfigure(config.toFile());
+            LogbackSetup.configureService(context);
             Logger log = context.getLogger("io.lakehose.test");
             log.info("lease taken at {}", 42);
             try (var shard = MDC.putCloseable("shardId", "shardId-000000000007");

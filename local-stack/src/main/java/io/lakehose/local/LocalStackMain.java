@@ -47,7 +47,7 @@ public final class LocalStackMain {
     }
 
     public static void main(String[] args) throws Exception {
-        // Before anything logs: this module's configuration, not the service jar's logback.xml.
+        // Before anything logs: this module's configuration, not the service jar's (io.lakehose.cli.LogbackSetup).
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "lakehose-local-logback.xml");
         }
