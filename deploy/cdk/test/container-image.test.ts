@@ -180,7 +180,8 @@ describe('image asset (fromAsset of the repository root)', () => {
     expect(platform).toBe('linux/amd64');
     const files = filesUnder(dir);
     expect(files.filter(f => !f.startsWith('src/main/')).sort()).toEqual([
-      '.dockerignore', 'Dockerfile', 'build/pom.xml', 'deploy/docker/lakehose.yaml', 'pom.xml',
+      '.dockerignore', 'Dockerfile', 'build/pom.xml', 'deploy/docker/class-data-archive.sh',
+      'deploy/docker/class-data-training.jsonl', 'deploy/docker/lakehose.yaml', 'pom.xml',
     ]);
     expect(files.filter(f => /node_modules|(^|\/)target\/|\/src\/test\//.test(f))).toEqual([]);
     expect(files.some(f => f.startsWith('src/main/java/'))).toBe(true);
