@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lakehose", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "DynamoDB change data capture (via Kinesis) into a partitioned Parquet lake on S3.",
         subcommands = {RunCommand.class, ConvertCommand.class, ReplayCommand.class, BackfillCommand.class, AuditCommand.class,
+                MaintainCommand.class,
                 PreflightCommand.class, ConfigReferenceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

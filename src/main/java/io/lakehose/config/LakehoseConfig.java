@@ -27,6 +27,7 @@ public record LakehoseConfig(
         KinesisSettings kinesis,
         BackfillSource backfill,
         HttpConfig http,
+        MaintainConfig maintain,
         Map<String, Path> tableSchemas) {
 
     public LakehoseConfig {
@@ -35,7 +36,7 @@ public record LakehoseConfig(
 
     /** The same configuration writing its tables through another catalog ({@code convert}'s local warehouse). */
     public LakehoseConfig withIceberg(IcebergSettings other) {
-        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, tableSchemas);
+        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, maintain, tableSchemas);
     }
 
     /** Where the lake is (lake.uri). */

@@ -8,10 +8,12 @@ import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter.Mode;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * One Parquet file being written to the local spool. Rows go in, {@link #close()} finishes the
@@ -38,12 +40,28 @@ public final class ParquetFileWriter implements AutoCloseable {
     public ParquetFileWriter(Path path, Schema schema, ParquetSettings settings) throws IOException {
         this.path = path;
         this.file = new SpoolOutputFile(path);
+        this.writer = configure(AvroParquetWriter.<GenericRecord>builder(file).withSchema(schema)
+                .withDataModel(GenericData.get()), schema, settings).build();
+    }
+
+    /**
+     * A file whose footer schema is {@code fileSchema} applied to the one parquet-avro derives
+     * from {@code schema}: the same columns in the same shape, annotated (table maintenance adds
+     * Iceberg's field ids, docs/design.md "Tables").
+     */
+    public ParquetFileWriter(Path path, Schema schema, ParquetSettings settings, UnaryOperator<MessageType> fileSchema)
+            throws IOException {
+        this.path = path;
+        this.file = new SpoolOutputFile(path);
+        this.writer = configure(new AnnotatedSchemaWriter.Builder(file, schema, fileSchema), schema, settings).build();
+    }
+
+    private static <B extends ParquetWriter.Builder<GenericRecord, B>> B configure(B builder, Schema schema,
+                                                                                    ParquetSettings settings) {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         // Three-level LIST structure: what Athena, Spark and DuckDB expect from list columns.
         conf.set(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false");
-        AvroParquetWriter.Builder<GenericRecord> b = AvroParquetWriter.<GenericRecord>builder(file)
-                .withSchema(schema)
-                .withDataModel(GenericData.get())
+        B b = builder
                 .withConf(conf)
                 .withCodecFactory(new LibraryCodecFactory(settings.zstdLevel()))
                 .withCompressionCodec(settings.compression().parquetName())
@@ -61,7 +79,7 @@ public final class ParquetFileWriter implements AutoCloseable {
                 b = b.withStatisticsEnabled(column, false);
             }
         }
-        this.writer = b.build();
+        return b;
     }
 
     public void write(GenericRecord row) throws IOException {

@@ -10,6 +10,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
@@ -19,6 +20,7 @@ import org.apache.parquet.schema.MessageType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads the rows of a Parquet file lakehose wrote, in order, as Avro records (the envelope's or a
@@ -28,6 +30,8 @@ import java.util.Map;
  */
 public final class ParquetRows {
 
+    /** The footer key under which parquet-avro records the Avro schema it wrote. */
+    private static final String AVRO_SCHEMA = "parquet.avro.schema";
     /** Decompression does not use the level; any valid one will do. */
     private static final int ANY_ZSTD_LEVEL = 1;
 
@@ -42,9 +46,27 @@ public final class ParquetRows {
 
     /** Every row of {@code file}, in order. */
     public static void forEach(Path file, RowConsumer consumer) throws IOException {
+        forEach(new LocalInputFile(file), consumer);
+    }
+
+    /**
+     * The Avro schema parquet-avro recorded in {@code file}'s footer (every file lakehose writes
+     * has one; its rows are read back in it), if there is one.
+     */
+    public static Optional<String> avroSchema(InputFile file) throws IOException {
+        LibraryCodecFactory codecs = new LibraryCodecFactory(ANY_ZSTD_LEVEL);
+        try (ParquetFileReader reader = ParquetFileReader.open(file, HadoopFreeReadOptions.with(codecs))) {
+            return Optional.ofNullable(reader.getFooter().getFileMetaData().getKeyValueMetaData().get(AVRO_SCHEMA));
+        } finally {
+            codecs.release();
+        }
+    }
+
+    /** Every row of {@code file} (a local one, or one in a table's store), in order. */
+    public static void forEach(InputFile file, RowConsumer consumer) throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         LibraryCodecFactory codecs = new LibraryCodecFactory(ANY_ZSTD_LEVEL);
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), HadoopFreeReadOptions.with(codecs))) {
+        try (ParquetFileReader reader = ParquetFileReader.open(file, HadoopFreeReadOptions.with(codecs))) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             Map<String, String> footer = reader.getFooter().getFileMetaData().getKeyValueMetaData();
             AvroReadSupport<GenericRecord> support = new AvroReadSupport<>(GenericData.get());
