@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Snapshot expiry (docs/design.md, "Tables", "Maintenance"): snapshots older than the configured
@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Iceberg retries the expiry on a refreshed base when a writer commits meanwhile, keeping as
  * many of the newest snapshots; a writer's snapshot always carries the watermarks, so the
- * newest that carries them is then nearer the head. The files only the expired snapshots
- * referenced are deleted by Iceberg after the commit.
+ * newest that carries them is then nearer the head. After the commit, Iceberg deletes the
+ * manifests and files only the expired snapshots referenced, and this the data files no snapshot
+ * left references (those a compaction replaced, which Iceberg's incremental cleanup would leave
+ * until the compaction's own snapshot expires).
  */
 final class SnapshotExpiry {
 
@@ -52,13 +54,13 @@ final class SnapshotExpiry {
         }
         StoredFiles stored = StoredFiles.of(table, before);
         int keep = Math.max(keepSnapshots, newestMarked(table) + 1);
-        AtomicLong deleted = new AtomicLong();
+        Set<String> deleted = ConcurrentHashMap.newKeySet();
         ExpireSnapshots expire = table.expireSnapshots()
                 .expireOlderThan(clock.millis() - maxAge.toMillis())
                 .retainLast(keep)
                 .deleteWith(location -> {
                     table.io().deleteFile(location);
-                    deleted.incrementAndGet();
+                    deleted.add(location);
                 });
         List<Snapshot> after;
         if (dryRun) {
@@ -77,11 +79,17 @@ final class SnapshotExpiry {
         for (var e : stored.content().entrySet()) {
             if (!kept.content().containsKey(e.getKey())) {
                 gone = gone.plus(1, e.getValue());
+                if (!dryRun && deleted.add(e.getKey())) {
+                    // Iceberg's incremental cleanup deletes the files a compaction replaced only once the
+                    // compaction's own snapshot expires; no snapshot left reads them, and commits only
+                    // ever add files: they go now.
+                    table.io().deleteFile(e.getKey());
+                }
             }
         }
         String detail = expired + " of " + before.size() + " snapshots " + (dryRun ? "to expire" : "expired")
                 + " (kept the newest " + keep + " and any younger than " + maxAge.toHours() + " h)"
-                + (dryRun ? "" : "; " + deleted.get() + " files deleted, data and metadata");
+                + (dryRun ? "" : "; " + deleted.size() + " files deleted, data and metadata");
         return new ActionReport(name, ACTION, dryRun ? ActionReport.DRY_RUN : ActionReport.DONE, stored.count(),
                 kept.count(), gone, ActionReport.Count.NONE, detail);
     }
