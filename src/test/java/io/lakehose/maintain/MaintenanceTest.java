@@ -17,6 +17,8 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.pipeline.ShardPipeline;
+import io.lakehose.sink.LocalDirectoryStore;
+import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.IcebergLake;
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +51,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +60,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -314,23 +319,70 @@ class MaintenanceTest {
         assertThat(objects()).isEqualTo(objects);
     }
 
+    // --- without Hadoop ------------------------------------------------------------------------
+
+    /**
+     * Maintains a local warehouse in a JVM without Hadoop on its classpath, as in the service jar
+     * (which carries none): writes small files, then compacts, expires and cleans up; prints each
+     * report's line. Run by the test below.
+     */
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        Map<String, String> catalog = LocalWarehouse.writerProperties(Files.createDirectories(dir.resolve("warehouse")));
+        try (Writer w = new Writer(dir.resolve("spool"), catalog, dir.resolve("lake").toString(),
+                new LocalDirectoryStore(Files.createDirectories(dir.resolve("lake"))))) {
+            ShardPipeline a = w.shard(A);
+            write(a, 1, 30);
+            write(a, 31, 60);
+        }
+        Catalog c = CatalogUtil.buildIcebergCatalog("lake", catalog, null);
+        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(30));
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Maintenance m = new Maintenance(c, "cdc", new Compaction(TARGET, 2, ParquetSettings.defaults(), work, () -> { }),
+                new SnapshotExpiry(Duration.ofHours(1), 1, later), new OrphanCleanup(Duration.ofDays(1), later),
+                new MaintainMeters(new SimpleMeterRegistry()));
+        m.run(Optional.empty(), false).forEach(r -> System.out.println("REPORT " + r.line()));
+        System.exit(0); // the writer's and catalog's threads are daemons or closed; do not wait for the rest
+    }
+
+    @Test
+    void maintainsWithoutHadoopOnTheClasspathAsInTheServiceJar() throws Exception {
+        // Hadoop's own artifacts (org.apache.hadoop) out; parquet-hadoop stays, as in the service jar.
+        String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.replace(File.separatorChar, '/').contains("/org/apache/hadoop/"))
+                .collect(Collectors.joining(File.pathSeparator));
+        Path dir = Files.createDirectories(tmp.resolve("child"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classpath, MaintenanceTest.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(output).as("no Hadoop class needed").doesNotContain("NoClassDefFoundError")
+                .contains("REPORT maintain orders_changes compact done").contains("REPORT maintain orders_changes expire done")
+                .contains("REPORT maintain orders_changes orphans done");
+        assertThat(p.exitValue()).as(output).isZero();
+        Table table = table(LocalWarehouse.writerProperties(dir.resolve("warehouse")));
+        assertThat(IcebergLake.referencedDataFiles(table)).hasSize(1);
+        assertThat(IcebergLake.rows(table)).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(expected(Map.of(A, 60L)));
+    }
+
     // --- the parts -----------------------------------------------------------------------------
 
     /** A worker: its own catalog connection and committer, envelope rows, small files. */
-    private final class Writer implements AutoCloseable {
+    private static final class Writer implements AutoCloseable {
         final IcebergCommitter committer;
         final PipelineContext ctx;
 
-        Writer(String name, Map<String, String> catalog) throws Exception {
+        /** @param lake where the error output goes (never written here: every record is good) */
+        Writer(Path spool, Map<String, String> catalog, String lake, ObjectStore errors) throws Exception {
             LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
-                    "lake.uri", "s3://" + s3.bucket() + "/lake-" + tmp.getFileName(),
+                    "lake.uri", lake,
                     "kinesis.stream", "orders-cdc",
                     "buffer.maxRecords", "7"));
-            S3ObjectStore store = new S3ObjectStore(s3.settings(Optional.empty()));
             committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", catalog, null),
                     new IcebergSettings("lake", catalog, "cdc", Duration.ofHours(1), "day", Map.of()), cfg.layout(),
-                    "orders-cdc", Pipelines.folders(cfg, store), new ParquetTrimmer(cfg.parquet()));
-            ctx = Pipelines.context(cfg, committer, Files.createDirectories(tmp.resolve(name)), RowEncoders.envelopeOnly(),
+                    "orders-cdc", Pipelines.folders(cfg, errors), new ParquetTrimmer(cfg.parquet()));
+            ctx = Pipelines.context(cfg, committer, Files.createDirectories(spool), RowEncoders.envelopeOnly(),
                     new PipelineStats(), false);
         }
 
@@ -345,7 +397,8 @@ class MaintenanceTest {
     }
 
     private Writer writer(String name, Map<String, String> catalog) throws Exception {
-        Writer w = new Writer(name, catalog);
+        Writer w = new Writer(tmp.resolve(name), catalog, "s3://" + s3.bucket() + "/lake-" + tmp.getFileName(),
+                new S3ObjectStore(s3.settings(Optional.empty())));
         open.add(w);
         return w;
     }
