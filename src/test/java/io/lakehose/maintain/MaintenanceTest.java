@@ -305,9 +305,10 @@ class MaintenanceTest {
         long snapshot = table.currentSnapshot().snapshotId();
         List<String> objects = objects();
         Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(30));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Maintenance maintenance = new Maintenance(s3Catalog(open), "cdc", compaction(() -> { }),
                 new SnapshotExpiry(Duration.ofHours(1), 1, later), new OrphanCleanup(Duration.ofDays(1), later),
-                new MaintainMeters(new SimpleMeterRegistry()));
+                new MaintainMeters(registry));
 
         List<ActionReport> reports = maintenance.run(Optional.empty(), true);
 
@@ -317,6 +318,10 @@ class MaintenanceTest {
         assertThat(after.currentSnapshot().snapshotId()).isEqualTo(snapshot);
         assertThat(after.snapshots()).hasSameSizeAs(table.snapshots());
         assertThat(objects()).isEqualTo(objects);
+        assertThat(registry.find("lakehose.maintain.runs").tag("outcome", "dry_run").counters()).hasSize(3)
+                .allMatch(c -> c.count() == 1);
+        assertThat(registry.get("lakehose.maintain.files.removed").tag("action", "orphans").counter().count())
+                .isEqualTo(1);
     }
 
     // --- without Hadoop ------------------------------------------------------------------------
