@@ -21,6 +21,9 @@ import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -255,7 +258,7 @@ final class Compaction {
             long rows = 0;
             long expected = bin.files().stream().mapToLong(DataFile::recordCount).sum();
             try (ParquetFileWriter writer = new ParquetFileWriter(out, new Schema.Parser().parse(bin.avroSchema()),
-                    parquet, schema -> ParquetSchemaUtil.applyNameMapping(schema, mapping))) {
+                    parquet, schema -> withIds(schema, mapping))) {
                 long[] n = {0};
                 for (DataFile f : bin.files()) {
                     ParquetRows.forEach(input(table, f), row -> {
@@ -279,6 +282,37 @@ final class Compaction {
             return written;
         } finally {
             Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * The file's schema with the field ids of the table's name mapping on every column, nested
+     * ones included. A reader takes a file with ids by its ids: a column left without one would
+     * read as empty, so a mapping that does not cover every column refuses the compaction.
+     */
+    static MessageType withIds(MessageType schema, NameMapping mapping) {
+        MessageType annotated = ParquetSchemaUtil.applyNameMapping(schema, mapping);
+        List<String> missing = new ArrayList<>();
+        collectMissingIds(annotated, "", missing);
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("the table's name mapping has no field id for the columns " + missing
+                    + "; nothing compacted");
+        }
+        return annotated;
+    }
+
+    private static void collectMissingIds(GroupType group, String path, List<String> missing) {
+        for (Type field : group.getFields()) {
+            String name = path.isEmpty() ? field.getName() : path + "." + field.getName();
+            // A list's and a map's repeated middle level carries no id in Iceberg's own files either.
+            boolean middle = field.isRepetition(Type.Repetition.REPEATED) && !field.isPrimitive()
+                    && group.getLogicalTypeAnnotation() != null;
+            if (field.getId() == null && !middle) {
+                missing.add(name);
+            }
+            if (!field.isPrimitive()) {
+                collectMissingIds(field.asGroupType(), name, missing);
+            }
         }
     }
 
