@@ -11,8 +11,8 @@ import java.util.List;
 public final class Main implements Runnable {
 
     /** The subcommands, in the order the usage lists them ({@link #subcommand} makes each). */
-    static final List<String> SUBCOMMANDS = List.of("run", "convert", "replay", "backfill", "audit", "preflight",
-            "config-reference", "help");
+    static final List<String> SUBCOMMANDS = List.of("run", "convert", "replay", "backfill", "audit", "maintain",
+            "preflight", "config-reference", "help");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,6 +70,7 @@ public final class Main implements Runnable {
             case "replay" -> new ReplayCommand();
             case "backfill" -> new BackfillCommand();
             case "audit" -> new AuditCommand();
+            case "maintain" -> new MaintainCommand();
             case "preflight" -> new PreflightCommand();
             case "config-reference" -> new ConfigReferenceCommand();
             case "help" -> new CommandLine.HelpCommand();

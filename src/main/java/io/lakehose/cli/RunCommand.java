@@ -7,6 +7,7 @@ import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.metrics.HttpEndpoints;
+import io.lakehose.maintain.MaintenanceSchedule;
 import io.lakehose.metrics.LakehoseMetrics;
 import io.lakehose.metrics.S3RetryCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -52,7 +53,8 @@ final class RunCommand implements Callable<Integer> {
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
                  AutoCloseable http = cfg.http().port() == 0 ? () -> { }
-                         : new HttpEndpoints(cfg.http().endpoint(), registry, worker::health, worker::readiness)) {
+                         : new HttpEndpoints(cfg.http().endpoint(), registry, worker::health, worker::readiness);
+                 AutoCloseable maintenance = MaintenanceSchedule.start(cfg, registry)) {
                 StopSignals.onStop(worker::shutdown);
                 int code = worker.run();
                 LOG.info("lakehose stopped: {}", stats.summary()); // a log line: run's stderr holds only log lines

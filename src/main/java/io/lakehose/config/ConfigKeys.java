@@ -14,7 +14,7 @@ public final class ConfigKeys {
     /** Every section; the loader builds each, and rejects YAML keys none of them declares (typos fail at start). */
     public static final List<Section<?>> SECTIONS = List.of(LakeConfig.SECTION, InputConfig.SECTION,
             IcebergConfig.SECTION, CurrentStateConfig.SECTION, S3Config.SECTION, BufferConfig.SECTION, ParquetConfig.SECTION,
-            KinesisSettings.SECTION, BackfillSource.SECTION, HttpConfig.SECTION);
+            KinesisSettings.SECTION, BackfillSource.SECTION, HttpConfig.SECTION, MaintainConfig.SECTION);
 
     /** Every key of every section, in the sections' order. */
     public static final List<ConfigKey<?>> ALL = SECTIONS.stream().flatMap(s -> s.keys().stream()).toList();

@@ -134,8 +134,8 @@ public final class ConfigLoader {
                 InputConfig.SECTION.build().apply(v), IcebergConfig.SECTION.build().apply(v),
                 S3Config.SECTION.build().apply(v), BufferConfig.SECTION.build().apply(v),
                 ParquetConfig.SECTION.build().apply(v), KinesisSettings.SECTION.build().apply(v),
-                BackfillSource.SECTION.build().apply(v), HttpConfig.SECTION.build().apply(v), resolvedSchemas,
-                CurrentStateConfig.SECTION.build().apply(v));
+                BackfillSource.SECTION.build().apply(v), HttpConfig.SECTION.build().apply(v),
+                MaintainConfig.SECTION.build().apply(v), resolvedSchemas, CurrentStateConfig.SECTION.build().apply(v));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

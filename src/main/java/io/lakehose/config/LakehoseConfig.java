@@ -29,6 +29,7 @@ public record LakehoseConfig(
         KinesisSettings kinesis,
         BackfillSource backfill,
         HttpConfig http,
+        MaintainConfig maintain,
         Map<String, Path> tableSchemas,
         CurrentStateSettings currentState) {
 
@@ -38,7 +39,7 @@ public record LakehoseConfig(
 
     /** The same configuration writing its tables through another catalog ({@code convert}'s local warehouse). */
     public LakehoseConfig withIceberg(IcebergSettings other) {
-        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, tableSchemas,
+        return new LakehoseConfig(lake, input, other, s3, buffer, parquet, kinesis, backfill, http, maintain, tableSchemas,
                 currentState);
     }
 

@@ -69,7 +69,12 @@ public final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecor
         }
 
         private WriteContext withIds(WriteContext written) {
-            return new WriteContext(withIds.apply(written.getSchema()), written.getExtraMetaData());
+            MessageType annotated = withIds.apply(written.getSchema());
+            // Rows are written by column position: ids may be added, the columns must stay as they are.
+            if (!annotated.getColumns().equals(written.getSchema().getColumns())) {
+                throw new IllegalArgumentException("field ids may not change a file's columns: " + annotated);
+            }
+            return new WriteContext(annotated, written.getExtraMetaData());
         }
 
         @Override

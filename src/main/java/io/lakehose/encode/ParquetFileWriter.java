@@ -39,7 +39,11 @@ public final class ParquetFileWriter implements AutoCloseable {
         this(path, schema, settings, UnaryOperator.identity());
     }
 
-    /** @param withIds sets the field ids of the file's schema (Iceberg's; see {@link ColumnIds}) */
+    /**
+     * @param withIds annotates the file's Parquet schema (the one parquet-avro derives from
+     *                {@code schema}) with field ids: a table's, see {@link io.lakehose.commit.ColumnIds};
+     *                table maintenance's, docs/design.md "Tables". The columns' shape must stay.
+     */
     public ParquetFileWriter(Path path, Schema schema, ParquetSettings settings, UnaryOperator<MessageType> withIds)
             throws IOException {
         this.path = path;

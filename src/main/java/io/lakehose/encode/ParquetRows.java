@@ -35,6 +35,8 @@ import java.util.Set;
  */
 public final class ParquetRows {
 
+    /** The footer key under which parquet-avro records the Avro schema it wrote. */
+    private static final String AVRO_SCHEMA = "parquet.avro.schema";
     /** Decompression does not use the level; any valid one will do. */
     private static final int ANY_ZSTD_LEVEL = 1;
 
@@ -58,6 +60,24 @@ public final class ParquetRows {
     /** Every row of {@code file}, in order. */
     public static void forEach(Path file, RowConsumer consumer) throws IOException {
         forEach(new LocalInputFile(file), Optional.empty(), consumer);
+    }
+
+    /**
+     * The Avro schema parquet-avro recorded in {@code file}'s footer (every file lakehose writes
+     * has one; its rows are read back in it), if there is one.
+     */
+    public static Optional<String> avroSchema(InputFile file) throws IOException {
+        LibraryCodecFactory codecs = new LibraryCodecFactory(ANY_ZSTD_LEVEL);
+        try (ParquetFileReader reader = ParquetFileReader.open(file, HadoopFreeReadOptions.with(codecs))) {
+            return Optional.ofNullable(reader.getFooter().getFileMetaData().getKeyValueMetaData().get(AVRO_SCHEMA));
+        } finally {
+            codecs.release();
+        }
+    }
+
+    /** Every row of {@code file} (a local one, or one in a table's store), in order. */
+    public static void forEach(InputFile file, RowConsumer consumer) throws IOException {
+        forEach(file, Optional.empty(), consumer);
     }
 
     /**
@@ -91,7 +111,6 @@ public final class ParquetRows {
         }
     }
 
-    private static final String AVRO_SCHEMA = "parquet.avro.schema";
 
     /** {@code full} with only its top-level fields named in {@code columns}. */
     private static Schema project(Schema full, Set<String> columns) {

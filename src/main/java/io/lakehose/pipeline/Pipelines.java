@@ -108,13 +108,19 @@ public final class Pipelines {
 
     private static LakeCommitter tables(LakehoseConfig config, ObjectStore store, String streamScope,
                                         FolderCommitter errors) throws ConfigException {
-        String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
         IcebergSettings iceberg = config.iceberg();
-        Catalog catalog = IcebergCatalogs.open(iceberg.catalogName(),
-                IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
+        Catalog catalog = catalog(config);
         ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, errors,
                 new ParquetTrimmer(config.parquet()), typedRows(config)).keepingCurrentState(config.currentState());
+    }
+
+    /** The tables' catalog (iceberg.catalog with lakehose's defaults), checked: a wrong setting fails naming its key. */
+    public static Catalog catalog(LakehoseConfig config) throws ConfigException {
+        String bucket = config.target() instanceof LakehoseConfig.S3Target s3 ? s3.bucket() : "";
+        IcebergSettings iceberg = config.iceberg();
+        return IcebergCatalogs.open(iceberg.catalogName(),
+                IcebergCatalogs.properties(iceberg.catalogProperties(), config.s3Settings(bucket)));
     }
 
     /** The Parquet row schema of each table with a typed schema (tables.*): its change-log table gets its columns. */

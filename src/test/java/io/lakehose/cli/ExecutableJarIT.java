@@ -145,7 +145,7 @@ class ExecutableJarIT {
     void helpListsTheSubcommands() throws Exception {
         Result r = run("--help");
         assertThat(r.exit).isZero();
-        assertThat(r.out).contains("convert").contains("backfill").contains("config-reference");
+        assertThat(r.out).contains("convert").contains("backfill").contains("maintain").contains("config-reference");
         // The benchmark is its own module and jar (bench/target/lakehose-bench.jar).
         assertThat(r.out).doesNotContain("bench");
     }

@@ -118,4 +118,23 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("is not valid YAML");
     }
+
+    /**
+     * A worker's upload may wait for its commit a commit interval plus its retries (ten intervals,
+     * at least two minutes): orphan cleanup and expiry must wait longer, or they could delete a
+     * file or a snapshot a commit still needs. With hourly commits that is eleven hours.
+     */
+    @Test
+    void maintenanceAgesShorterThanACommitsLongestWaitAreRefusedNamingTheKey() throws Exception {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("lake.uri", "/tmp/x",
+                "iceberg.commitIntervalSeconds", "3600", "maintain.orphanMinAgeHours", "11",
+                "maintain.expireSnapshotsAfterHours", "12")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("maintain.orphanMinAgeHours: 11 h is not longer than a commit may take")
+                .hasMessageNotContaining("maintain.expireSnapshotsAfterHours");
+        MaintainConfig defaults = ConfigLoader.load(null, Map.of(), Map.of("lake.uri", "/tmp/x")).maintain();
+        assertThat(defaults.scheduled()).isFalse();
+        assertThat(defaults.orphanMinAge()).isEqualTo(java.time.Duration.ofDays(1));
+        assertThat(MaintainConfig.commitWindow(java.time.Duration.ofSeconds(60))).isEqualTo(java.time.Duration.ofMinutes(11));
+    }
 }

@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -38,7 +39,7 @@ import java.util.stream.Stream;
  * its partition and column metrics come from its own footer, read from the local spool file
  * without Hadoop (parquet's readers would load it).
  */
-final class DataFileUpload {
+public final class DataFileUpload {
 
     private static final int EVENT_TIME_ID = ChangeLogTables.SCHEMA.findField("event_time").fieldId();
     private static final long MICROS_PER_HOUR = 3_600_000_000L;
@@ -48,20 +49,33 @@ final class DataFileUpload {
 
     /** Uploads {@code file} under a new name in {@code table}'s data location and describes it. */
     static DataFile upload(Table table, SealedFile file, String namePrefix) throws IOException {
-        ParquetMetadata footer = footer(file);
+        return upload(table, file.spoolFile(), namePrefix, "file of " + file.directory());
+    }
+
+    /**
+     * Uploads a Parquet file the pipeline's writer made (of one partition's rows: table
+     * maintenance's compacted files) under a new name in {@code table}'s data location and
+     * describes it.
+     */
+    public static DataFile upload(Table table, Path parquet, String namePrefix) throws IOException {
+        return upload(table, parquet, namePrefix, "file " + parquet.getFileName());
+    }
+
+    private static DataFile upload(Table table, Path parquet, String namePrefix, String what) throws IOException {
+        ParquetMetadata footer = footer(parquet);
         String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
         NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
         Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
-        PartitionData partition = partition(table, metrics, file);
+        PartitionData partition = partition(table, metrics, what);
         String location = table.locationProvider().newDataLocation(table.spec(), partition,
                 namePrefix + "-" + UUID.randomUUID() + ".parquet");
         OutputFile out = table.io().newOutputFile(location);
-        try (InputStream in = Files.newInputStream(file.spoolFile()); OutputStream os = out.createOrOverwrite()) {
+        try (InputStream in = Files.newInputStream(parquet); OutputStream os = out.createOrOverwrite()) {
             in.transferTo(os);
         }
         return DataFiles.builder(table.spec())
                 .withPath(location)
-                .withFileSizeInBytes(file.bytes())
+                .withFileSizeInBytes(Files.size(parquet))
                 .withFormat(FileFormat.PARQUET)
                 .withPartition(partition)
                 .withMetrics(metrics)
@@ -74,7 +88,7 @@ final class DataFileUpload {
      * bounds. A file's rows are one hour of one table (the folder layout's partition), so one
      * partition; a layout without {date} or {hour} could mix them, which is refused here.
      */
-    private static PartitionData partition(Table table, Metrics metrics, SealedFile file) {
+    private static PartitionData partition(Table table, Metrics metrics, String what) {
         Long low = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.lowerBounds().get(EVENT_TIME_ID));
         Long high = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.upperBounds().get(EVENT_TIME_ID));
         boolean hourly = table.spec().fields().get(0).transform().toString().equals("hour");
@@ -82,7 +96,7 @@ final class DataFileUpload {
         int first = (int) Math.floorDiv(low, unit);
         int last = (int) Math.floorDiv(high, unit);
         if (first != last) {
-            throw new IllegalStateException("file of " + file.directory() + " holds event times of two "
+            throw new IllegalStateException(what + " holds event times of two "
                     + (hourly ? "hours" : "days") + "; for Iceberg, lake.pathTemplate must contain {hour} or {date}");
         }
         PartitionData partition = new PartitionData(table.spec().partitionType());
@@ -91,13 +105,13 @@ final class DataFileUpload {
     }
 
     /** The footer of a Parquet file: {@code ... | footer | footer length (4 bytes, LE) | "PAR1"}. */
-    private static ParquetMetadata footer(SealedFile file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file.spoolFile(), StandardOpenOption.READ)) {
+    private static ParquetMetadata footer(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, tail, size - 8);
             if (tail.get(4) != 'P' || tail.get(5) != 'A' || tail.get(6) != 'R' || tail.get(7) != '1') {
-                throw new IOException("not a Parquet file: " + file.spoolFile());
+                throw new IOException("not a Parquet file: " + file);
             }
             int length = tail.getInt(0);
             ByteBuffer footer = ByteBuffer.allocate(length);

@@ -139,7 +139,7 @@ public final class IcebergCommitter implements LakeCommitter {
     }
 
     /** Ten commit intervals, at least two minutes: outlasts a catalog's or a store's short outage. */
-    static Duration giveUpAfter(Duration commitInterval) {
+    public static Duration giveUpAfter(Duration commitInterval) {
         Duration tenIntervals = commitInterval.multipliedBy(10);
         return tenIntervals.compareTo(Duration.ofMinutes(2)) > 0 ? tenIntervals : Duration.ofMinutes(2);
     }

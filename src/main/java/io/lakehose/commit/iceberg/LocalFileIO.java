@@ -1,16 +1,21 @@
 package io.lakehose.commit.iceberg;
 
 import org.apache.iceberg.Files;
-import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.io.FileInfo;
 import org.apache.iceberg.io.InputFile;
 import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.io.PositionOutputStream;
 import org.apache.iceberg.io.SeekableInputStream;
+import org.apache.iceberg.io.SupportsPrefixOperations;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Iceberg files on the local disk, for {@code convert --format iceberg} into a directory.
@@ -18,7 +23,7 @@ import java.nio.file.Path;
  * out of its jar; readers load the same warehouse with HadoopFileIO (their engines have Hadoop),
  * which is why the locations keep their {@code file:} URIs unchanged.
  */
-public final class LocalFileIO implements FileIO {
+public final class LocalFileIO implements SupportsPrefixOperations {
 
     @Override
     public InputFile newInputFile(String location) {
@@ -36,6 +41,39 @@ public final class LocalFileIO implements FileIO {
             java.nio.file.Files.deleteIfExists(path(location));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + location, e);
+        }
+    }
+
+    /**
+     * Every file under {@code prefix} (a directory), with its size and last-modified time as its
+     * creation time: table maintenance's orphan cleanup lists a table's location with it. A file
+     * is named as the prefix names locations: a {@code file:} URI or a plain path.
+     */
+    @Override
+    public Iterable<FileInfo> listPrefix(String prefix) {
+        Path root = path(prefix);
+        if (!java.nio.file.Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<FileInfo> files = new ArrayList<>();
+        try (Stream<Path> walk = java.nio.file.Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class);
+                if (a.isRegularFile()) {
+                    String location = prefix.startsWith("file:") ? p.toUri().toString() : p.toString();
+                    files.add(new FileInfo(location, a.size(), a.lastModifiedTime().toMillis()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + prefix, e);
+        }
+        return files;
+    }
+
+    @Override
+    public void deletePrefix(String prefix) {
+        for (FileInfo f : listPrefix(prefix)) {
+            deleteFile(f.location());
         }
     }
 

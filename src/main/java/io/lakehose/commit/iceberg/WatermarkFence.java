@@ -6,6 +6,7 @@ import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
+import org.apache.iceberg.SnapshotUpdate;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.util.SnapshotUtil;
@@ -31,9 +32,11 @@ import java.util.Optional;
  * own previous commit). The catalog's compare-and-swap then makes a commit that raced past the
  * check fail and retry, and the check runs again.
  */
-final class WatermarkFence {
+public final class WatermarkFence {
 
-    static final String PREFIX = "lakehose.watermark.";
+    public static final String PREFIX = "lakehose.watermark.";
+    /** Every summary key lakehose writes starts so. */
+    private static final String LAKEHOSE_KEYS = "lakehose.";
     /** The id of the attempt that made a snapshot: how a writer finds out whether a commit of unknown outcome landed. */
     static final String ATTEMPT = "lakehose.commit-id";
     /** How far back {@link #landed} looks when the attempt's base snapshot is not among the ancestors. */
@@ -51,7 +54,7 @@ final class WatermarkFence {
     }
 
     /** The watermarks of the newest snapshot that has any (maintenance commits may carry none). */
-    static Map<String, SequenceNumber> watermarks(Iterable<Snapshot> newestFirst) {
+    public static Map<String, SequenceNumber> watermarks(Iterable<Snapshot> newestFirst) {
         for (Snapshot s : newestFirst) {
             Map<String, SequenceNumber> found = new HashMap<>();
             s.summary().forEach((key, value) -> {
@@ -67,7 +70,7 @@ final class WatermarkFence {
     }
 
     /** The table's current watermarks (from its newest snapshot that carries them). */
-    static Map<String, SequenceNumber> current(Table table) {
+    public static Map<String, SequenceNumber> current(Table table) {
         return watermarks(SnapshotUtil.currentAncestors(table));
     }
 
@@ -86,6 +89,41 @@ final class WatermarkFence {
             }
         }
         return false;
+    }
+
+    /**
+     * Makes a maintenance commit (compaction, or any other that is not a writer's) carry every
+     * shard's watermark forward. The marks are copied inside a {@link SnapshotAncestryValidator},
+     * which runs on every attempt after Iceberg refreshed the base: a writer that committed newer
+     * marks meanwhile keeps them (a copy taken when the maintenance began would move them back,
+     * and the writer's next commit would be refused and re-commit its rows). A writer's fence
+     * then finds in the maintenance snapshot exactly the marks of the snapshot before it.
+     */
+    public static void carryForward(SnapshotUpdate<?> update) {
+        update.validateWith(new SnapshotAncestryValidator() {
+            @Override
+            public boolean validate(Iterable<Snapshot> ancestry) {
+                // set() replaces a key; shards are never dropped from the marks, so no key of an
+                // earlier attempt is left that the base does not have. The newest snapshot with
+                // marks may say more (a current-state table's lakehose.source-snapshot): carried too.
+                for (Snapshot s : ancestry) {
+                    if (s.summary().keySet().stream().anyMatch(k -> k.startsWith(PREFIX))) {
+                        s.summary().forEach((key, value) -> {
+                            if (key.startsWith(LAKEHOSE_KEYS) && !key.equals(ATTEMPT)) {
+                                update.set(key, value);
+                            }
+                        });
+                        break;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public String errorMessage() {
+                return "never refuses";
+            }
+        });
     }
 
     /**
