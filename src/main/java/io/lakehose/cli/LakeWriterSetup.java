@@ -5,6 +5,7 @@ import io.lakehose.config.BufferConfig;
 import io.lakehose.config.LakehoseConfig;
 import io.lakehose.config.ParquetConfig;
 import io.lakehose.encode.NativeCodecs;
+import io.lakehose.kcl.BoundedClose;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
@@ -13,6 +14,7 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The object store, spool directory and page codec for a lake target, checked up front so that an
@@ -66,6 +68,19 @@ record LakeWriterSetup(ObjectStore store, Path spoolDir, boolean removeSpoolAfte
 
     void cleanUp() {
         store.close();
+        removeSpool();
+    }
+
+    /**
+     * The same, for a stop that must keep its budget: waits for the store's clients to close
+     * ({@link BoundedClose}) at most {@code closeLimit}.
+     */
+    void cleanUp(Duration closeLimit) throws InterruptedException {
+        BoundedClose.close("the object store's client", store, closeLimit);
+        removeSpool();
+    }
+
+    private void removeSpool() {
         if (removeSpoolAfter) {
             SpoolDirectory.deleteTree(spoolDir);
             try {

@@ -46,9 +46,10 @@ final class RunCommand implements Callable<Integer> {
         PipelineStats stats = new PipelineStats(registry);
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg, new S3RetryCounter(registry));
+        KinesisWorker worker = null;
         try {
             PipelineContext ctx = Pipelines.context(cfg, setup.store(), setup.spoolDir(), encoders, stats, false);
-            KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
+            worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
             ctx.committer().bindTo(registry);
             try (LakehoseMetrics metrics = new LakehoseMetrics(registry, cfg.kinesis().stream(), stats, worker.leases(),
                     ctx.memory(), Clock.systemUTC());
@@ -65,7 +66,11 @@ final class RunCommand implements Callable<Integer> {
                     + " is in use or not an address of this host (set http.port or LAKEHOSE_HTTP_PORT, 0 turns the "
                     + "endpoints off; or http.bindAddress)");
         } finally {
-            setup.cleanUp();
+            if (worker == null) {
+                setup.cleanUp();
+            } else {
+                setup.cleanUp(worker.stopTimeLeft()); // the stop's budget covers closing the S3 client too
+            }
         }
     }
 }

@@ -58,8 +58,10 @@ public record KinesisSettings(String stream, String region, Optional<URI> endpoi
             "Least time between two checkpoints of a shard (each is a lease-table write). Checkpoints only ever "
                     + "cover records inside completed uploads.");
     public static final ConfigKey<Long> SHUTDOWN_BUDGET_SECONDS = new ConfigKey<>("kinesis.shutdownBudgetSeconds",
-            "25", longIn(1, 115), "On SIGTERM, time to flush, upload and checkpoint before exiting. Keep it under "
-            + "the ECS task's stopTimeout (30 s default, 120 s max).");
+            "25", longIn(1, 115), "On SIGTERM, the whole stop, from the signal to the exit: shards flush, upload and "
+            + "checkpoint until a fifth of it (at most 5 s) is left for stopping KCL and closing; uploads not done "
+            + "by then are re-read by the next worker. Keep it under the ECS task's stopTimeout (30 s "
+            + "default, 120 s max).");
     public static final ConfigKey<Boolean> CLOUDWATCH = new ConfigKey<>("kinesis.cloudWatchMetrics", "false",
             bool(), "Publish KCL's own CloudWatch metrics (off: nothing calls CloudWatch).");
 

@@ -14,6 +14,7 @@ import software.amazon.kinesis.processor.ShardRecordProcessor;
 
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * KCL's callbacks, each delegating to a {@link ShardSession} (the lifecycle rules live there).
@@ -25,13 +26,25 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
 
     private final Function<String, ShardSession> sessions;
     private final Duration shutdownBudget;
+    /** What is left of the stop's flush time when KCL asks this shard to stop (counted from SIGTERM). */
+    private final Supplier<Duration> stopFlushTimeLeft;
     private final ShardLeases leases;
     private String shardId;
     private ShardSession session;
 
     LakehoseRecordProcessor(Function<String, ShardSession> sessions, Duration shutdownBudget, ShardLeases leases) {
+        this(sessions, shutdownBudget, () -> shutdownBudget, leases);
+    }
+
+    /**
+     * @param shutdownBudget    how long a shard end may wait for its uploads
+     * @param stopFlushTimeLeft how long a stop may still wait for them ({@link StopClock#flushTimeLeft})
+     */
+    LakehoseRecordProcessor(Function<String, ShardSession> sessions, Duration shutdownBudget,
+                            Supplier<Duration> stopFlushTimeLeft, ShardLeases leases) {
         this.sessions = sessions;
         this.shutdownBudget = shutdownBudget;
+        this.stopFlushTimeLeft = stopFlushTimeLeft;
         this.leases = leases;
     }
 
@@ -100,7 +113,7 @@ final class LakehoseRecordProcessor implements ShardRecordProcessor {
         }
         try (var ignored = MDC.putCloseable("shardId", shardId)) {
             LOG.info("shutdown requested; flushing and checkpointing");
-            session.shutdownRequested(new KclCheckpointer(input.checkpointer()), shutdownBudget);
+            session.shutdownRequested(new KclCheckpointer(input.checkpointer()), stopFlushTimeLeft.get());
             release();
         }
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -157,9 +158,12 @@ public final class ShardSession {
         return Optional.ofNullable(lastCheckpointed);
     }
 
+    /** Finishes every file and waits for its upload, both within {@code budget} from now. */
     private boolean flushAndWait(Duration budget) {
+        long deadline = System.nanoTime() + budget.toNanos();
         try {
-            pipeline.flush().get(budget.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<Void> flushed = pipeline.flush(); // finishing the files counts too
+            flushed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;

@@ -110,6 +110,22 @@ public final class ChangeProducer implements AutoCloseable {
         return !thread.isAlive() && count() == total;
     }
 
+    /**
+     * Stops after the batch being put (without interrupting it, so every record sent is known)
+     * and returns, by index, the "shard/sequence" of every record put. A failed put fails the caller.
+     */
+    public List<String> stop(Duration timeout) throws InterruptedException {
+        stop = true;
+        thread.join(timeout.toMillis());
+        if (thread.isAlive()) {
+            throw new AssertionError("producer of " + h.stream() + " still putting " + timeout + " after the stop");
+        }
+        if (failure != null) {
+            throw new AssertionError("producer of " + h.stream() + " failed", failure);
+        }
+        return all();
+    }
+
     /** By index, the "shard/sequence" of every record put so far. */
     public List<String> all() {
         synchronized (put) {

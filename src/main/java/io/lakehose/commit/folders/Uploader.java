@@ -49,11 +49,20 @@ public final class Uploader {
                 return CompletableFuture.failedFuture(e);
             }
         });
-        return put.whenComplete((ok, err) -> {
+        // The caller's future is a separate one: cancelling it (a lost lease) must not skip the
+        // release, which a dependent of put would (a cancelled future runs no whenComplete action).
+        CompletableFuture<T> done = new CompletableFuture<>();
+        put.whenComplete((ok, err) -> {
             startedNanos.remove(token);
             inFlight.release(permits);
             file.deleteSpoolFile();
+            if (err != null) {
+                done.completeExceptionally(err);
+            } else {
+                done.complete(ok);
+            }
         });
+        return done;
     }
 
     /** Age of the oldest upload still in flight, in milliseconds; 0 when none is. */

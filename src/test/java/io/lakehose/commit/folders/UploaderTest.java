@@ -130,4 +130,31 @@ class UploaderTest {
         assertThat(second).failsWithin(5, TimeUnit.SECONDS);
         assertThat(store.started).as("never uploaded after a gap").hasValue(1);
     }
+
+    /**
+     * A lost lease cancels the shard's uploads (FolderShardCommitter.abandon): the bytes they held
+     * must come back once their puts end, and they must leave the stuck-upload clock. Cancelling
+     * the returned future used to skip both, so other shards lost that room for good and /health
+     * reported an upload "in flight" for ever.
+     */
+    @Test
+    void aCancelledUploadGivesItsRoomBackAndLeavesTheStuckUploadClockWhenItsPutEnds() throws Exception {
+        ManualStore store = new ManualStore();
+        Uploader uploader = new Uploader(store, 128 * 1024); // room for one 128 KiB file
+        CompletableFuture<StoredObject> first = upload(uploader, "a/1", 128 * 1024, CompletableFuture.completedFuture(null));
+        first.cancel(false);
+        store.puts.get("a/1").completeExceptionally(new IOException("cancelled by the lease loss"));
+
+        assertThat(uploader.oldestUploadAgeMillis()).as("uploads in flight after the put ended").isZero();
+        CompletableFuture<StoredObject> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return upload(uploader, "b/1", 128 * 1024, CompletableFuture.completedFuture(null));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).thenCompose(f -> f);
+        Await.until("the next file's put starts", Duration.ofSeconds(10), () -> store.started.get() == 2);
+        store.complete("b/1");
+        assertThat(second).succeedsWithin(5, TimeUnit.SECONDS);
+    }
 }
