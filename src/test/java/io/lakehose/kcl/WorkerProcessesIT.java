@@ -2,14 +2,11 @@ package io.lakehose.kcl;
 
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.testing.ChangeProducer;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
@@ -61,10 +58,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
  *
  * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs; on a failure their tails are printed.
  */
-class WorkerProcessesIT {
+class WorkerProcessesIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerProcessesIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     /** The kill schedule is random but reproducible: change the seed to explore other schedules. */
     private static final long SEED = 20241125L;
 
@@ -74,16 +70,6 @@ class WorkerProcessesIT {
      */
     private static final Pattern OBJECT_NAME =
             Pattern.compile("[^~]+~(shardId-\\d+)~[0-9a-z]+(?:_[0-9a-z]+)?\\.(?:parquet|jsonl|jsonl\\.gz)");
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    /** Stops producers and workers after each test; on a failure, prints the workers' log tails first. */
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     // ---------------------------------------------------------------------------------------------
     // 1 (and 4). kill -9 at random moments, bad records mid-shard
