@@ -1,15 +1,12 @@
 package io.lakehose.kcl;
 
 import io.lakehose.decode.SequenceNumber;
-import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
 
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,28 +37,6 @@ final class UploadedObjects {
         poll("a new object from " + w, timeout, w, () -> {
             found.set(newObject(before));
             return found.get() != null;
-        }, 20);
-        return found.get();
-    }
-
-    /**
-     * Like {@link #awaitNew}, but returns null instead of failing when there is nothing left to
-     * upload: the producer has finished and every record put is checkpointed.
-     */
-    String awaitNewUnlessDone(Set<String> before, WorkerProcess w, ChangeProducer producer, Duration timeout) {
-        AtomicReference<String> found = new AtomicReference<>();
-        AtomicBoolean idle = new AtomicBoolean();
-        long[] nextIdleCheck = {0};
-        poll("a new object from " + w, timeout, w, () -> {
-            found.set(newObject(before));
-            if (found.get() != null) {
-                return true;
-            }
-            if (!producer.isRunning() && System.nanoTime() > nextIdleCheck[0]) {
-                nextIdleCheck[0] = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                idle.set(h.checkpoints().equals(WorkerHarness.lastSequenceByShard(producer.all())));
-            }
-            return idle.get();
         }, 20);
         return found.get();
     }
