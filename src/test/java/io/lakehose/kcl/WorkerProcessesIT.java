@@ -76,6 +76,7 @@ class WorkerProcessesIT extends WorkerProcessTestBase {
         LOG.info("graceful test: SIGTERM after {} records put, exit {} after {} ms", producer.count(), exit, stopMillis);
         assertThat(exit).as("exit code after SIGTERM").isZero();
         assertThat(stopMillis).as("stop time (budget %d s)", budgetSeconds).isLessThan((budgetSeconds + 10) * 1000);
+        producer.finish(); // records flowed through the whole stop; the next worker needs no more of them
         Map<String, String> checkpoints = h.checkpoints();
 
         // The stop uploaded what the buffers held: new objects, some of them short of the record
@@ -155,6 +156,7 @@ class WorkerProcessesIT extends WorkerProcessTestBase {
             return now.size() == 4 && new HashSet<>(now.values()).equals(Set.of(idB));
         });
         LOG.info("pair test: b took over a's leases {} ms after the kill", (System.nanoTime() - killedAt) / 1_000_000);
+        producer.finish(); // records flowed through the take-over; b needs no more of them
 
         List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(90), Duration.ofSeconds(90));
         b.sigterm();
