@@ -94,12 +94,7 @@ class IcebergCrashWindowsIT extends WorkerProcessTestBase {
         WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve(name + "-catalog.db");
-        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
-        config.put("buffer.maxRecords", "50");
-        config.put("buffer.maxAgeSeconds", "1");
-        config.put("lake.format", "iceberg");
-        config.put("iceberg.namespace", NAMESPACE);
-        config.put("iceberg.commitIntervalSeconds", "1");
+        Map<String, String> config = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 1);
         Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
         ChangeProducer producer = workers.closeAfter(new ChangeProducer(h, TOTAL, 25, Duration.ofMillis(250),
                 ChangeProducer.changesWithBad(StaleOwnerFenceIT.BAD, "orders")));

@@ -90,13 +90,8 @@ class IcebergStaleOwnerIT extends WorkerProcessTestBase {
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve("catalog.db");
 
-        Map<String, String> common = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
+        Map<String, String> common = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 2);
         common.put("kinesis.failoverTimeMillis", "3000");
-        common.put("buffer.maxRecords", "50");
-        common.put("buffer.maxAgeSeconds", "1");
-        common.put("lake.format", "iceberg");
-        common.put("iceberg.namespace", NAMESPACE);
-        common.put("iceberg.commitIntervalSeconds", "2");
         Map<String, String> viaProxy = new LinkedHashMap<>(common);
         viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
         viaProxy.put("iceberg.catalog.s3.endpoint", aws.s3().endpoint().toString()); // see the class comment
@@ -202,12 +197,7 @@ class IcebergStaleOwnerIT extends WorkerProcessTestBase {
         WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve(name + "-catalog.db");
-        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
-        config.put("buffer.maxRecords", "50");
-        config.put("buffer.maxAgeSeconds", "1");
-        config.put("lake.format", "iceberg");
-        config.put("iceberg.namespace", NAMESPACE);
-        config.put("iceberg.commitIntervalSeconds", "1");
+        Map<String, String> config = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 1);
         Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
         ChangeProducer producer = workers.closeAfter(StaleOwnerFenceIT.producer(h));
 
