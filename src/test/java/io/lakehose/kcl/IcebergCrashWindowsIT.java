@@ -5,15 +5,12 @@ import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.IcebergLake;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,10 +54,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. 30-55 s per window on 2 cores.
  */
-class IcebergCrashWindowsIT {
+class IcebergCrashWindowsIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergCrashWindowsIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     private static final String NAMESPACE = "cdc";
     private static final String TABLE = "orders_changes";
     /** The data files listed on the halting line of {@code iceberg.uploaded}. */
@@ -69,15 +65,6 @@ class IcebergCrashWindowsIT {
 
     /** About 15 s of records: 1,500 in batches of 25 every 250 ms, over 2 shards; every 97th one bad. */
     private static final int TOTAL = 1_500;
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     @Test
     void killedBetweenUploadAndCommit() throws Exception {
@@ -107,12 +94,7 @@ class IcebergCrashWindowsIT {
         WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve(name + "-catalog.db");
-        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
-        config.put("buffer.maxRecords", "50");
-        config.put("buffer.maxAgeSeconds", "1");
-        config.put("lake.format", "iceberg");
-        config.put("iceberg.namespace", NAMESPACE);
-        config.put("iceberg.commitIntervalSeconds", "1");
+        Map<String, String> config = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 1);
         Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
         ChangeProducer producer = workers.closeAfter(new ChangeProducer(h, TOTAL, 25, Duration.ofMillis(250),
                 ChangeProducer.changesWithBad(StaleOwnerFenceIT.BAD, "orders")));

@@ -1,20 +1,18 @@
 package io.lakehose.kcl;
 
+import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.IcebergLake;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.util.SnapshotUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +56,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=IcebergFourWorkersIT -Dlakehose.slowTests=true}.
  */
 @EnabledIfSystemProperty(named = "lakehose.slowTests", matches = "true")
-class IcebergFourWorkersIT {
+class IcebergFourWorkersIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergFourWorkersIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     private static final String NAMESPACE = "cdc";
     private static final String TABLE = "orders_changes";
     private static final int WORKERS = 4;
@@ -73,19 +70,10 @@ class IcebergFourWorkersIT {
     private static final int TOTAL = 1_600;
     private static final int BATCH = 100;
     private static final String COMMITTED = "Committed snapshot";
-    private static final String REFUSED = "another writer committed the table of";
+    private static final String REFUSED = IcebergCommitter.REFUSED_BY_ANOTHER_WRITER;
     private static final String RETRIED = "trying again in";
     /** Iceberg's own retry after the catalog's compare-and-swap failed: another worker committed first. */
     private static final String RACED = "Retrying task after failure";
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     @Test
     void fourWorkersCommitToOneTableWithoutLosingOrDuplicatingACommitOrARecord() throws Exception {

@@ -5,17 +5,14 @@ import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
 import io.lakehose.testing.IcebergLake;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.ProcessAssertions;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,22 +70,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs. About 70 s per test on 2 cores.
  */
-class IcebergStaleOwnerIT {
+class IcebergStaleOwnerIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcebergStaleOwnerIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     private static final String NAMESPACE = "cdc";
     private static final String TABLE = "orders_changes";
-    private static final String REFUSED = "another writer committed the table of";
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
+    private static final String REFUSED = IcebergCommitter.REFUSED_BY_ANOTHER_WRITER;
 
     @Test
     void aFrozenOwnersLateCommitIsRefusedAndItsFilesDeleted() throws Exception {
@@ -103,13 +90,8 @@ class IcebergStaleOwnerIT {
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve("catalog.db");
 
-        Map<String, String> common = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
+        Map<String, String> common = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 2);
         common.put("kinesis.failoverTimeMillis", "3000");
-        common.put("buffer.maxRecords", "50");
-        common.put("buffer.maxAgeSeconds", "1");
-        common.put("lake.format", "iceberg");
-        common.put("iceberg.namespace", NAMESPACE);
-        common.put("iceberg.commitIntervalSeconds", "2");
         Map<String, String> viaProxy = new LinkedHashMap<>(common);
         viaProxy.put("s3.endpoint", proxy.endpoint().toString()); // the error output only
         viaProxy.put("iceberg.catalog.s3.endpoint", aws.s3().endpoint().toString()); // see the class comment
@@ -215,12 +197,7 @@ class IcebergStaleOwnerIT {
         WorkerHarness h = new WorkerHarness(aws.stack(), name, 2);
         String warehousePrefix = name + "-warehouse-" + tmp.getFileName();
         Path sqlite = tmp.resolve(name + "-catalog.db");
-        Map<String, String> config = new LinkedHashMap<>(IcebergLake.workerConfig(aws.s3(), sqlite, warehousePrefix));
-        config.put("buffer.maxRecords", "50");
-        config.put("buffer.maxAgeSeconds", "1");
-        config.put("lake.format", "iceberg");
-        config.put("iceberg.namespace", NAMESPACE);
-        config.put("iceberg.commitIntervalSeconds", "1");
+        Map<String, String> config = IcebergLake.tableWorkerConfig(aws.s3(), sqlite, warehousePrefix, NAMESPACE, 1);
         Path yaml = h.writeConfig(tmp.resolve(name + ".yaml"), config);
         ChangeProducer producer = workers.closeAfter(StaleOwnerFenceIT.producer(h));
 

@@ -2,15 +2,12 @@ package io.lakehose.kcl;
 
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.HoldingTcpProxy;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.ProcessAssertions;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,10 +59,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * skips the object-name and race checks, to run the scenario against a jar from before the fence
  * ({@code -Dlakehose.jar=...}) and see whether it loses or duplicates records.
  */
-class StaleOwnerFenceIT {
+class StaleOwnerFenceIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(StaleOwnerFenceIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     private static final boolean LEGACY_NAMES = Boolean.getBoolean("lakehose.it.legacyNames");
 
     /** The fenced name of a lake object: {@code <stream>~<shard>~<first record in base 36>[_<sub>].<ext>}. */
@@ -81,15 +77,6 @@ class StaleOwnerFenceIT {
     /** Every 97th record is a bad one (not JSON, or JSON that is no change record): 31 of them. */
     private static final int BAD_EVERY = 97;
     static final IntPredicate BAD = i -> i % BAD_EVERY == BAD_EVERY - 1;
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     @Test
     void aFrozenOwnerWakesUpAfterTheNewOwnerRewroteItsRecords() throws Exception {

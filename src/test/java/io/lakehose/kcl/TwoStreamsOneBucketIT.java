@@ -2,14 +2,11 @@ package io.lakehose.kcl;
 
 import io.lakehose.testing.ChangeProducer;
 import io.lakehose.testing.DuckDbLake;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -47,25 +44,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * table's error output; both lease tables checkpointed at the last records; and the shipped jar's
  * {@code audit} clean for each stream. About 2 minutes on 2 cores.
  */
-class TwoStreamsOneBucketIT {
+class TwoStreamsOneBucketIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(TwoStreamsOneBucketIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
     private static final String LAKE = "onelake";
     private static final String ERRORS = "onelake-errors";
     private static final int RECORDS = 2_000;
     private static final int BAD_EVERY = 200;
     private static final IntPredicate BAD = i -> i % BAD_EVERY == BAD_EVERY / 2;
     private static final long SEED = 20261207L;
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     /** One stream of the test: its harness (stream, lease table), its DynamoDB table, its config and producer. */
     private final class Source {

@@ -1,36 +1,24 @@
 package io.lakehose.kcl;
 
-import io.lakehose.decode.SequenceNumber;
 import io.lakehose.testing.ChangeProducer;
-import io.lakehose.testing.LocalStackExtension;
 import io.lakehose.testing.StreamLake;
 import io.lakehose.testing.WorkerHarness;
 import io.lakehose.testing.WorkerProcess;
-import io.lakehose.testing.WorkerProcesses;
+import io.lakehose.testing.WorkerProcessTestBase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static io.lakehose.testing.ProcessAssertions.assertExactlyOnce;
@@ -38,7 +26,6 @@ import static io.lakehose.testing.ProcessAssertions.assertNoDuplicates;
 import static io.lakehose.testing.ProcessAssertions.assertNoProcessorExceptions;
 import static io.lakehose.testing.ProcessAssertions.awaitCheckpoints;
 import static io.lakehose.testing.ProcessAssertions.awaitEverythingCheckpointed;
-import static io.lakehose.testing.ProcessAssertions.awaitLeases;
 import static io.lakehose.testing.ProcessAssertions.isNumber;
 import static io.lakehose.testing.ProcessAssertions.poll;
 import static io.lakehose.testing.ProcessAssertions.sequence;
@@ -48,135 +35,24 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
  * The shipped jar as worker processes against the local stack, treated the way production
- * treats it: kill -9 at random moments (also right after an upload, before its checkpoint),
- * SIGTERM mid-stream, two workers sharing the shards and one of them dying. After each, the
- * lake must hold every stream record exactly once (docs/design.md, "Delivery guarantee") and the lease table's
- * checkpoints must end at the last sequence numbers.
+ * treats it: SIGTERM mid-stream, two workers sharing the shards and one of them dying (kill -9
+ * again and again: {@link WorkerCrashesIT}). After each, the lake must hold every stream record
+ * exactly once (docs/design.md, "Delivery guarantee") and the lease table's checkpoints must end
+ * at the last sequence numbers.
  *
  * <p>Timing on KCL 2.x: a killed (or stopped) worker's leases stay owned until they expire, so a
- * restarted worker takes them only after {@code kinesis.failoverTimeMillis} (2-3 s here) plus up
- * to one lease-taker interval (twice the failover time); kills therefore wait until the worker
- * holds its leases. A graceful stop also waits about one failover time: KCL 2.x finishes its
- * shutdown only when the leases' failover time is reached.
+ * surviving worker takes them only after {@code kinesis.failoverTimeMillis} (3 s here) plus up
+ * to one lease-taker interval (twice the failover time). A graceful stop also waits about one
+ * failover time: KCL 2.x finishes its shutdown only when the leases' failover time is reached.
  *
  * <p>{@code -Dlakehose.it.logDir=DIR} keeps the workers' logs; on a failure their tails are printed.
  */
-class WorkerProcessesIT {
+class WorkerProcessesIT extends WorkerProcessTestBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerProcessesIT.class);
-    private static final Path JAR = Path.of(System.getProperty("lakehose.jar", "target/lakehose.jar"));
-    /** The kill schedule is random but reproducible: change the seed to explore other schedules. */
-    private static final long SEED = 20241125L;
-
-    /**
-     * {@code <stream>~<shard>~<first in base 36>[_<sub>].<ext>}: groups the shard. S3Proxy lists a
-     * PUT in progress under a temporary {@code <key>-<uuid>} name, which this does not match.
-     */
-    private static final Pattern OBJECT_NAME =
-            Pattern.compile("[^~]+~(shardId-\\d+)~[0-9a-z]+(?:_[0-9a-z]+)?\\.(?:parquet|jsonl|jsonl\\.gz)");
-
-    @RegisterExtension
-    static final LocalStackExtension aws = new LocalStackExtension();
-
-    /** Stops producers and workers after each test; on a failure, prints the workers' log tails first. */
-    @RegisterExtension
-    final WorkerProcesses workers = new WorkerProcesses();
-
-    @TempDir
-    Path tmp;
 
     // ---------------------------------------------------------------------------------------------
-    // 1 (and 4). kill -9 at random moments, bad records mid-shard
-
-    @Test
-    void killNineAtRandomMomentsNeitherLosesNorDuplicatesAndBadRecordsLandOnceInErrors() throws Exception {
-        long started = System.nanoTime();
-        WorkerHarness h = new WorkerHarness(aws.stack(), "crash", 4);
-        // Failover 2 s: a restarted worker takes the dead one's leases after 2-6 s instead of 3-9 s.
-        // Small files, so that uploads (and the gap between an upload and its checkpoint) happen all the time.
-        Path yaml = h.writeConfig(tmp.resolve("crash.yaml"), Map.of("buffer.maxRecords", "300", "buffer.maxAgeSeconds", "2",
-                "kinesis.failoverTimeMillis", "2000"));
-        // Bad payloads among the changes: not JSON at all, and JSON that is no change record.
-        Map<Integer, byte[]> bad = Map.of(
-                700, "this is not json {".getBytes(StandardCharsets.UTF_8),
-                2_500, "{\"hello\": \"world\"}".getBytes(StandardCharsets.UTF_8),
-                4_100, "\u0000\u0001 binary?".getBytes(StandardCharsets.UTF_8),
-                6_300, "[1, 2, 3]".getBytes(StandardCharsets.UTF_8));
-        // About 80 s of records (100/s), so that they keep coming through all six kill rounds.
-        ChangeProducer producer = produce(h, 8_000, 40, Duration.ofMillis(400), bad);
-
-        Random random = new Random(SEED);
-        int kills = 0;
-        int windowKills = 0;
-        int spoolKills = 0;
-        List<String> killLog = new ArrayList<>();
-        for (int round = 0; round < 6; round++) {
-            WorkerProcess w = workers.start(JAR, yaml, tmp, "crash-" + round);
-            // A restarted worker steals one lease of the dead one at once and takes the others once
-            // they have expired: kill only when it works on every shard.
-            awaitLeases(w, 4, Duration.ofSeconds(60));
-            if (round % 2 == 1) {
-                // Right after an upload completes: the object is in the bucket, its checkpoint
-                // (at most every second, on the next batch) normally is not yet.
-                Set<String> before = h.objectKeys();
-                String fresh = awaitNewObjectUnlessDone(h, before, w, producer, Duration.ofSeconds(60));
-                w.sigkill();
-                kills++;
-                if (fresh == null) {
-                    killLog.add("round " + round + ": nothing left to upload (every record put is checkpointed)");
-                    continue;
-                }
-                String[] range = shardAndLast(fresh);
-                String checkpoint = h.checkpoints().get(range[0]);
-                boolean inWindow = !isNumber(checkpoint) || new BigInteger(checkpoint).compareTo(new BigInteger(range[1])) < 0;
-                windowKills += inWindow ? 1 : 0;
-                killLog.add("round " + round + ": after upload of " + fresh + ", checkpoint " + checkpoint
-                        + (inWindow ? " (between upload and checkpoint)" : " (already checkpointed)"));
-            } else {
-                // The kill at a random moment of the work is the test, so here time is let pass.
-                long delay = 1_000 + random.nextInt(5_001);
-                Thread.sleep(delay);
-                int spooled = w.spoolFiles().size();
-                w.sigkill();
-                kills++;
-                spoolKills += spooled > 0 ? 1 : 0;
-                killLog.add("round " + round + ": " + delay + " ms after taking every lease, " + spooled + " spool files, "
-                        + producer.count() + " records put so far");
-            }
-        }
-        killLog.forEach(line -> LOG.info("crash test kill {}", line));
-        assertThat(producer.awaitDone(Duration.ofSeconds(120))).as("producer finished").isTrue();
-        List<String> put = producer.all();
-
-        WorkerProcess last = workers.start(JAR, yaml, tmp, "crash-final");
-        awaitCheckpoints(h, WorkerHarness.lastSequenceByShard(put), last, Duration.ofSeconds(120));
-        last.sigterm();
-        assertThat(last.waitFor(Duration.ofSeconds(60))).as("exit code after SIGTERM").isZero();
-        // e.g. "lakehose stopped: records=6058 rows=5464 errors=3 skipped=591 ...": skipped records
-        // were re-read after a kill and found already in the lake.
-        String summary = last.logText().lines().filter(l -> l.contains("lakehose stopped:")).findFirst().orElse("");
-
-        StreamLake lake = StreamLake.read(h, tmp.resolve("crash-lake"));
-        LOG.info("crash test: {} kills ({} between upload and checkpoint, {} with spooled buffers), {} records put, "
-                        + "{} objects ({} data, {} error), {} s; last worker: {}", kills, windowKills, spoolKills, put.size(),
-                lake.keys().size(), lake.dataObjects(), lake.keys().size() - lake.dataObjects(),
-                (System.nanoTime() - started) / 1_000_000_000L, summary);
-        assertThat(kills).isGreaterThanOrEqualTo(5);
-        assertThat(windowKills).as("kills between an upload and its checkpoint: %s", killLog).isGreaterThanOrEqualTo(1);
-        assertThat(spoolKills).as("kills while buffers were spooled: %s", killLog).isGreaterThanOrEqualTo(1);
-
-        Set<String> badIds = bad.keySet().stream().map(put::get).collect(Collectors.toSet());
-        List<String> good = put.stream().filter(p -> !badIds.contains(p)).toList();
-        assertExactlyOnce("rows", lake.rows(), good);
-        assertExactlyOnce("error lines", lake.errorIds(), badIds);
-        assertThat(lake.errorCodes()).containsOnly("invalid_json", "not_a_cdc_record", "not_an_object");
-        assertThat(h.checkpoints()).isEqualTo(WorkerHarness.lastSequenceByShard(put));
-        assertNoProcessorExceptions(workers.all());
-        assertThat(WorkerProcess.assertAuditClean(JAR, yaml, tmp)).contains("0 overlaps, 0 gaps");
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // 2. SIGTERM mid-stream
+    // SIGTERM mid-stream
 
     @Test
     void sigtermMidStreamFlushesChecksAndExitsZeroWithinTheBudget() throws Exception {
@@ -187,7 +63,7 @@ class WorkerProcessesIT {
         // a partly filled buffer, which only the graceful stop can upload.
         Path yaml = h.writeConfig(tmp.resolve("graceful.yaml"), Map.of("buffer.maxAgeSeconds", "60",
                 "buffer.maxRecords", Integer.toString(maxRecords), "kinesis.shutdownBudgetSeconds", Long.toString(budgetSeconds)));
-        ChangeProducer producer = produce(h, 4_000, 40, Duration.ofMillis(300), Map.of());
+        ChangeProducer producer = produce(h, 4_000, 40, Duration.ofMillis(300));
         WorkerProcess w = workers.start(JAR, yaml, tmp, "graceful-1");
         poll("four objects uploaded", Duration.ofSeconds(60), w, () -> h.objectKeys().size() >= 4);
 
@@ -200,6 +76,7 @@ class WorkerProcessesIT {
         LOG.info("graceful test: SIGTERM after {} records put, exit {} after {} ms", producer.count(), exit, stopMillis);
         assertThat(exit).as("exit code after SIGTERM").isZero();
         assertThat(stopMillis).as("stop time (budget %d s)", budgetSeconds).isLessThan((budgetSeconds + 10) * 1000);
+        producer.finish(); // records flowed through the whole stop; the next worker needs no more of them
         Map<String, String> checkpoints = h.checkpoints();
 
         // The stop uploaded what the buffers held: new objects, some of them short of the record
@@ -242,13 +119,13 @@ class WorkerProcessesIT {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // 3. Two workers share the shards; one dies
+    // Two workers share the shards; one dies
 
     @Test
     void twoWorkersShareTheShardsAndTheSurvivorTakesOverTheKilledOnesLeases() throws Exception {
         WorkerHarness h = new WorkerHarness(aws.stack(), "pair", 4);
         Path yaml = h.writeConfig(tmp.resolve("pair.yaml"), Map.of("buffer.maxRecords", "300", "buffer.maxAgeSeconds", "2"));
-        ChangeProducer producer = produce(h, 5_000, 40, Duration.ofMillis(300), Map.of());
+        ChangeProducer producer = produce(h, 5_000, 40, Duration.ofMillis(300));
         // Started together: one takes all four leases, the other steals one at once and a second
         // one a lease-taker interval (about 6 s) later, while the first is busy with it.
         WorkerProcess a = workers.start(JAR, yaml, tmp, "pair-a");
@@ -264,7 +141,7 @@ class WorkerProcessesIT {
         });
         assertThat(b.isAlive()).as(b.tail(40)).isTrue();
         // Records flow under shared ownership: an upload after the balance.
-        awaitNewObject(h, h.objectKeys(), a, Duration.ofSeconds(60));
+        new UploadedObjects(h, aws.s3()).awaitNew(h.objectKeys(), a, Duration.ofSeconds(60));
 
         Map<String, String> owners = h.leaseOwners();
         String idA = workerId(a);
@@ -279,6 +156,7 @@ class WorkerProcessesIT {
             return now.size() == 4 && new HashSet<>(now.values()).equals(Set.of(idB));
         });
         LOG.info("pair test: b took over a's leases {} ms after the kill", (System.nanoTime() - killedAt) / 1_000_000);
+        producer.finish(); // records flowed through the take-over; b needs no more of them
 
         List<String> put = awaitEverythingCheckpointed(h, producer, b, Duration.ofSeconds(90), Duration.ofSeconds(90));
         b.sigterm();
@@ -312,63 +190,8 @@ class WorkerProcessesIT {
     // ---------------------------------------------------------------------------------------------
     // helpers
 
-    private ChangeProducer produce(WorkerHarness h, int total, int batch, Duration period, Map<Integer, byte[]> bad) {
-        ChangeProducer p = workers.closeAfter(new ChangeProducer(h, total, batch, period,
-                i -> bad.containsKey(i) ? bad.get(i) : ChangeProducer.change(i)));
-        return p.start();
-    }
-
-    /** Polls the bucket (every 20 ms) until an object not in {@code before} appears; returns its key. */
-    private static String awaitNewObject(WorkerHarness h, Set<String> before, WorkerProcess w, Duration timeout) {
-        AtomicReference<String> found = new AtomicReference<>();
-        poll("a new object from " + w, timeout, w, () -> {
-            found.set(newObject(h, before));
-            return found.get() != null;
-        }, 20);
-        return found.get();
-    }
-
-    /**
-     * Like {@link #awaitNewObject}, but returns null instead of failing when there is nothing left
-     * to upload: the producer has finished and every record put is checkpointed.
-     */
-    private static String awaitNewObjectUnlessDone(WorkerHarness h, Set<String> before, WorkerProcess w, ChangeProducer producer,
-                                                   Duration timeout) {
-        AtomicReference<String> found = new AtomicReference<>();
-        AtomicBoolean idle = new AtomicBoolean();
-        long[] nextIdleCheck = {0};
-        poll("a new object from " + w, timeout, w, () -> {
-            found.set(newObject(h, before));
-            if (found.get() != null) {
-                return true;
-            }
-            if (!producer.isRunning() && System.nanoTime() > nextIdleCheck[0]) {
-                nextIdleCheck[0] = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                idle.set(h.checkpoints().equals(WorkerHarness.lastSequenceByShard(producer.all())));
-            }
-            return idle.get();
-        }, 20);
-        return found.get();
-    }
-
-    /** The key of a lake object of the stream (not an upload in progress) that is not in {@code before}, or null. */
-    private static String newObject(WorkerHarness h, Set<String> before) {
-        for (String k : h.objectKeys()) {
-            if (!before.contains(k) && shardAndLast(k) != null) {
-                return k;
-            }
-        }
-        return null;
-    }
-
-    /** {shard id, last sequence number} of an object: the shard from its name, the last record from its metadata. */
-    private static String[] shardAndLast(String key) {
-        Matcher m = OBJECT_NAME.matcher(key.substring(key.lastIndexOf('/') + 1));
-        if (!m.matches()) {
-            return null;
-        }
-        String last = aws.s3().client().headObject(b -> b.bucket(aws.s3().bucket()).key(key)).metadata()
-                .get("lakehose-last");
-        return new String[] {m.group(1), SequenceNumber.parse(last).digits()};
+    /** Puts {@code total} changes, {@code batch} every {@code period}; stopped after the test. */
+    private ChangeProducer produce(WorkerHarness h, int total, int batch, Duration period) {
+        return workers.closeAfter(new ChangeProducer(h, total, batch, period, ChangeProducer::change)).start();
     }
 }

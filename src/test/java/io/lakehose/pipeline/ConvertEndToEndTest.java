@@ -7,7 +7,6 @@ import io.lakehose.testing.CommandRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakehose.testing.DuckDbLake;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +15,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -51,17 +51,12 @@ class ConvertEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TTL_IDENTITY = "{\"type\": \"Service\", \"principalId\": \"dynamodb.amazonaws.com\"}";
 
+    /** The mixed input every test converts, and what it must produce. */
+    private static final Input input = Input.mixed();
+
+    /** Where the input's file is written, once for the class ({@link Input#file}). */
     @TempDir
     static Path shared;
-
-    /** The mixed input every test converts, and what it must produce. */
-    private static Input input;
-
-    @BeforeAll
-    static void buildInput() throws IOException {
-        input = Input.mixed();
-        Files.write(shared.resolve("changes.jsonl"), input.bytes());
-    }
 
     // ================================================================ the tests
 
@@ -424,7 +419,7 @@ class ConvertEndToEndTest {
     }
 
     private static CommandRun convert(Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("convert", "--input", shared.resolve("changes.jsonl").toString(),
+        List<String> args = new ArrayList<>(List.of("convert", "--input", input.file(shared).toString(),
                 "--output", out.toString()));
         args.addAll(List.of(extra));
         return CommandRun.of(args.toArray(String[]::new));
@@ -469,6 +464,19 @@ class ConvertEndToEndTest {
             lines.add(raw);
             terminators.add(terminator);
             bads.put((long) lines.size(), new Bad(code, raw, messageContains));
+        }
+
+        /** {@code dir/changes.jsonl} holding {@link #bytes()}, written on the first call. */
+        Path file(Path dir) {
+            Path file = dir.resolve("changes.jsonl");
+            try {
+                if (!Files.exists(file)) {
+                    Files.write(file, bytes());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return file;
         }
 
         byte[] bytes() {

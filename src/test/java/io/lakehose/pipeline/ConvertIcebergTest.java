@@ -25,7 +25,6 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.apache.parquet.schema.MessageType;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,16 +53,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConvertIcebergTest {
 
+    /** The mixed input every test converts, and what it must produce. */
+    private static final Input input = Input.mixed();
+
+    /** Where the input's file is written, once for the class ({@link Input#file}). */
     @TempDir
     static Path shared;
-
-    private static Input input;
-
-    @BeforeAll
-    static void buildInput() throws Exception {
-        input = Input.mixed();
-        Files.write(shared.resolve("changes.jsonl"), input.bytes());
-    }
 
     @Test
     void everyGoodRecordIsOneRowOfItsTablesChangeLogReadableByAStockReader(@TempDir Path out) throws Exception {
@@ -279,7 +274,7 @@ class ConvertIcebergTest {
     }
 
     private static CommandRun convert(Path out) {
-        return CommandRun.of("convert", "--input", shared.resolve("changes.jsonl").toString(), "--output",
+        return CommandRun.of("convert", "--input", input.file(shared).toString(), "--output",
                 out.toString(), "--format", "iceberg", "--threads", "2");
     }
 }

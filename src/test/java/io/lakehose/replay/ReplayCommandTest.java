@@ -563,7 +563,9 @@ class ReplayCommandTest {
 
         RunningWorker(WorkerHarness h) throws Exception {
             this.h = h;
-            LakehoseConfig cfg = h.loadConfig(Map.of());
+            // The records are put before the worker starts: a shard's last file is sealed by age,
+            // so a short age is the worker's time to its checkpoints (3 s would add 2 s per run).
+            LakehoseConfig cfg = h.loadConfig(Map.of("buffer.maxAgeSeconds", "1"));
             store = new S3ObjectStore(cfg.s3Settings(aws.s3().bucket()));
             PipelineContext ctx = Pipelines.context(cfg, store, Files.createTempDirectory(tmp, "spool"),
                     RowEncoders.envelopeOnly(), stats, false);

@@ -28,6 +28,7 @@ public final class ChangeProducer implements AutoCloseable {
     private final List<String> put = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stop;
+    private volatile boolean finished;
     private volatile Throwable failure;
 
     /** @param record the payload of record {@code i} (a change, or something bad) */
@@ -69,7 +70,7 @@ public final class ChangeProducer implements AutoCloseable {
     private void run() {
         try {
             long next = System.nanoTime();
-            for (int i = 0; i < total && !stop; i += batch) {
+            for (int i = 0; i < total && !stop && !finished; i += batch) {
                 List<byte[]> records = new ArrayList<>();
                 for (int j = i; j < Math.min(total, i + batch); j++) {
                     records.add(record.apply(j));
@@ -101,13 +102,22 @@ public final class ChangeProducer implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /**
+     * Puts no batch after the one in flight: {@code total} is then an upper bound, for a test
+     * whose records must flow until it has done something (its kill rounds), however long that takes.
+     * {@link #awaitDone} then waits for that batch, and {@link #all()} holds every record put.
+     */
+    public void finish() {
+        finished = true;
+    }
+
     /** Waits for the last record put; false at the timeout. A failed put fails the caller. */
     public boolean awaitDone(Duration timeout) throws InterruptedException {
         thread.join(timeout.toMillis());
         if (failure != null) {
             throw new AssertionError("producer of " + h.stream() + " failed", failure);
         }
-        return !thread.isAlive() && count() == total;
+        return !thread.isAlive() && (finished || count() == total);
     }
 
     /**

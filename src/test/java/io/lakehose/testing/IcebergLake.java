@@ -58,6 +58,22 @@ public final class IcebergLake implements AutoCloseable {
     }
 
     /**
+     * {@link #workerConfig} and what the Iceberg process tests share: {@code lake.format: iceberg}
+     * into {@code namespace}, a commit every {@code commitIntervalSeconds}, and small files (50
+     * records, sealed after a second), so that every commit has files to take. Mutable.
+     */
+    public static Map<String, String> tableWorkerConfig(S3Emulator s3, Path sqlite, String warehousePrefix, String namespace,
+                                                        int commitIntervalSeconds) {
+        Map<String, String> c = workerConfig(s3, sqlite, warehousePrefix);
+        c.put("buffer.maxRecords", "50");
+        c.put("buffer.maxAgeSeconds", "1");
+        c.put("lake.format", "iceberg");
+        c.put("iceberg.namespace", namespace);
+        c.put("iceberg.commitIntervalSeconds", Integer.toString(commitIntervalSeconds));
+        return c;
+    }
+
+    /**
      * Opens the catalog of {@link #workerConfig} for reading, through S3FileIO straight to the
      * emulator; named "lakehose" like the workers' (a JDBC catalog is scoped by its name).
      */

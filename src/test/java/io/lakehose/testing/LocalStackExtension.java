@@ -16,6 +16,10 @@ public final class LocalStackExtension implements BeforeAllCallback, AfterAllCal
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        if (stack != null) {
+            // one instance shared by subclasses (WorkerProcessTestBase): only one of them at a time
+            throw new IllegalStateException("the local AWS stack of this extension already runs for another test class");
+        }
         stack = LocalAwsStack.start();
     }
 

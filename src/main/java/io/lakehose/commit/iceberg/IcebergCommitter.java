@@ -69,6 +69,8 @@ public final class IcebergCommitter implements LakeCommitter {
     public static final String VALIDATED = "iceberg.validated";
     /** ... its snapshot made, its records not yet counted as committed (so not checkpointed). */
     public static final String COMMITTED = "iceberg.committed";
+    /** Logged when the fence refused a commit because another writer's snapshot is ahead (tests count it). */
+    public static final String REFUSED_BY_ANOTHER_WRITER = "another writer committed the table of";
 
     private final Catalog catalog;
     private final ChangeLogTables tables;
@@ -495,7 +497,7 @@ public final class IcebergCommitter implements LakeCommitter {
                 next.add(p);
                 continue;
             }
-            LOG.info("shard {}: another writer committed the table of {} up to {}; going on from there",
+            LOG.info("shard {}: " + REFUSED_BY_ANOTHER_WRITER + " {} up to {}; going on from there",
                     p.shard().shardId(), table, base.map(Object::toString).orElse("nothing"));
             p.shard().saw(table, base);
             boolean covered = base.isPresent() && base.get().compareTo(p.position()) >= 0;

@@ -22,13 +22,19 @@ class IcebergConfigTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void theCatalogSectionComesFromYamlOrTheEnvironment() throws Exception {
-        Path file = Files.writeString(tmp.resolve("lakehose.yaml"), """
+    /** {@code tmp/name}: an Iceberg lake at s3://lake/cdc, then {@code rest} (the iceberg section's body first). */
+    private Path icebergLakeYaml(String name, String rest) throws Exception {
+        return Files.writeString(tmp.resolve(name), """
                 lake:
                   uri: s3://lake/cdc
                   format: iceberg
                 iceberg:
+                """ + rest);
+    }
+
+    @Test
+    void theCatalogSectionComesFromYamlOrTheEnvironment() throws Exception {
+        Path file = icebergLakeYaml("lakehose.yaml", """
                   namespace: cdc
                   partitionBy: hour
                   catalog:
@@ -74,11 +80,7 @@ class IcebergConfigTest {
 
     @Test
     void tableNamesComeFromYamlOrTheEnvironmentAndBadOnesFailAtStart() throws Exception {
-        Path file = Files.writeString(tmp.resolve("names.yaml"), """
-                lake:
-                  uri: s3://lake/cdc
-                  format: iceberg
-                iceberg:
+        Path file = icebergLakeYaml("names.yaml", """
                   catalog:
                     type: glue
                   tableNames:
