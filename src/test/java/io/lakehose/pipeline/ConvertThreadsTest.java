@@ -1,0 +1,119 @@
+package io.lakehose.pipeline;
+
+import io.lakehose.config.ConfigLoader;
+import io.lakehose.config.LakehoseConfig;
+import io.lakehose.encode.RowEncoders;
+import io.lakehose.sink.LocalDirectoryStore;
+import io.lakehose.testing.DuckDbLake;
+import io.lakehose.testing.WorkerHarness;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code convert}'s output does not depend on its number of threads: the same objects, each with
+ * the same rows (read back by DuckDB), and a second run with another number of threads adds
+ * nothing. The input spans many small batches, three tables over two hours, files cut every
+ * minute of stream time, late records (so a file's end depends on the whole input's stream
+ * time, not on its own directory's) and bad lines.
+ */
+class ConvertThreadsTest {
+
+    /** Small batches, so that both threads get many of them. */
+    private static final int BATCH_BYTES = 16 * 1024;
+    private static final int RECORDS = 4_000;
+    private static final Instant T0 = Instant.parse("2024-11-25T07:50:00Z");
+
+    @TempDir
+    static Path dir;
+    private static byte[] input;
+
+    @BeforeAll
+    static void buildInput() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < RECORDS; i++) {
+            if (i % 97 == 13) {
+                out.write(("not json " + i).getBytes(StandardCharsets.UTF_8));
+            } else {
+                // Mostly "orders", some "users", a rare "audit"; every 50th record two minutes late.
+                String table = i % 40 == 7 ? "audit" : i % 3 == 0 ? "users" : "orders";
+                Instant time = T0.plusMillis(i * 1200L).minusSeconds(i % 50 == 0 ? 120 : 0);
+                out.write(WorkerHarness.change(i, time, table));
+            }
+            out.write('\n');
+        }
+        input = out.toByteArray();
+    }
+
+    @Test
+    void oneAndTwoThreadsWriteTheSameObjectsWithTheSameRowsAndAgainAddNothing() throws Exception {
+        Path one = dir.resolve("one");
+        Path two = dir.resolve("two");
+        convert(one, 1);
+        convert(two, 2);
+
+        Map<String, List<String>> rowsByObject = rowsByObject(one);
+        assertThat(rowsByObject.keySet().stream().map(f -> f.substring(0, f.lastIndexOf('/'))).distinct())
+                .as("directories").hasSize(9); // 3 tables x 3 hours
+        assertThat(rowsByObject).as("objects cut by age, more than one per directory").hasSizeGreaterThan(40);
+        assertThat(rowsByObject(two)).as("objects and their rows, 2 threads against 1").isEqualTo(rowsByObject);
+        assertThat(relativeFiles(two)).as("every object, error output included").isEqualTo(relativeFiles(one));
+
+        List<String> before = relativeFiles(one);
+        convert(one, 2);
+        convert(two, 1);
+        assertThat(relativeFiles(one)).as("again with 2 threads").isEqualTo(before);
+        assertThat(relativeFiles(two)).as("again with 1 thread").isEqualTo(before);
+        assertThat(rowsByObject(one)).isEqualTo(rowsByObject);
+        assertThat(rowsByObject(two)).isEqualTo(rowsByObject);
+    }
+
+    private static void convert(Path lake, int threads) throws Exception {
+        LakehoseConfig cfg = ConfigLoader.load(null, Map.of(),
+                Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "60"));
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        try (LocalDirectoryStore store = new LocalDirectoryStore(lake)) {
+            PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, store), spool,
+                    RowEncoders.envelopeOnly(), new PipelineStats(), true);
+            LineBatchReader lines = new LineBatchReader(new ByteArrayInputStream(input), BATCH_BYTES);
+            new FileConverter(ctx, threads, "local", T0.toEpochMilli() * 1000).convert(() -> {
+                LineBatchReader.Batch b = lines.next();
+                return b == null ? null : RecordBatch.of(0, b);
+            });
+        }
+    }
+
+    /** Every Parquet object (relative path) with its rows' sequence numbers, as DuckDB reads them. */
+    private static Map<String, List<String>> rowsByObject(Path lake) {
+        try (DuckDbLake duck = DuckDbLake.open()) {
+            String root = lake.toAbsolutePath() + "/";
+            return duck.query("SELECT filename, sequence_number FROM read_parquet("
+                            + DuckDbLake.literal(root + "**/*.parquet") + ", filename = true) "
+                            + "ORDER BY filename, CAST(sequence_number AS BIGINT)").stream()
+                    .collect(Collectors.groupingBy(r -> r.get("filename").toString().substring(root.length()),
+                            TreeMap::new, Collectors.mapping(r -> r.get("sequence_number").toString(),
+                                    Collectors.toList())));
+        }
+    }
+
+    private static List<String> relativeFiles(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+}
