@@ -29,8 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code convert}'s output does not depend on its number of threads: the same objects, each with
  * the same rows (read back by DuckDB), and a second run with another number of threads adds
  * nothing. The input spans many small batches, three tables over three hours, files cut every
- * five minutes of stream time, late records (so a file's end depends on the whole input's stream
- * time, not on its own directory's) and bad lines.
+ * five minutes of stream time, late records and bad lines.
  */
 class ConvertThreadsTest {
 
@@ -64,8 +63,8 @@ class ConvertThreadsTest {
     void oneAndTwoThreadsWriteTheSameObjectsWithTheSameRowsAndAgainAddNothing() throws Exception {
         Path one = dir.resolve("one");
         Path two = dir.resolve("two");
-        convert(one, 1);
-        convert(two, 2);
+        convert(one, 1, input);
+        convert(two, 2, input);
 
         Map<String, List<String>> rowsByObject = rowsByObject(one);
         assertThat(rowsByObject.keySet().stream().map(f -> f.substring(0, f.lastIndexOf('/'))).distinct())
@@ -75,15 +74,46 @@ class ConvertThreadsTest {
         assertThat(relativeFiles(two)).as("every object, error output included").isEqualTo(relativeFiles(one));
 
         List<String> before = relativeFiles(one);
-        convert(one, 2);
-        convert(two, 1);
+        convert(one, 2, input);
+        convert(two, 1, input);
         assertThat(relativeFiles(one)).as("again with 2 threads").isEqualTo(before);
         assertThat(relativeFiles(two)).as("again with 1 thread").isEqualTo(before);
         assertThat(rowsByObject(one)).isEqualTo(rowsByObject);
         assertThat(rowsByObject(two)).isEqualTo(rowsByObject);
     }
 
-    private static void convert(Path lake, int threads) throws Exception {
+    /**
+     * Table "rare" has a record at 08:00, then only a late one (08:04:59) after "busy" reached
+     * 08:20. Its file expires at 08:05 by the input's stream time, so the late record starts a
+     * new object, also where "rare" has a writer of its own, whose records alone never reach 08:05.
+     */
+    @Test
+    void aFileExpiresByTheWholeInputsStreamTimeAlsoInAWriterOfItsOwn() throws Exception {
+        Instant eight = Instant.parse("2024-11-25T08:00:00Z");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(WorkerHarness.change(1, eight, "busy"));
+        out.write('\n');
+        out.write(WorkerHarness.change(2, eight, "rare"));
+        out.write('\n');
+        for (int i = 3; i < 1_500; i++) {
+            out.write(WorkerHarness.change(i, eight.plusSeconds(i), "busy"));
+            out.write('\n');
+            if (i == 1_200) {
+                out.write(WorkerHarness.change(i, eight.plusSeconds(299), "rare"));
+                out.write('\n');
+            }
+        }
+        Path one = dir.resolve("late-one");
+        Path two = dir.resolve("late-two");
+        convert(one, 1, out.toByteArray());
+        convert(two, 2, out.toByteArray());
+
+        Map<String, List<String>> rowsByObject = rowsByObject(one);
+        assertThat(rowsByObject.keySet()).filteredOn(f -> f.startsWith("table=rare/")).hasSize(2);
+        assertThat(rowsByObject(two)).isEqualTo(rowsByObject);
+    }
+
+    private static void convert(Path lake, int threads, byte[] input) throws Exception {
         LakehoseConfig cfg = ConfigLoader.load(null, Map.of(),
                 Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "300"));
         Path spool = Files.createDirectories(dir.resolve("spool"));
