@@ -71,9 +71,8 @@ public final class FileConverter {
             RecordDecoding decoding = new RecordDecoding(ctx);
             start("convert-decode-" + i, () -> {
                 for (DecodedBatch b; (b = toDecode.take()) != END; ) {
-                    b.decode(decoding, owners);
+                    b.decode(decoding, owners); // a failure is the batch's, and its writers throw it
                 }
-                return null;
             }, new CompletableFuture<>());
         }
         for (int w = 0; w < writers; w++) {
@@ -84,10 +83,7 @@ public final class FileConverter {
             RecordDecoding decoding = decoders == 0 ? new RecordDecoding(ctx) : null;
             CompletableFuture<Void> finished = new CompletableFuture<>();
             done.add(finished);
-            start("convert-write-" + w, () -> {
-                write(writer, q, pipeline, decoding, owners);
-                return null;
-            }, finished);
+            start("convert-write-" + w, () -> write(writer, q, pipeline, decoding, owners), finished);
         }
         Exception readFailure = null;
         try {
@@ -125,21 +121,24 @@ public final class FileConverter {
                 b.decode(decoding, owners);
             }
             streamTime = b.feed(writer, pipeline, streamTime);
-            // Files of directories that had no record in this batch expire as in a single pipeline.
+            // Files of directories that had no record in this batch expire as in a single pipeline,
+            // and a writer with nothing in it still flushes what the memory cap asks of it.
             pipeline.sealExpired(streamTime);
+            pipeline.sealRequested();
             b.fed();
         }
         pipeline.flush().get();
     }
 
     private interface Work {
-        Void run() throws Exception;
+        void run() throws Exception;
     }
 
     private static void start(String name, Work work, CompletableFuture<Void> done) {
         Thread t = new Thread(() -> {
             try {
-                done.complete(work.run());
+                work.run();
+                done.complete(null);
             } catch (Throwable e) {
                 done.completeExceptionally(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
             }
