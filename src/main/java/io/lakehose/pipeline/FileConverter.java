@@ -29,6 +29,12 @@ public final class FileConverter {
     private static final DecodedBatch END = new DecodedBatch(
             new RecordBatch(0, 1, new byte[0], new int[0], new int[0], 0, null), "", 0, 1, () -> { });
 
+    /**
+     * Records decoded at once, at most: an input batch (4 MiB) is cut into slices of this many, so
+     * that the decoded records waiting for their writer are a few MiB, not tens.
+     */
+    static final int SLICE_RECORDS = 1024;
+
     private final PipelineContext ctx;
     private final int decoders;
     private final int writers;
@@ -61,8 +67,9 @@ public final class FileConverter {
      * same input continues without duplicating it.
      */
     public void convert(BatchSource source) throws IOException, InterruptedException, ExecutionException {
-        // Enough batches in flight that no thread waits for the reader, few enough to bound the heap.
-        Semaphore inFlight = new Semaphore(2 * Math.max(decoders, writers) + 2);
+        // Enough slices in flight that no thread waits for another, few enough that decoded records
+        // stay young garbage.
+        Semaphore inFlight = new Semaphore(4 * Math.max(decoders, writers) + 2);
         DirectoryOwners owners = new DirectoryOwners(writers);
         BlockingQueue<DecodedBatch> toDecode = new LinkedBlockingQueue<>();
         List<BlockingQueue<DecodedBatch>> toWrite = new ArrayList<>();
@@ -88,15 +95,19 @@ public final class FileConverter {
         Exception readFailure = null;
         try {
             for (RecordBatch b; (b = source.next()) != null; ) {
-                while (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    rethrowIfFailed(done);
-                }
-                DecodedBatch batch = new DecodedBatch(b, shardId, errorArrivalMicros, writers, inFlight::release);
-                if (decoders > 0) {
-                    toDecode.put(batch);
-                }
-                for (BlockingQueue<DecodedBatch> q : toWrite) {
-                    q.put(batch);
+                for (int from = 0; from < b.count(); from += SLICE_RECORDS) {
+                    while (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        rethrowIfFailed(done);
+                    }
+                    RecordBatch slice = b.count() <= SLICE_RECORDS ? b
+                            : b.slice(from, Math.min(b.count(), from + SLICE_RECORDS));
+                    DecodedBatch batch = new DecodedBatch(slice, shardId, errorArrivalMicros, writers, inFlight::release);
+                    if (decoders > 0) {
+                        toDecode.put(batch);
+                    }
+                    for (BlockingQueue<DecodedBatch> q : toWrite) {
+                        q.put(batch);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -28,13 +28,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code convert}'s output does not depend on its number of threads: the same objects, each with
  * the same rows (read back by DuckDB), and a second run with another number of threads adds
- * nothing. The input spans many small batches, three tables over three hours, files cut every
- * five minutes of stream time, late records and bad lines.
+ * nothing, also where the input is cut into other batches. The input spans three tables over
+ * three hours, files cut every five minutes of stream time, late records and bad lines.
  */
 class ConvertThreadsTest {
 
     /** Small batches, so that both threads get many of them. */
-    private static final int BATCH_BYTES = 16 * 1024;
+    private static final int SMALL_BATCHES = 16 * 1024;
+    /** The whole input in one batch. */
+    private static final int ONE_BATCH = 4 * 1024 * 1024;
     private static final int RECORDS = 3_000;
     private static final Instant T0 = Instant.parse("2024-11-25T07:50:00Z");
 
@@ -63,8 +65,8 @@ class ConvertThreadsTest {
     void oneAndTwoThreadsWriteTheSameObjectsWithTheSameRowsAndAgainAddNothing() throws Exception {
         Path one = dir.resolve("one");
         Path two = dir.resolve("two");
-        convert(one, 1, input);
-        convert(two, 2, input);
+        convert(one, 1, input, SMALL_BATCHES);
+        convert(two, 2, input, ONE_BATCH); // cut into slices of FileConverter.SLICE_RECORDS
 
         Map<String, List<String>> rowsByObject = rowsByObject(one);
         assertThat(rowsByObject.keySet().stream().map(f -> f.substring(0, f.lastIndexOf('/'))).distinct())
@@ -74,8 +76,8 @@ class ConvertThreadsTest {
         assertThat(relativeFiles(two)).as("every object, error output included").isEqualTo(relativeFiles(one));
 
         List<String> before = relativeFiles(one);
-        convert(one, 2, input);
-        convert(two, 1, input);
+        convert(one, 2, input, SMALL_BATCHES);
+        convert(two, 1, input, ONE_BATCH);
         assertThat(relativeFiles(one)).as("again with 2 threads").isEqualTo(before);
         assertThat(relativeFiles(two)).as("again with 1 thread").isEqualTo(before);
         assertThat(rowsByObject(one)).isEqualTo(rowsByObject);
@@ -105,22 +107,22 @@ class ConvertThreadsTest {
         }
         Path one = dir.resolve("late-one");
         Path two = dir.resolve("late-two");
-        convert(one, 1, out.toByteArray());
-        convert(two, 2, out.toByteArray());
+        convert(one, 1, out.toByteArray(), SMALL_BATCHES);
+        convert(two, 2, out.toByteArray(), SMALL_BATCHES);
 
         Map<String, List<String>> rowsByObject = rowsByObject(one);
         assertThat(rowsByObject.keySet()).filteredOn(f -> f.startsWith("table=rare/")).hasSize(2);
         assertThat(rowsByObject(two)).isEqualTo(rowsByObject);
     }
 
-    private static void convert(Path lake, int threads, byte[] input) throws Exception {
+    private static void convert(Path lake, int threads, byte[] input, int batchBytes) throws Exception {
         LakehoseConfig cfg = ConfigLoader.load(null, Map.of(),
                 Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "300"));
         Path spool = Files.createDirectories(dir.resolve("spool"));
         try (LocalDirectoryStore store = new LocalDirectoryStore(lake)) {
             PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, store), spool,
                     RowEncoders.envelopeOnly(), new PipelineStats(), true);
-            LineBatchReader lines = new LineBatchReader(new ByteArrayInputStream(input), BATCH_BYTES);
+            LineBatchReader lines = new LineBatchReader(new ByteArrayInputStream(input), batchBytes);
             new FileConverter(ctx, threads, "local", T0.toEpochMilli() * 1000).convert(() -> {
                 LineBatchReader.Batch b = lines.next();
                 return b == null ? null : RecordBatch.of(0, b);
