@@ -54,14 +54,14 @@ final class ConvertCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). "
-            + "Converting the same input again into the same lake adds nothing only with the same N.")
+            + "The output does not depend on N: converting the same input again adds nothing, with any N.")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--format", paramLabel = "folders|iceberg|both", converter = LakeFormats.class,
             description = "What to write (overrides lake.format). Into a local directory, iceberg writes a "
                     + "self-contained warehouse: a JDBC catalog on SQLite (DIR/catalog.db), the tables' files under "
                     + "DIR/warehouse, and DIR/catalog.properties for readers; error records stay files under DIR/errors. "
-                    + "Tables are written by one worker thread.")
+                    + "Tables are written by one writer thread; --threads still decodes in parallel.")
     LakeFormat format;
 
     @Option(names = "--show", description = "After converting, list the files read and the objects written, "
@@ -71,11 +71,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LakehoseConfig cfg = loadConfig();
-        int workers = threads;
-        if (cfg.lake().format() != LakeFormat.FOLDERS && threads > 1) {
-            // A table keeps one watermark per shard: two workers of convert's one shard would fence each other.
-            workers = 1;
-        }
+        // A table keeps one watermark per shard: two writers of convert's one shard would fence each other.
+        int writers = cfg.lake().format() == LakeFormat.FOLDERS ? threads : 1;
         PipelineStats stats = show ? PipelineStats.listingStoredObjects() : new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
         try (InputSet inputs = resolve(input, cfg); InputBatches batches = new InputBatches(inputs)) {
@@ -84,7 +81,7 @@ final class ConvertCommand implements Callable<Integer> {
             try {
                 PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, setup.store()),
                     setup.spoolDir(), encoders, stats, true);
-                new FileConverter(ctx, workers, "local", System.currentTimeMillis() * 1000L).convert(batches);
+                new FileConverter(ctx, threads, writers, "local", System.currentTimeMillis() * 1000L).convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());
             } finally {

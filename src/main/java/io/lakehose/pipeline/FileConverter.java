@@ -1,41 +1,61 @@
 package io.lakehose.pipeline;
 
-import io.lakehose.decode.DecodeException;
-import io.lakehose.decode.ErrorCode;
-import io.lakehose.decode.SourceRecord;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code convert}'s engine: one reader thread takes batches of records from a {@link BatchSource}
- * and deals them round-robin to N workers, each running its own {@link ShardPipeline} (shard id
- * "local", sequence numbers from {@link InputPositions}). Workers never share buffers, so all
- * cores encode in parallel; batch i always goes to worker i mod N, so the same input and N give
- * the same files.
+ * {@code convert}'s engine. One reader thread takes batches of records from a {@link BatchSource}
+ * in input order; decoder threads decode and partition whole batches, any batch on any of them;
+ * then each record goes to the writer that owns its directory ({@link DirectoryOwners}), a
+ * {@link ShardPipeline} of its own (shard id "local", sequence numbers from
+ * {@link InputPositions}). Every writer takes every batch in input order, so it sees its records
+ * in order and knows the input's stream time at each of them.
+ *
+ * <p>So each directory is written by one pipeline, and its files hold the same rows whatever the
+ * number of threads: a file ends by size, record count or age in the input's stream time, all
+ * functions of the input (a file cut by the memory cap is the exception, see {@code MemoryBudget};
+ * the fence still stores such rows once, since a directory's objects form one chain). With one
+ * thread, the writer decodes its batches itself.
  */
 public final class FileConverter {
 
-    private static final RecordBatch END = new RecordBatch(0, 1, new byte[0], new int[0], new int[0], 0, null);
+    private static final DecodedBatch END = new DecodedBatch(
+            new RecordBatch(0, 1, new byte[0], new int[0], new int[0], 0, null), "", 0, 1, () -> { });
+
+    /**
+     * Records decoded at once, at most: an input batch (4 MiB) is cut into slices of this many, so
+     * that the decoded records waiting for their writer are a few MiB, not tens.
+     */
+    static final int SLICE_RECORDS = 1024;
 
     private final PipelineContext ctx;
-    private final int threads;
+    private final int decoders;
+    private final int writers;
     private final String shardId;
     private final long errorArrivalMicros;
 
+    /** {@code threads} decoders and as many writers (one thread: one writer that decodes too). */
+    public FileConverter(PipelineContext ctx, int threads, String shardId, long errorArrivalMicros) {
+        this(ctx, threads, threads, shardId, errorArrivalMicros);
+    }
+
     /**
+     * @param threads            decoder threads (1: the writers decode)
+     * @param writers            writer pipelines; 1 for tables, which keep one watermark per shard
      * @param errorArrivalMicros arrival time given to lines that cannot be decoded (they have no
      *                           event time): the run's start, so their error partition is today
      */
-    public FileConverter(PipelineContext ctx, int threads, String shardId, long errorArrivalMicros) {
+    public FileConverter(PipelineContext ctx, int threads, int writers, String shardId, long errorArrivalMicros) {
         this.ctx = ctx;
-        this.threads = Math.max(1, threads);
+        this.decoders = Math.max(1, threads) == 1 ? 0 : threads;
+        this.writers = Math.max(1, Math.min(writers, Math.max(1, threads)));
         this.shardId = shardId;
         this.errorArrivalMicros = errorArrivalMicros;
     }
@@ -44,46 +64,104 @@ public final class FileConverter {
      * Converts every record; returns when every file is stored, or throws the first failure. When
      * reading the input fails, everything read before the failure is still committed before the
      * failure is thrown: the lake then holds a prefix of the input, which a second run with the
-     * same input and thread count continues without duplicating it.
+     * same input continues without duplicating it.
      */
     public void convert(BatchSource source) throws IOException, InterruptedException, ExecutionException {
-        List<BlockingQueue<RecordBatch>> queues = new ArrayList<>();
-        List<CompletableFuture<Void>> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            BlockingQueue<RecordBatch> q = new ArrayBlockingQueue<>(2);
-            queues.add(q);
+        // Enough slices in flight that no thread waits for another, few enough that decoded records
+        // stay young garbage.
+        Semaphore inFlight = new Semaphore(4 * Math.max(decoders, writers) + 2);
+        DirectoryOwners owners = new DirectoryOwners(writers);
+        BlockingQueue<DecodedBatch> toDecode = new LinkedBlockingQueue<>();
+        List<BlockingQueue<DecodedBatch>> toWrite = new ArrayList<>();
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (int i = 0; i < decoders; i++) {
+            RecordDecoding decoding = new RecordDecoding(ctx);
+            start("convert-decode-" + i, () -> {
+                for (DecodedBatch b; (b = toDecode.take()) != END; ) {
+                    b.decode(decoding, owners); // a failure is the batch's, and its writers throw it
+                }
+            }, new CompletableFuture<>());
+        }
+        for (int w = 0; w < writers; w++) {
+            BlockingQueue<DecodedBatch> q = new LinkedBlockingQueue<>();
+            toWrite.add(q);
+            int writer = w;
             ShardPipeline pipeline = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, false));
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Thread t = new Thread(() -> work(q, pipeline, done), "convert-" + i);
-            t.setDaemon(true);
-            t.start();
-            workers.add(done);
+            RecordDecoding decoding = decoders == 0 ? new RecordDecoding(ctx) : null;
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            done.add(finished);
+            start("convert-write-" + w, () -> write(writer, q, pipeline, decoding, owners), finished);
         }
         Exception readFailure = null;
         try {
-            long dealt = 0;
-            for (RecordBatch b; (b = source.next()) != null; dealt++) {
-                BlockingQueue<RecordBatch> q = queues.get((int) (dealt % threads));
-                while (!q.offer(b, 100, TimeUnit.MILLISECONDS)) {
-                    rethrowIfFailed(workers);
+            for (RecordBatch b; (b = source.next()) != null; ) {
+                for (int from = 0; from < b.count(); from += SLICE_RECORDS) {
+                    while (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        rethrowIfFailed(done);
+                    }
+                    RecordBatch slice = b.count() <= SLICE_RECORDS ? b
+                            : b.slice(from, Math.min(b.count(), from + SLICE_RECORDS));
+                    DecodedBatch batch = new DecodedBatch(slice, shardId, errorArrivalMicros, writers, inFlight::release);
+                    if (decoders > 0) {
+                        toDecode.put(batch);
+                    }
+                    for (BlockingQueue<DecodedBatch> q : toWrite) {
+                        q.put(batch);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
             readFailure = e;
         } finally {
-            for (int i = 0; i < threads; i++) {
-                if (!workers.get(i).isDone()) {
-                    queues.get(i).put(END); // a live worker drains its queue, so this cannot block for long
-                }
+            for (int i = 0; i < decoders; i++) {
+                toDecode.put(END);
+            }
+            for (BlockingQueue<DecodedBatch> q : toWrite) {
+                q.put(END); // unbounded: a failed writer's queue is simply left
             }
         }
-        awaitWorkers(workers, readFailure);
+        awaitWriters(done, readFailure);
     }
 
-    /** Waits until every worker has committed what it was given; then throws the read failure, if any. */
-    private static void awaitWorkers(List<CompletableFuture<Void>> workers, Exception readFailure)
+    /** One writer: its records of every batch, in input order; then every file stored. */
+    private void write(int writer, BlockingQueue<DecodedBatch> queue, ShardPipeline pipeline, RecordDecoding decoding,
+                       DirectoryOwners owners) throws Exception {
+        long streamTime = Long.MIN_VALUE;
+        for (DecodedBatch b; (b = queue.take()) != END; ) {
+            if (decoding != null) {
+                b.decode(decoding, owners);
+            }
+            streamTime = b.feed(writer, pipeline, streamTime);
+            // Files of directories that had no record in this batch expire as in a single pipeline,
+            // and a writer with nothing in it still flushes what the memory cap asks of it.
+            pipeline.sealExpired(streamTime);
+            pipeline.sealRequested();
+            b.fed();
+        }
+        pipeline.flush().get();
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private static void start(String name, Work work, CompletableFuture<Void> done) {
+        Thread t = new Thread(() -> {
+            try {
+                work.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Waits until every writer has committed what it was given; then throws the read failure, if any. */
+    private static void awaitWriters(List<CompletableFuture<Void>> writers, Exception readFailure)
             throws IOException, InterruptedException, ExecutionException {
-        for (CompletableFuture<Void> w : workers) {
+        for (CompletableFuture<Void> w : writers) {
             try {
                 w.get();
             } catch (ExecutionException e) {
@@ -101,30 +179,8 @@ public final class FileConverter {
         }
     }
 
-    private void work(BlockingQueue<RecordBatch> queue, ShardPipeline pipeline, CompletableFuture<Void> done) {
-        try {
-            for (RecordBatch b; (b = queue.take()) != END; ) {
-                for (int i = 0; i < b.count(); i++) {
-                    SourceRecord record = new SourceRecord(shardId, b.sequence(i), errorArrivalMicros, b.data(),
-                            b.starts()[i], b.ends()[i] - b.starts()[i]);
-                    String unreadable = b.unreadableReason(i);
-                    if (unreadable == null) {
-                        pipeline.accept(record);
-                    } else {
-                        pipeline.acceptUnreadable(record, new DecodeException(ErrorCode.INVALID_JSON, unreadable));
-                    }
-                }
-            }
-            pipeline.flush().get();
-            done.complete(null);
-        } catch (Throwable t) {
-            done.completeExceptionally(t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t);
-            queue.clear(); // unblock the reader
-        }
-    }
-
-    private static void rethrowIfFailed(List<CompletableFuture<Void>> workers) throws ExecutionException, InterruptedException {
-        for (CompletableFuture<Void> w : workers) {
+    private static void rethrowIfFailed(List<CompletableFuture<Void>> writers) throws ExecutionException, InterruptedException {
+        for (CompletableFuture<Void> w : writers) {
             if (w.isCompletedExceptionally()) {
                 w.get();
             }

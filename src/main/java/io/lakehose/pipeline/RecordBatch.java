@@ -2,6 +2,8 @@ package io.lakehose.pipeline;
 
 import io.lakehose.decode.SequenceNumber;
 
+import java.util.Arrays;
+
 /**
  * Records of one input file for {@code convert}: record i is {@code data[starts[i], ends[i])} at
  * position {@code firstPosition + i} of file number {@code file} (its sequence number comes from
@@ -20,6 +22,13 @@ public record RecordBatch(int file, long firstPosition, byte[] data, int[] start
     /** The lines of {@code lines} as records of {@code file}, positions = line numbers. */
     public static RecordBatch of(int file, LineBatchReader.Batch lines) {
         return new RecordBatch(file, lines.firstLine(), lines.data(), lines.starts(), lines.ends(), lines.count(), null);
+    }
+
+    /** Records {@code from} to {@code to} (exclusive) of this batch, over the same bytes. */
+    public RecordBatch slice(int from, int to) {
+        return new RecordBatch(file, firstPosition + from, data, Arrays.copyOfRange(starts, from, to),
+                Arrays.copyOfRange(ends, from, to), to - from,
+                unreadable == null ? null : Arrays.copyOfRange(unreadable, from, to));
     }
 
     public SequenceNumber sequence(int i) {

@@ -6,13 +6,11 @@ import io.lakehose.checkpoint.CheckpointTracker;
 import io.lakehose.commit.LeaseLostException;
 import io.lakehose.commit.ShardCommitter;
 import io.lakehose.decode.ChangeRecord;
-import io.lakehose.decode.ChangeRecordDecoder;
 import io.lakehose.decode.DecodeException;
 import io.lakehose.decode.ErrorCode;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.errorout.ErrorRecord;
-import io.lakehose.partition.Partitioner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,9 +38,8 @@ public final class ShardPipeline {
 
     private final String shardId;
     private final PipelineContext ctx;
-    private final ChangeRecordDecoder decoder;
+    private final RecordDecoding decoding;
     private final ShardCommitter committer;
-    private final Partitioner partitioner;
     private final CheckpointTracker tracker = new CheckpointTracker();
     private final ShardCounts counts;
     private final BufferSet<ChangeRecord> data;
@@ -64,8 +61,7 @@ public final class ShardPipeline {
         this.shardId = shardId;
         this.committer = committer;
         this.ctx = ctx;
-        this.partitioner = new Partitioner(ctx.layout());
-        this.decoder = new ChangeRecordDecoder(ctx.arrivalFromEventTime(), ctx.eventTimeBounds());
+        this.decoding = new RecordDecoding(ctx);
         this.data = new BufferSet<>(shardId, ctx.spoolDir(), ctx.dataWriters(), ctx.limits(), ctx.memory(), tracker);
         this.errors = new BufferSet<>(shardId, ctx.spoolDir(), ctx.errorWriters(), ctx.limits(), ctx.memory(), tracker);
         this.counts = ctx.stats().shardStarted(shardId);
@@ -73,20 +69,7 @@ public final class ShardPipeline {
 
     /** Takes one record through decode and into a buffer; uploads whatever that finishes. */
     public void accept(SourceRecord record) throws InterruptedException {
-        failIfUploadFailed();
-        ChangeRecord change = null;
-        DecodeException error = null;
-        String dir;
-        try {
-            change = decoder.decode(record);
-            dir = partitioner.directoryOf(change);
-            refuseIfTableNameTaken(change, dir);
-        } catch (DecodeException e) {
-            change = null;
-            error = e;
-            dir = errorDirectory(record, e);
-        }
-        route(record, change, error, dir);
+        accept(record, decoding.decode(record), Long.MIN_VALUE);
     }
 
     /**
@@ -95,12 +78,29 @@ public final class ShardPipeline {
      * find a well-formed record in a fragment by chance; its reason is already known.
      */
     public void acceptUnreadable(SourceRecord record, DecodeException error) throws InterruptedException {
-        failIfUploadFailed();
-        route(record, null, error, errorDirectory(record, error));
+        accept(record, decoding.failed(record, error), Long.MIN_VALUE);
     }
 
-    private String errorDirectory(SourceRecord record, DecodeException error) {
-        return ctx.layout().errorDirectory(error.tableName(), error.code().code(), record.arrivalMicros());
+    /**
+     * Takes a record decoded elsewhere ({@code convert} decodes on any thread) into a buffer.
+     *
+     * @param inputTimeMicros the stream time of the whole input up to this record, when this
+     *                        pipeline sees only some of its directories: files then expire as they
+     *                        would in a single pipeline (Long.MIN_VALUE: this pipeline's own records)
+     */
+    void accept(SourceRecord record, RecordDecoding.Decoded decoded, long inputTimeMicros) throws InterruptedException {
+        failIfUploadFailed();
+        streamTimeMicros = Math.max(streamTimeMicros, inputTimeMicros);
+        ChangeRecord change = decoded.change();
+        if (change != null) {
+            Optional<String> conflict = committer.tableNameConflict(decoded.directory());
+            if (conflict.isPresent()) {
+                // A forged record must neither land in that table nor stop the shard (docs/design.md, "Tables").
+                decoded = decoding.failed(record,
+                        DecodeException.refused(ErrorCode.TABLE_NAME_CONFLICT, conflict.get(), change.tableName()));
+            }
+        }
+        route(record, decoded.change(), decoded.error(), decoded.directory());
     }
 
     /** Exactly one of {@code change} and {@code error} is set; {@code dir} is where the record goes. */
@@ -139,17 +139,6 @@ public final class ShardPipeline {
             throw new UncheckedIOException("spool write failed for shard " + shardId, e);
         }
         commitSealed();
-    }
-
-    /**
-     * A change whose table name is another table's where the lake writes goes to the error output
-     * (docs/design.md, "Tables"): a forged record must neither land in that table nor stop the shard.
-     */
-    private void refuseIfTableNameTaken(ChangeRecord change, String dir) throws DecodeException {
-        Optional<String> conflict = committer.tableNameConflict(dir);
-        if (conflict.isPresent()) {
-            throw DecodeException.refused(ErrorCode.TABLE_NAME_CONFLICT, conflict.get(), change.tableName());
-        }
     }
 
     /**

@@ -31,7 +31,8 @@ class BufferSetTest {
         }
 
         @Override public void append(String item) { sb.append(item).append('\n'); memory += item.length() + 1; }
-        @Override public long dataSize() { return sb.length(); }
+        int sizeQueries;
+        @Override public long dataSize() { sizeQueries++; return sb.length(); }
         @Override public long inMemoryBytes() { return memory; }
         @Override public Path path() { return path; }
         @Override public String extension() { return ".txt"; }
@@ -102,6 +103,24 @@ class BufferSetTest {
         // "record-N\n" is 9 bytes: the file is finished once it holds 20 or more, i.e. after 3 records
         assertThat(keys).hasSize(2);
         assertThat(keys.get(0)).endsWith(":3:3");
+    }
+
+    @Test
+    void theSizeIsAskedForEveryFewRecordsOnlyAndStillEndsTheFileAtItsLimit() throws IOException {
+        List<LineWriter> writers = new ArrayList<>();
+        BufferSet<String> set = new BufferSet<>("shard-1", spool, (path, first) -> {
+            LineWriter w = new LineWriter(path);
+            writers.add(w);
+            return w;
+        }, new BufferLimits(90_000, 1_000_000, Long.MAX_VALUE / 4), MemoryBudget.unlimited(), new CheckpointTracker());
+        List<SealedFile> sealed = new ArrayList<>();
+        for (long seq = 1; seq <= 10_000; seq++) {
+            set.append("p", "record-" + (seq % 10), SequenceNumber.of(seq), 0, sealed); // 9 bytes each
+        }
+        // A file ends with the record that brings it to 90,000 bytes: the 10,000th.
+        assertThat(sealed).hasSize(1);
+        assertThat(sealed.get(0).records()).isEqualTo(10_000);
+        assertThat(writers.get(0).sizeQueries).as("size queries for 10,000 records").isLessThan(10_000 / 32);
     }
 
     @Test
