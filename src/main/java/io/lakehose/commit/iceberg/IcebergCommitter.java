@@ -69,6 +69,11 @@ public final class IcebergCommitter implements LakeCommitter {
     public static final String VALIDATED = "iceberg.validated";
     /** ... its snapshot made, its records not yet counted as committed (so not checkpointed). */
     public static final String COMMITTED = "iceberg.committed";
+    /**
+     * ... with a current-state table: the change log's snapshot made, the state table not yet
+     * caught up with it (nor the records counted as committed).
+     */
+    public static final String STATE_PENDING = "iceberg.state.pending";
 
     private final Catalog catalog;
     private final ChangeLogTables tables;
@@ -467,6 +472,9 @@ public final class IcebergCommitter implements LakeCommitter {
 
     private void finish(String table, List<Unit> parts) {
         commits.increment();
+        if (currentState != null) {
+            CrashPoints.reach(STATE_PENDING, () -> "change log committed, its current-state table not yet caught up: " + table);
+        }
         // Before the files count as committed: a checkpoint (and convert's end) then waits for the state table too.
         catchUpState(table);
         for (Unit p : parts) {
