@@ -94,7 +94,12 @@ public final class IcebergCommitter implements LakeCommitter {
     private volatile String lastFailure;
     /** The current-state tables, when kept (docs/design.md, "Tables", current-state table); null when not. */
     private volatile CurrentStateTables currentState;
-    /** Tables whose current-state table is behind its change log after a failed catch-up: tried again each tick. */
+    /**
+     * Tables whose current-state table may be behind its change log: after a failed catch-up, and
+     * from a shard's first record of the table (a crash may have left the state table behind while
+     * the change log holds everything, so no commit of this writer would catch it up). Caught up
+     * at the next tick; tried again each tick while it fails.
+     */
     private final java.util.Set<String> stateBehind = ConcurrentHashMap.newKeySet();
     private Counter commits;
     private Counter refused;
@@ -244,6 +249,9 @@ public final class IcebergCommitter implements LakeCommitter {
     }
 
     Optional<SequenceNumber> watermark(String table, String shardId) {
+        if (currentState != null) {
+            stateBehind.add(table);
+        }
         return Optional.ofNullable(WatermarkFence.current(tables.table(table)).get(shardId));
     }
 
