@@ -9,11 +9,9 @@ import org.apache.avro.generic.GenericRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads a {@link Change} from a change-log row (the envelope's columns, docs/design.md,
@@ -26,11 +24,6 @@ final class ChangeRows {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final Optional<String> orderAttribute;
-    /**
-     * One instance per distinct event name and shard id (a few of each): the index holds a change
-     * per key, and a string of each per key was about a third of its heap.
-     */
-    private final Map<String, String> canonical = new ConcurrentHashMap<>();
 
     ChangeRows(Optional<String> orderAttribute) {
         this.orderAttribute = orderAttribute;
@@ -49,16 +42,11 @@ final class ChangeRows {
     }
 
     Change of(GenericRecord row) {
-        String eventName = canonical(row.get("event_name").toString());
+        String eventName = row.get("event_name").toString();
         return new Change(row.get("keys").toString(), eventName, (Long) row.get("event_time"),
-                canonical(row.get("shard_id").toString()),
+                row.get("shard_id").toString(),
                 new SequenceNumber(row.get("sequence_number").toString(), (Long) row.get("sub_sequence_number")),
                 orderAttribute.flatMap(a -> order(row, a, Change.REMOVE.equals(eventName))));
-    }
-
-    private String canonical(String s) {
-        String known = canonical.putIfAbsent(s, s);
-        return known == null ? s : known;
     }
 
     private static Optional<Comparable<?>> order(GenericRecord row, String attribute, boolean remove) {
