@@ -149,13 +149,22 @@ public final class WorkerHarness {
 
     /** A change record of item {@code id} of DynamoDB table {@code tableName}. */
     public static byte[] change(long id, Instant eventTime, String tableName) {
+        return change(id, id, id % 3 == 0 ? "INSERT" : id % 3 == 1 ? "MODIFY" : "REMOVE", eventTime, tableName);
+    }
+
+    /**
+     * Change {@code id} (its event id "evt-id") of item {@code key}: an INSERT, a MODIFY or a
+     * REMOVE (which has no new image), so a test can change one item many times.
+     */
+    public static byte[] change(long id, long key, String eventName, Instant eventTime, String tableName) {
+        boolean remove = eventName.equals("REMOVE");
         String json = "{\"awsRegion\":\"us-east-1\",\"eventID\":\"evt-" + id + "\",\"eventName\":\""
-                + (id % 3 == 0 ? "INSERT" : id % 3 == 1 ? "MODIFY" : "REMOVE") + "\",\"userIdentity\":null,"
+                + eventName + "\",\"userIdentity\":null,"
                 + "\"recordFormat\":\"application/json\",\"tableName\":\"" + tableName + "\",\"dynamodb\":{"
                 + "\"ApproximateCreationDateTime\":" + eventTime.toEpochMilli() + ","
                 + "\"ApproximateCreationDateTimePrecision\":\"MILLISECOND\","
-                + "\"Keys\":{\"id\":{\"N\":\"" + id + "\"}},"
-                + (id % 3 == 2 ? "" : "\"NewImage\":{\"id\":{\"N\":\"" + id + "\"},\"status\":{\"S\":\"s" + (id % 7)
+                + "\"Keys\":{\"id\":{\"N\":\"" + key + "\"}},"
+                + (remove ? "" : "\"NewImage\":{\"id\":{\"N\":\"" + key + "\"},\"status\":{\"S\":\"s" + (id % 7)
                 + "\"},\"amount\":{\"N\":\"" + id + ".25\"}},")
                 + "\"SizeBytes\":42},\"eventSource\":\"aws:dynamodb\"}";
         return json.getBytes(StandardCharsets.UTF_8);

@@ -71,6 +71,11 @@ public final class IcebergCommitter implements LakeCommitter {
     public static final String COMMITTED = "iceberg.committed";
     /** Logged when the fence refused a commit because another writer's snapshot is ahead (tests count it). */
     public static final String REFUSED_BY_ANOTHER_WRITER = "another writer committed the table of";
+    /**
+     * ... with a current-state table: the change log's snapshot made, the state table not yet
+     * caught up with it (nor the records counted as committed).
+     */
+    public static final String STATE_PENDING = "iceberg.state.pending";
 
     private final Catalog catalog;
     private final ChangeLogTables tables;
@@ -91,7 +96,12 @@ public final class IcebergCommitter implements LakeCommitter {
     private volatile String lastFailure;
     /** The current-state tables, when kept (docs/design.md, "Tables", current-state table); null when not. */
     private volatile CurrentStateTables currentState;
-    /** Tables whose current-state table is behind its change log after a failed catch-up: tried again each tick. */
+    /**
+     * Tables whose current-state table may be behind its change log: after a failed catch-up, and
+     * from a shard's first record of the table (a crash may have left the state table behind while
+     * the change log holds everything, so no commit of this writer would catch it up). Caught up
+     * at the next tick; tried again each tick while it fails.
+     */
     private final java.util.Set<String> stateBehind = ConcurrentHashMap.newKeySet();
     private Counter commits;
     private Counter refused;
@@ -241,6 +251,9 @@ public final class IcebergCommitter implements LakeCommitter {
     }
 
     Optional<SequenceNumber> watermark(String table, String shardId) {
+        if (currentState != null) {
+            stateBehind.add(table);
+        }
         return Optional.ofNullable(WatermarkFence.current(tables.table(table)).get(shardId));
     }
 
@@ -469,6 +482,9 @@ public final class IcebergCommitter implements LakeCommitter {
 
     private void finish(String table, List<Unit> parts) {
         commits.increment();
+        if (currentState != null) {
+            CrashPoints.reach(STATE_PENDING, () -> "change log committed, its current-state table not yet caught up: " + table);
+        }
         // Before the files count as committed: a checkpoint (and convert's end) then waits for the state table too.
         catchUpState(table);
         for (Unit p : parts) {

@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg.state;
 
+import io.lakehose.commit.CrashPoints;
 import io.lakehose.encode.ParquetRows;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -58,10 +59,20 @@ public final class CurrentStateTable {
     private static final String WATERMARK = "lakehose.watermark.";
     private static final long TOMBSTONE_MEMORY_MICROS = 3_600_000_000L;
     private static final int ATTEMPTS = 10;
+    /** Crash point (tests only, {@link CrashPoints}): a state commit's fence passed, its snapshot not yet in the catalog. */
+    public static final String VALIDATED = "iceberg.state.validated";
 
-    /** What one catch-up did (for metrics and the bench). */
+    /**
+     * What one catch-up did (for metrics and the bench).
+     *
+     * @param bytesRead the bytes read from the store (change-log files, and the state table's
+     *                  when the index was built or caught up): what the readers fetched, footers
+     *                  and projected column chunks, not the files' lengths
+     */
     public record Applied(int changes, int rowsWritten, int rowsDeleted, long bytesRead, boolean committed) {
-        static final Applied NOTHING = new Applied(0, 0, 0, 0, false);
+        static Applied nothing(long bytesRead) {
+            return new Applied(0, 0, 0, bytesRead, false);
+        }
     }
 
     private final Table changeLog;
@@ -90,6 +101,11 @@ public final class CurrentStateTable {
         return state;
     }
 
+    /** The bytes this writer has read from the store so far (see {@link Applied#bytesRead}). */
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
     /** Keys the table holds a row of, as this writer's index knows them. */
     public long indexedRows() {
         return index.rows();
@@ -110,7 +126,7 @@ public final class CurrentStateTable {
             Optional<Long> from = Optional.ofNullable(base).map(s -> s.summary().get(SOURCE_SNAPSHOT)).map(Long::parseLong);
             Snapshot to = changeLog.currentSnapshot();
             if (to == null || from.isPresent() && from.get() == to.snapshotId()) {
-                return Applied.NOTHING;
+                return Applied.nothing(bytesRead.get() - readBefore);
             }
             Map<String, Winner> newest = newestChanges(from, to);
             MergePlan plan = MergePlan.of(newest.values().stream().map(Winner::change).toList(), index, keepTombstones);
@@ -230,6 +246,10 @@ public final class CurrentStateTable {
                 var it = ancestry.iterator();
                 Long current = it.hasNext() ? it.next().snapshotId() : null;
                 moved[0] = !java.util.Objects.equals(current, expected);
+                if (!moved[0]) {
+                    CrashPoints.reach(VALIDATED, () -> "state fence passed, snapshot not yet in the catalog: "
+                            + dataFiles.stream().map(DataFile::location).toList());
+                }
                 return !moved[0];
             }
 
@@ -403,10 +423,9 @@ public final class CurrentStateTable {
         org.apache.iceberg.io.InputFile in = table.io().newInputFile(location);
         long[] pos = {0};
         try {
-            ParquetRows.forEach(IcebergParquetFiles.in(in), columns, row -> consumer.accept(pos[0]++, row));
+            ParquetRows.forEach(IcebergParquetFiles.in(in, bytesRead), columns, row -> consumer.accept(pos[0]++, row));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + location, e);
         }
-        bytesRead.addAndGet(in.getLength());
     }
 }

@@ -7,7 +7,9 @@ import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.SeekableInputStream;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Parquet's file interfaces over a table's FileIO (S3FileIO with SSE-KMS in production), so the
@@ -19,7 +21,12 @@ final class IcebergParquetFiles {
     private IcebergParquetFiles() {
     }
 
-    static InputFile in(org.apache.iceberg.io.InputFile file) {
+    /**
+     * {@code file} for Parquet's reader; every byte the reader takes from it (footer, the chunks
+     * of the projected columns) is added to {@code bytesRead}, so a projected read counts what it
+     * fetched, not the file's length.
+     */
+    static InputFile in(org.apache.iceberg.io.InputFile file, AtomicLong bytesRead) {
         return new InputFile() {
             @Override
             public long getLength() {
@@ -29,7 +36,7 @@ final class IcebergParquetFiles {
             @Override
             public SeekableInputStream newStream() {
                 org.apache.iceberg.io.SeekableInputStream s = file.newStream();
-                return new DelegatingSeekableInputStream(s) {
+                return new DelegatingSeekableInputStream(counting(s, bytesRead)) {
                     @Override
                     public long getPos() throws IOException {
                         return s.getPos();
@@ -45,6 +52,29 @@ final class IcebergParquetFiles {
             @Override
             public String toString() {
                 return file.location();
+            }
+        };
+    }
+
+    /** Parquet's delegating stream reads through read() and read(byte[], int, int) only. */
+    private static java.io.InputStream counting(java.io.InputStream in, AtomicLong bytesRead) {
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    bytesRead.incrementAndGet();
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    bytesRead.addAndGet(n);
+                }
+                return n;
             }
         };
     }

@@ -2,9 +2,11 @@ package io.lakehose.commit.iceberg.state;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A current-state table as the writer knows it (docs/design.md, "Tables", current-state table):
@@ -28,6 +30,8 @@ public final class StateIndex {
 
     private final Map<String, Entry> byKey = new HashMap<>();
     private final Map<String, List<String>> keysByFile = new HashMap<>();
+    /** The keys of byKey whose entry is a tombstone: forgetting old ones then costs the tombstones, not the table. */
+    private final Set<String> tombstones = new HashSet<>();
 
     public Optional<Entry> get(String key) {
         return Optional.ofNullable(byKey.get(key));
@@ -36,6 +40,7 @@ public final class StateIndex {
     public void clear() {
         byKey.clear();
         keysByFile.clear();
+        tombstones.clear();
     }
 
     public int size() {
@@ -44,7 +49,7 @@ public final class StateIndex {
 
     /** Keys with a row (what the table holds), tombstones excluded. */
     public long rows() {
-        return byKey.values().stream().filter(e -> e.row().isPresent()).count();
+        return byKey.size() - tombstones.size();
     }
 
     /** A row of {@code file} at {@code position} holds {@code change} (read from the table, or written by this writer). */
@@ -55,6 +60,7 @@ public final class StateIndex {
         }
         keys.set((int) position, change.key());
         byKey.put(change.key(), new Entry(change, Optional.of(new RowAt(file, position))));
+        tombstones.remove(change.key());
     }
 
     /** The row at {@code file}/{@code position} was deleted; its key keeps its change as a tombstone. */
@@ -67,6 +73,7 @@ public final class StateIndex {
         Entry e = byKey.get(key);
         if (e != null && e.row().equals(Optional.of(new RowAt(file, position)))) {
             byKey.put(key, new Entry(e.change(), Optional.empty()));
+            tombstones.add(key);
         }
     }
 
@@ -74,11 +81,18 @@ public final class StateIndex {
     public void tombstone(Change change) {
         get(change.key()).flatMap(Entry::row).ifPresent(r -> rowDeleted(r.file(), r.position()));
         byKey.put(change.key(), new Entry(change, Optional.empty()));
+        tombstones.add(change.key());
     }
 
     /** Forgets the tombstones of changes before {@code eventTimeMicros} (memory is bounded by live rows). */
     public void forgetTombstonesBefore(long eventTimeMicros) {
-        byKey.values().removeIf(e -> e.row().isEmpty() && e.change().eventTimeMicros() < eventTimeMicros);
+        tombstones.removeIf(key -> {
+            boolean old = byKey.get(key).change().eventTimeMicros() < eventTimeMicros;
+            if (old) {
+                byKey.remove(key);
+            }
+            return old;
+        });
     }
 
     /** A data file is gone from the table (rewritten by maintenance): its keys' rows are unknown until re-read. */
@@ -92,6 +106,7 @@ public final class StateIndex {
             Entry e = key == null ? null : byKey.get(key);
             if (e != null && e.row().equals(Optional.of(new RowAt(file, pos)))) {
                 byKey.remove(key);
+                tombstones.remove(key);
             }
         }
     }

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -166,7 +167,7 @@ class CurrentStateTableTest {
         try (CloseableIterable<FileScanTask> tasks = writer.table().newScan().includeColumnStats().planFiles()) {
             for (FileScanTask t : tasks) {
                 try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
-                        IcebergParquetFiles.in(writer.table().io().newInputFile(t.file().location())))) {
+                        IcebergParquetFiles.in(writer.table().io().newInputFile(t.file().location()), new AtomicLong()))) {
                     assertThat(r.getFooter().getFileMetaData().getSchema().getType("keys").getId())
                             .isEqualTo(new org.apache.parquet.schema.Type.ID(keysId));
                 }
@@ -217,5 +218,36 @@ class CurrentStateTableTest {
         }
         assertThat(Optional.ofNullable(writer.table().currentSnapshot().summary().get(CurrentStateTable.SOURCE_SNAPSHOT)))
                 .contains(Long.toString(changeLog.currentSnapshot().snapshotId()));
+    }
+
+    /**
+     * A writer counts the bytes it fetched, not the lengths of the files it opened: building the
+     * index reads the key and order columns only, not the images (here 4 KB per row).
+     */
+    @Test
+    void bytesReadCountsTheProjectedColumnsNotTheWholeFiles() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            GenericRecord r = row("k" + i, "INSERT", i);
+            StringBuilder pad = new StringBuilder(); // random hex: incompressible, so the file is as wide as its images
+            while (pad.length() < 4096) {
+                pad.append(Long.toHexString(random.nextLong()));
+            }
+            r.put("new_image", "{\"pk\":\"k" + i + "\",\"pad\":\"" + pad + "\"}");
+            all.add(r);
+        }
+        changeLog.newFastAppend().appendFile(StateFiles.writeData(changeLog, EnvelopeSchema.SCHEMA, all, "changes")).commit();
+        CurrentStateTable.Applied applied = writer(false).catchUp();
+        long changeLogBytes = changeLog.currentSnapshot().addedDataFiles(changeLog.io()).iterator().next().fileSizeInBytes();
+        assertThat(applied.bytesRead()).as("the whole change-log file is read (every column)")
+                .isBetween(changeLogBytes / 2, changeLogBytes * 2);
+
+        CurrentStateTable restarted = writer(false);
+        CurrentStateTable.Applied nothingNew = restarted.catchUp();
+        long stateBytes = restarted.table().currentSnapshot().addedDataFiles(restarted.table().io()).iterator().next()
+                .fileSizeInBytes();
+        assertThat(nothingNew.committed()).isFalse();
+        assertThat(nothingNew.bytesRead()).as("index build: footer and key columns of a %d-byte file", stateBytes)
+                .isPositive().isLessThan(stateBytes / 4)
+                .isEqualTo(restarted.bytesRead());
     }
 }
