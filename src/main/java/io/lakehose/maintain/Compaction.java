@@ -1,6 +1,7 @@
 package io.lakehose.maintain;
 
 import io.lakehose.commit.iceberg.DataFileUpload;
+import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.commit.iceberg.WatermarkFence;
 import io.lakehose.encode.ParquetFileWriter;
 import io.lakehose.encode.ParquetRows;
@@ -21,6 +22,7 @@ import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
@@ -316,8 +318,8 @@ final class Compaction {
         }
     }
 
-    private static TableInputFile input(Table table, DataFile f) {
-        return new TableInputFile(table.io().newInputFile(f.location(), f.fileSizeInBytes()));
+    private static InputFile input(Table table, DataFile f) {
+        return IcebergParquetFiles.in(table.io().newInputFile(f.location(), f.fileSizeInBytes()));
     }
 
     /** The table's name mapping (its data files' columns by name to field ids), or one made from its schema. */

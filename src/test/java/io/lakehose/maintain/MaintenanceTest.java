@@ -1,5 +1,6 @@
 package io.lakehose.maintain;
 
+import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.commit.iceberg.IcebergCommitter;
 import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.commit.iceberg.LocalWarehouse;
@@ -116,7 +117,7 @@ class MaintenanceTest {
         assertThat(table.currentSnapshot().summary()).containsEntry(Compaction.SUMMARY_KEY, Compaction.ACTION);
         assertThat(IcebergLake.watermarks(table.currentSnapshot())).isEqualTo(marks);
         String compacted = IcebergLake.referencedDataFiles(table).iterator().next();
-        try (ParquetFileReader r = ParquetFileReader.open(new TableInputFile(table.io().newInputFile(compacted)),
+        try (ParquetFileReader r = ParquetFileReader.open(IcebergParquetFiles.in(table.io().newInputFile(compacted)),
                 HadoopFreeReadOptions.with(new io.lakehose.encode.LibraryCodecFactory(1)))) {
             assertThat(ParquetSchemaUtil.hasIds(r.getFooter().getFileMetaData().getSchema())).isTrue();
         }

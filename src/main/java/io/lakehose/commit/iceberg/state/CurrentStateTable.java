@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg.state;
 
+import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.commit.CrashPoints;
 import io.lakehose.encode.ParquetRows;
 import org.apache.avro.Schema;

@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg.state;
 
+import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.encode.AvroParquetBuilder;
 import io.lakehose.encode.LibraryCodecFactory;
 import org.apache.avro.Schema;

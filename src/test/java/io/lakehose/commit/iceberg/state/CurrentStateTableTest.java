@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg.state;
 
+import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.LocalWarehouse;
 import io.lakehose.encode.EnvelopeSchema;

@@ -1,4 +1,4 @@
-package io.lakehose.commit.iceberg.state;
+package io.lakehose.commit.iceberg;
 
 import org.apache.parquet.io.DelegatingPositionOutputStream;
 import org.apache.parquet.io.DelegatingSeekableInputStream;
@@ -12,13 +12,18 @@ import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Parquet's file interfaces over a table's FileIO (S3FileIO with SSE-KMS in production), so the
- * current-state table's files are read and written without Hadoop, which Iceberg's own Parquet
- * adapters ({@code ParquetIO}) load.
+ * Parquet's file interfaces over a table's FileIO (S3FileIO with SSE-KMS in production, ranged
+ * reads), so tables' files are read and written where they are (the current-state table, table
+ * maintenance) without Hadoop, which Iceberg's own Parquet adapters ({@code ParquetIO}) load.
  */
-final class IcebergParquetFiles {
+public final class IcebergParquetFiles {
 
     private IcebergParquetFiles() {
+    }
+
+    /** {@code file} for Parquet's reader. */
+    public static InputFile in(org.apache.iceberg.io.InputFile file) {
+        return in(file, new AtomicLong());
     }
 
     /**
@@ -26,7 +31,7 @@ final class IcebergParquetFiles {
      * of the projected columns) is added to {@code bytesRead}, so a projected read counts what it
      * fetched, not the file's length.
      */
-    static InputFile in(org.apache.iceberg.io.InputFile file, AtomicLong bytesRead) {
+    public static InputFile in(org.apache.iceberg.io.InputFile file, AtomicLong bytesRead) {
         return new InputFile() {
             @Override
             public long getLength() {
@@ -79,7 +84,7 @@ final class IcebergParquetFiles {
         };
     }
 
-    static OutputFile out(org.apache.iceberg.io.OutputFile file) {
+    public static OutputFile out(org.apache.iceberg.io.OutputFile file) {
         return new OutputFile() {
             @Override
             public PositionOutputStream create(long blockSizeHint) {
