@@ -2,8 +2,11 @@ package io.lakehose.local;
 
 import io.lakehose.testing.LocalAwsStack;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@code --demo}: the walk-through done by the program itself (three puts, their rows), then a clean stop. */
 final class Demo {
@@ -37,7 +40,16 @@ final class Demo {
                 : "demo: " + rows + " of " + PEOPLE.length + " rows in the lake and " + tableRows + " in table "
                 + table.name() + " appeared in time; stopping");
         StopRequest.send();
-        int code = worker.get(60, TimeUnit.SECONDS);
+        int code;
+        try {
+            code = worker.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            // What the worker's threads are doing, for whoever reads a failed run.
+            for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+                System.out.print(t);
+            }
+            throw e;
+        }
         return all && code == 0 ? 0 : 1;
     }
 }

@@ -23,15 +23,17 @@ final class LibraryTeardown {
     private LibraryTeardown() {
     }
 
-    /** From the stop signal on (Ctrl-C, SIGTERM), before the worker's own handler runs. */
+    /** From the stop signal on (Ctrl-C, SIGTERM), right after the worker's own handler asked for the stop. */
     static void silenceOnStop() {
         for (String name : new String[] {"INT", "TERM"}) {
             Signal signal = new Signal(name);
             try {
                 SignalHandler[] worker = new SignalHandler[1];
                 worker[0] = Signal.handle(signal, s -> {
-                    silence();
+                    // The worker's handler only asks for the stop and returns: it runs first, so the
+                    // stop never waits on the logging configuration (a demo run once saw no stop at all).
                     worker[0].handle(s);
+                    silence();
                 });
             } catch (IllegalArgumentException ignored) {
                 // this signal is not ours to handle here (ignored by the parent): nothing to chain
