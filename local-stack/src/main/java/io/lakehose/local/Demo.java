@@ -1,5 +1,6 @@
 package io.lakehose.local;
 
+import io.lakehose.cli.StopSignals;
 import io.lakehose.testing.LocalAwsStack;
 
 import java.lang.management.ManagementFactory;
@@ -39,7 +40,11 @@ final class Demo {
         System.out.println(all ? "demo: the three puts are rows in the lake and in table " + table.name() + "; stopping"
                 : "demo: " + rows + " of " + PEOPLE.length + " rows in the lake and " + tableRows + " in table "
                 + table.name() + " appeared in time; stopping");
-        StopRequest.send();
+        // Asked in process, not by raising SIGINT: a JVM started with SIGINT ignored has no handler for it.
+        if (!StopSignals.requestStop()) {
+            throw new IllegalStateException("the worker has not registered its stop: it cannot be stopped in process");
+        }
+        LibraryTeardown.silence();
         int code;
         try {
             code = worker.get(60, TimeUnit.SECONDS);
