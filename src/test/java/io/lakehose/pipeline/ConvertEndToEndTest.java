@@ -412,7 +412,7 @@ class ConvertEndToEndTest {
                 + "FROM " + DuckDbLake.lake(out) + " ORDER BY CAST(sequence_number AS BIGINT)");
     }
 
-    private static List<String> relativeFiles(Path root) throws IOException {
+    static List<String> relativeFiles(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().collect(Collectors.toList());
         }

@@ -109,7 +109,7 @@ class ConvertIcebergTest {
         assertThat(dataFiles(table(catalog, orders))).isEqualTo(files);
     }
 
-    private static List<String> dataFiles(Table table) throws Exception {
+    static List<String> dataFiles(Table table) throws Exception {
         List<String> paths = new ArrayList<>();
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
             tasks.forEach(t -> paths.add(t.file().location()));
@@ -239,7 +239,7 @@ class ConvertIcebergTest {
         return ChronoUnit.MICROS.between(OffsetDateTime.parse("1970-01-01T00:00Z"), (OffsetDateTime) timestamptz);
     }
 
-    private static Properties readerProperties(Path out) throws Exception {
+    static Properties readerProperties(Path out) throws Exception {
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(out.resolve(LocalWarehouse.READER_PROPERTIES))) {
             props.load(r);
@@ -248,18 +248,18 @@ class ConvertIcebergTest {
     }
 
     /** What an engine does with the file: Iceberg's CatalogUtil, Hadoop's FileIO, no lakehose class. */
-    private static Catalog stockReader(Properties props) {
+    static Catalog stockReader(Properties props) {
         Map<String, String> map = new HashMap<>();
         props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k)));
         return CatalogUtil.buildIcebergCatalog("lakehose", map, new Configuration());
     }
 
-    private static Table table(Catalog catalog, String name) {
+    static Table table(Catalog catalog, String name) {
         return catalog.loadTable(TableIdentifier.of(Namespace.of("lakehose"), name));
     }
 
     /** The rows through Iceberg's generic reader, which finds columns by the files' field ids. */
-    private static List<Record> rows(Catalog catalog, String name) throws Exception {
+    static List<Record> rows(Catalog catalog, String name) throws Exception {
         List<Record> out = new ArrayList<>();
         try (CloseableIterable<Record> rows = IcebergGenerics.read(table(catalog, name)).build()) {
             rows.forEach(r -> out.add(r.copy()));
