@@ -87,9 +87,10 @@ class ConvertIcebergTest {
         }
         assertThat(bySequence.keySet()).containsExactlyInAnyOrderElementsOf(input.goods.keySet());
         for (Map.Entry<Long, Record> e : bySequence.entrySet()) {
-            assertRow(e.getValue(), input.goods.get(e.getKey()), "line " + e.getKey());
+            assertRow(e.getValue(), input.goods.get(e.getKey()), ConvertEndToEndTest.shardOf(input.file(shared)),
+                    "line " + e.getKey());
         }
-        ConvertEndToEndTest.assertErrorOutput(out, input, before, after);
+        ConvertEndToEndTest.assertErrorOutput(out, input, ConvertEndToEndTest.shardOf(input.file(shared)), before, after);
         assertThat(parquetFilesUnder(out.resolve("warehouse"))).as("data files are Parquet under the warehouse").isNotEmpty();
     }
 
@@ -212,7 +213,7 @@ class ConvertIcebergTest {
         return out;
     }
 
-    private static void assertRow(Record r, Row e, String where) throws Exception {
+    private static void assertRow(Record r, Row e, String shard, String where) throws Exception {
         assertThat(r.getField("event_id")).as(where).isEqualTo(e.eventId());
         assertThat(r.getField("event_name")).as(where).isEqualTo(e.eventName());
         assertThat(r.getField("table_name")).as(where).isEqualTo(e.table());
@@ -229,7 +230,7 @@ class ConvertIcebergTest {
             assertThat(r.getField("old_image")).as(where).isEqualTo(e.oldImage());
         }
         assertThat(r.getField("size_bytes")).as(where).isEqualTo(e.sizeBytes());
-        assertThat(r.getField("shard_id")).as(where).isEqualTo("local");
+        assertThat(r.getField("shard_id")).as(where).isEqualTo(shard);
         assertThat(r.getField("sub_sequence_number")).as(where).isEqualTo(0L);
         assertThat(micros(r.getField("arrival_time"))).as(where + ": arrival_time is the event time")
                 .isEqualTo(e.eventMicros());
