@@ -12,6 +12,7 @@ import io.lakehose.input.FileRead;
 import io.lakehose.input.InputBatches;
 import io.lakehose.input.InputRefusedException;
 import io.lakehose.input.InputSet;
+import io.lakehose.input.SourceId;
 import io.lakehose.pipeline.FileConverter;
 import io.lakehose.pipeline.PipelineContext;
 import io.lakehose.pipeline.PipelineStats;
@@ -36,8 +37,9 @@ import java.util.concurrent.Callable;
         description = {"Convert files of DynamoDB change records (the JSON of DynamoDB's Kinesis integration, one "
                 + "record per line or concatenated as Firehose writes them, plain or GZIP) into the partitioned "
                 + "Parquet lake.",
-                "Shard id is 'local'; sequence numbers are positions (line or record numbers), prefixed by the "
-                        + "file's number in input order from the second file on; arrival time is the event time."})
+                "Shard id is 'local-' and the input's id (--source-id); sequence numbers are positions (line or "
+                        + "record numbers), prefixed by the file's number in input order from the second file on; "
+                        + "arrival time is the event time."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|DIR|s3://bucket/prefix|-",
@@ -64,14 +66,21 @@ final class ConvertCommand implements Callable<Integer> {
                     + "Tables are written by one writer thread; --threads still decodes in parallel.")
     LakeFormat format;
 
+    @Option(names = "--source-id", paramLabel = "NAME", description = "The input's id, in its records' shard id "
+            + "'local-NAME' (1-40 characters of A-Z a-z 0-9 . _ -). Default: a hash of the input's absolute path or "
+            + "s3://bucket/prefix, so each input is a shard of its own and converting it again adds nothing. Name it "
+            + "to keep an input's id when it moves; required for '-'. The same data under two ids is stored twice.")
+    String sourceId;
+
     @Option(names = "--show", description = "After converting, list the files read and the objects written, "
             + "with their record counts.")
     boolean show;
 
     @Override
     public Integer call() throws Exception {
+        SourceId source = sourceId();
         LakehoseConfig cfg = loadConfig();
-        // A table keeps one watermark per shard: two writers of convert's one shard would fence each other.
+        // A table keeps one watermark per shard: two writers of the input's one shard would fence each other.
         int writers = cfg.lake().format() == LakeFormat.FOLDERS ? threads : 1;
         PipelineStats stats = show ? PipelineStats.listingStoredObjects() : new PipelineStats();
         RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift(table));
@@ -79,17 +88,20 @@ final class ConvertCommand implements Callable<Integer> {
             LakeWriterSetup setup = LakeWriterSetup.forTarget(cfg);
             long start = System.nanoTime();
             try {
-                PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, setup.store()),
-                    setup.spoolDir(), encoders, stats, true);
-                new FileConverter(ctx, threads, writers, "local", System.currentTimeMillis() * 1000L).convert(batches);
+                PipelineContext ctx = Pipelines.context(cfg,
+                        Pipelines.convertCommitter(cfg, setup.store(), source.shardId()), setup.spoolDir(), encoders,
+                        stats, true);
+                new FileConverter(ctx, threads, writers, source.shardId(), System.currentTimeMillis() * 1000L)
+                        .convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());
             } finally {
                 setup.cleanUp();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("converted %s -> %s: %s in %.2f s (%.1f MB/s)%n", inputs.describe(), cfg.target(),
-                    stats.summary(), seconds, stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
+            System.out.printf("converted %s -> %s (shard %s): %s in %.2f s (%.1f MB/s)%n", inputs.describe(),
+                    cfg.target(), source.shardId(), stats.summary(), seconds,
+                    stats.inputBytes.sum() / 1e6 / Math.max(seconds, 1e-9));
             if (show) {
                 showFilesRead(inputs, batches.filesRead());
                 System.out.println("objects written under " + cfg.target() + " (records each):");
@@ -97,6 +109,14 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private SourceId sourceId() {
+        try {
+            return sourceId != null ? SourceId.named(sourceId) : SourceId.of(input);
+        } catch (InputRefusedException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     /**

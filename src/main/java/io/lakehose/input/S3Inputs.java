@@ -20,10 +20,9 @@ final class S3Inputs {
 
     /** @param stores the store for a bucket, with the client settings of the lake's configuration */
     static InputSet resolve(String uri, Function<String, S3ObjectStore> stores) throws InputRefusedException {
-        String rest = uri.substring("s3://".length());
-        int slash = rest.indexOf('/');
-        String bucket = slash < 0 ? rest : rest.substring(0, slash);
-        String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+        Location at = Location.parse(uri);
+        String bucket = at.bucket();
+        String prefix = at.prefix();
         if (bucket.isEmpty()) {
             throw new InputRefusedException("input " + uri + " names no bucket: expected s3://bucket/prefix");
         }
@@ -46,6 +45,15 @@ final class S3Inputs {
         String base = "s3://" + bucket + "/";
         List<InputFile> files = objects.stream().<InputFile>map(o -> new S3Object(store, o, base + o.key())).toList();
         return new InputSet(uri, files, store::close);
+    }
+
+    /** {@code s3://bucket/prefix} taken apart; {@code s3://bucket} is the prefix "". */
+    record Location(String bucket, String prefix) {
+        static Location parse(String uri) {
+            String rest = uri.substring("s3://".length());
+            int slash = rest.indexOf('/');
+            return slash < 0 ? new Location(rest, "") : new Location(rest.substring(0, slash), rest.substring(slash + 1));
+        }
     }
 
     private record S3Object(S3ObjectStore store, ListedObject object, String name) implements InputFile {

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * {@code convert}'s engine. One reader thread takes batches of records from a {@link BatchSource}
  * in input order; decoder threads decode and partition whole batches, any batch on any of them;
  * then each record goes to the writer that owns its directory ({@link DirectoryOwners}), a
- * {@link ShardPipeline} of its own (shard id "local", sequence numbers from
- * {@link InputPositions}). Every writer takes every batch in input order, so it sees its records
+ * {@link ShardPipeline} of its own (the input's shard id, {@code input.SourceId}; sequence numbers
+ * from {@link InputPositions}). Every writer takes every batch in input order, so it sees its records
  * in order and knows the input's stream time at each of them.
  *
  * <p>So each directory is written by one pipeline, and its files hold the same rows whatever the

@@ -29,7 +29,7 @@ import java.util.Map;
 /** Assembles the shared pipeline parts from the configuration. */
 public final class Pipelines {
 
-    /** The stream scope of object names when no stream is configured ({@code convert}: shard "local"). */
+    /** The stream scope of object names when no stream is configured, and {@code convert}'s. */
     public static final String LOCAL_STREAM = "local";
 
     private Pipelines() {
@@ -68,6 +68,9 @@ public final class Pipelines {
      * tables (whose error output is still the folder layout's on {@code store}), or both.
      */
     public static LakeCommitter committer(LakehoseConfig config, ObjectStore store) throws ConfigException {
+        if (config.target() instanceof LakehoseConfig.S3Target) {
+            KeyLengths.check(config.layout(), streamScope(config));
+        }
         return committer(config, store, streamScope(config));
     }
 
@@ -75,16 +78,19 @@ public final class Pipelines {
      * The same, for {@code convert}: its records come from no stream, so its objects are scoped
      * {@value #LOCAL_STREAM} whatever {@code kinesis.stream} says (docs/design.md, "Object names"),
      * and the service's configuration can be used for a shared lake without mixing the two.
+     *
+     * @param shardId the input's shard ({@code input.SourceId}), whose keys must fit S3's limit
      */
-    public static LakeCommitter convertCommitter(LakehoseConfig config, ObjectStore store) throws ConfigException {
+    public static LakeCommitter convertCommitter(LakehoseConfig config, ObjectStore store, String shardId)
+            throws ConfigException {
+        if (config.target() instanceof LakehoseConfig.S3Target) {
+            KeyLengths.check(config.layout(), LOCAL_STREAM, shardId);
+        }
         return committer(config, store, LOCAL_STREAM);
     }
 
     private static LakeCommitter committer(LakehoseConfig config, ObjectStore store, String streamScope)
             throws ConfigException {
-        if (config.target() instanceof LakehoseConfig.S3Target) {
-            KeyLengths.check(config.layout(), streamScope);
-        }
         return switch (config.lake().format()) {
             case FOLDERS -> folders(config, store, streamScope);
             case ICEBERG -> tables(config, store, streamScope);

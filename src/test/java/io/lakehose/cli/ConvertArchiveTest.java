@@ -121,7 +121,7 @@ class ConvertArchiveTest {
 
         assertThat(run.exit).as(run.err).isZero();
         assertThat(DuckDbLake.parquetFiles(lake)).isNotEmpty()
-                .allSatisfy(f -> assertThat(f.getFileName().toString()).startsWith("local~local~"));
+                .allSatisfy(f -> assertThat(f.getFileName().toString()).matches("local~local-[0-9a-f]{12}~[0-9a-z]+\\.parquet"));
     }
 
     @Test

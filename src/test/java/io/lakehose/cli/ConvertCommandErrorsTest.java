@@ -48,6 +48,26 @@ class ConvertCommandErrorsTest {
     }
 
     @Test
+    void standardInputWithoutASourceIdIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        Path output = dir.resolve("lake");
+        CommandRun run = CommandRun.of("convert", "--input", "-", "--output", output.toString(), "--format", "iceberg");
+        assertThat(run.exit).isEqualTo(2);
+        assertOneLineError(run.err).contains("standard input", "--source-id");
+        assertThat(output).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"a/b", "day~1", "''", "x2345678901234567890123456789012345678901"})
+    void aSourceIdThatCannotBePartOfAnObjectNameIsRefused(String id, @TempDir Path dir) throws Exception {
+        Path output = dir.resolve("lake");
+        CommandRun run = CommandRun.of("convert", "--input", writeInput(dir).toString(), "--output", output.toString(),
+                "--source-id", id);
+        assertThat(run.exit).isEqualTo(2);
+        assertOneLineError(run.err).contains("--source-id '" + id + "'", "1-40 characters");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
     void outputUnderARegularFileIsOneLine(@TempDir Path dir) throws Exception {
         Path input = writeInput(dir);
         Path blocker = Files.writeString(dir.resolve("blocker"), "a file, not a directory");

@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code convert --input s3://bucket/prefix} against S3Proxy, configured through the lake's
  * {@code s3.*} keys: every object under the prefix in key order, GZIP and concatenated records as
  * Firehose wrote them, and the same sequence numbers as a local copy of the archive, so that
- * converting the copy and then the archive into one lake adds nothing the second time.
+ * converting the copy and then the archive into one lake under one --source-id adds nothing the
+ * second time.
  */
 class ConvertFromS3Test {
 
@@ -50,7 +51,7 @@ class ConvertFromS3Test {
 
         Path fromCopy = dir.resolve("lake");
         CommandRun local = CommandRun.of("convert", "--input", archive.writeTo(dir.resolve("copy")).toString(),
-                "--output", fromCopy.toString(), "--threads", "2", "--config", config.toString());
+                "--output", fromCopy.toString(), "--threads", "2", "--config", config.toString(), "--source-id", "firehose");
         assertThat(local.exit).as(local.err).isZero();
         assertThat(sequencesByEventId(fromCopy)).isEqualTo(archive.expectedSequences());
 
@@ -67,7 +68,7 @@ class ConvertFromS3Test {
 
         List<Path> objects = DuckDbLake.parquetFiles(fromCopy);
         CommandRun again = CommandRun.of("convert", "--input", uri, "--output", fromCopy.toString(), "--threads", "2",
-                "--config", config.toString());
+                "--config", config.toString(), "--source-id", "firehose");
         assertThat(again.exit).as(again.err).isZero();
         assertThat(counts(again.out)).as("the archive adds nothing to its local copy's lake").containsEntry("files", 0L);
         assertThat(DuckDbLake.parquetFiles(fromCopy)).isEqualTo(objects);

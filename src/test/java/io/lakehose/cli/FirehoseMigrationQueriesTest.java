@@ -27,9 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The README's "Migrating from Firehose" queries on a lake that holds a converted archive
- * (ev-1..ev-100, shard 'local') and what the service read from the stream from an instant inside
- * the archive's last hour on (ev-81..ev-130, a Kinesis shard id): the overlap is found by event_id,
- * and the second query keeps every change once.
+ * (ev-1..ev-100, converted hour by hour: two inputs, shards 'local-<id>') and what the service read
+ * from the stream from an instant inside the archive's last hour on (ev-81..ev-130, a Kinesis shard
+ * id): the overlap is found by event_id, and the second query keeps every change once.
  */
 class FirehoseMigrationQueriesTest {
 
@@ -44,8 +44,11 @@ class FirehoseMigrationQueriesTest {
                 .add(h08, "b", 40, Delimiter.NONE, true) // ev-61..ev-100, over 08:00-09:00
                 .writeTo(dir.resolve("firehose"));
         Path lake = dir.resolve("lake");
-        CommandRun run = CommandRun.of("convert", "--input", archive.toString(), "--output", lake.toString());
-        assertThat(run.exit).as(run.err).isZero();
+        for (String hour : List.of("07", "08")) {
+            CommandRun run = CommandRun.of("convert", "--input", archive.resolve("2024/11/25/" + hour).toString(),
+                    "--output", lake.toString());
+            assertThat(run.exit).as(run.err).isZero();
+        }
         readFromTheStream(dir, lake, 81, 130, h08); // the same records ev-81..ev-100, then newer ones
 
         String overlap = query("firehose-overlap.duckdb.sql", lake);
@@ -60,6 +63,10 @@ class FirehoseMigrationQueriesTest {
                     .containsExactlyInAnyOrderElementsOf(ids(1, 130));
             assertThat(once).filteredOn(r -> ids(81, 130).contains(r.get("event_id")))
                     .allSatisfy(r -> assertThat(r.get("shard_id")).isEqualTo(STREAM_SHARD));
+            List<String> archiveShards = once.stream().filter(r -> ids(1, 80).contains(r.get("event_id")))
+                    .map(r -> (String) r.get("shard_id")).distinct().toList();
+            assertThat(archiveShards).as("the archive's rows, from its two inputs").hasSize(2)
+                    .allSatisfy(shard -> assertThat(shard).matches("local-[0-9a-f]{12}"));
         }
     }
 

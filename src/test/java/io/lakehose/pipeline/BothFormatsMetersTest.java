@@ -39,7 +39,7 @@ class BothFormatsMetersTest {
         micrometer.addAppender(said);
         micrometer.setLevel(Level.DEBUG);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (LakeCommitter committer = Pipelines.convertCommitter(cfg, new LocalDirectoryStore(lake))) {
+        try (LakeCommitter committer = Pipelines.convertCommitter(cfg, new LocalDirectoryStore(lake), "local-meters")) {
             committer.bindTo(registry);
         } finally {
             micrometer.detachAppender(said);

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +71,8 @@ class ConvertEndToEndTest {
 
         assertThat(run.exit).as(run.err).isZero();
         assertSummary(run, input);
+        String shard = shardOf(input.file(shared));
+        assertThat(run.outLines().get(0)).contains(" (shard " + shard + "): ");
 
         try (DuckDbLake duck = DuckDbLake.open()) {
             List<Map<String, Object>> rows = lakeRows(duck, out);
@@ -113,7 +117,7 @@ class ConvertEndToEndTest {
                     assertThat(r.get("old_image")).as(where).isEqualTo(e.oldImage);
                 }
                 assertThat(r.get("size_bytes")).as(where).isEqualTo(e.sizeBytes);
-                assertThat(r.get("shard_id")).as(where).isEqualTo("local");
+                assertThat(r.get("shard_id")).as(where).isEqualTo(shard);
                 assertThat(r.get("sub_sequence_number")).as(where).isEqualTo(0L);
                 assertThat(r.get("arrival_us")).as(where + ": arrival_time is the event time").isEqualTo(e.eventMicros);
                 // and the partition is the event time's UTC date and hour
@@ -128,13 +132,13 @@ class ConvertEndToEndTest {
                     + "max(CAST(sequence_number AS BIGINT)) AS last FROM read_parquet("
                     + DuckDbLake.literal(out.toAbsolutePath() + "/**/*.parquet") + ", filename = true) GROUP BY filename")) {
                 String name = Path.of((String) f.get("filename")).getFileName().toString();
-                String expected = new ObjectNames("local", "local")
+                String expected = new ObjectNames("local", shard)
                         .key("d", SequenceNumber.of(((Number) f.get("first")).longValue()), ".parquet");
                 assertThat(name).isEqualTo(expected.substring(2));
             }
         }
 
-        assertErrorOutput(out, input, before, after);
+        assertErrorOutput(out, input, shard, before, after);
     }
 
     @Test
@@ -220,14 +224,15 @@ class ConvertEndToEndTest {
     }
 
     @Test
-    @DisplayName("--input - reads standard input")
+    @DisplayName("--input - reads standard input, named by --source-id")
     void standardInput(@TempDir Path fromFile, @TempDir Path fromStdin) throws Exception {
-        assertThat(convert(fromFile, "--threads", "1").exit).isZero();
+        assertThat(convert(fromFile, "--threads", "1", "--source-id", "changes").exit).isZero();
         InputStream oldIn = System.in;
         CommandRun run;
         try {
             System.setIn(new ByteArrayInputStream(input.bytes()));
-            run = CommandRun.of("convert", "--input", "-", "--output", fromStdin.toString(), "--threads", "1");
+            run = CommandRun.of("convert", "--input", "-", "--output", fromStdin.toString(), "--threads", "1",
+                    "--source-id", "changes");
         } finally {
             System.setIn(oldIn);
         }
@@ -321,7 +326,8 @@ class ConvertEndToEndTest {
         return counts;
     }
 
-    static void assertErrorOutput(Path out, Input in, long runStartMicrosLow, long runStartMicrosHigh) throws IOException {
+    static void assertErrorOutput(Path out, Input in, String shard, long runStartMicrosLow, long runStartMicrosHigh)
+            throws IOException {
         Map<Long, JsonNode> bySeq = errorLinesBySequence(out); // also checks reason= and dt= against each line
         assertThat(bySeq.keySet()).containsExactlyInAnyOrderElementsOf(in.bads.keySet());
 
@@ -338,7 +344,7 @@ class ConvertEndToEndTest {
             assertThat(j.get("error_message").asText()).as(where).isNotBlank().contains(expected.messageContains);
             assertThat(Base64.getDecoder().decode(j.get("raw_data").asText())).as(where + ": raw_data is the exact line")
                     .isEqualTo(expected.raw);
-            assertThat(j.get("shard_id").asText()).as(where).isEqualTo("local");
+            assertThat(j.get("shard_id").asText()).as(where).isEqualTo(shard);
             assertThat(j.get("sequence_number").isTextual()).as(where).isTrue();
             assertThat(j.get("sub_sequence_number").asLong()).as(where).isZero();
             assertThat(j.get("sub_sequence_number").isIntegralNumber()).as(where).isTrue();
@@ -356,8 +362,7 @@ class ConvertEndToEndTest {
         if (!Files.isDirectory(errors)) {
             return bySeq;
         }
-        Pattern layout = Pattern.compile("errors/table=[A-Za-z0-9_.-]+/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local~local~[0-9a-z]+\\.jsonl");
-        ObjectNames names = new ObjectNames("local", "local");
+        Pattern layout = Pattern.compile("errors/table=[A-Za-z0-9_.-]+/reason=([a-z0-9_]+)/dt=(\\d{4}-\\d{2}-\\d{2})/local~(local-[A-Za-z0-9._-]+)~[0-9a-z]+\\.jsonl");
         LocalDirectoryStore store = new LocalDirectoryStore(out);
         for (Path f : DuckDbLake.files(errors, "")) {
             String rel = out.relativize(f).toString().replace('\\', '/');
@@ -365,6 +370,7 @@ class ConvertEndToEndTest {
             assertThat(m.matches()).as("error object key %s", rel).isTrue();
             String reason = m.group(1);
             String dt = m.group(2);
+            ObjectNames names = new ObjectNames("local", m.group(3));
             List<String> lines = Files.readAllLines(f, UTF_8);
             assertThat(lines).as(rel).isNotEmpty();
             long firstInFile = Long.MAX_VALUE;
@@ -377,6 +383,7 @@ class ConvertEndToEndTest {
                 assertThat(fields).as(rel).containsExactlyInAnyOrder("error_code", "error_message", "raw_data", "shard_id",
                         "sequence_number", "sub_sequence_number", "arrival_time");
                 assertThat(j.get("error_code").asText()).as(rel).isEqualTo(reason);
+                assertThat(j.get("shard_id").asText()).as(rel + ": the shard its name says").isEqualTo(names.shardId());
                 assertThat(LocalDate.ofInstant(Instant.parse(j.get("arrival_time").asText()), ZoneOffset.UTC).toString())
                         .as(rel + ": dt= is the arrival day").isEqualTo(dt);
                 long seq = Long.parseLong(j.get("sequence_number").asText());
@@ -412,7 +419,16 @@ class ConvertEndToEndTest {
                 + "FROM " + DuckDbLake.lake(out) + " ORDER BY CAST(sequence_number AS BIGINT)");
     }
 
-    private static List<String> relativeFiles(Path root) throws IOException {
+    /**
+     * The shard convert gives {@code file} without --source-id: "local-" and the first 12 hex digits
+     * of the SHA-256 of its real path (README, "convert"), computed here on its own.
+     */
+    static String shardOf(Path file) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(file.toRealPath().toString().getBytes(UTF_8));
+        return "local-" + HexFormat.of().formatHex(digest).substring(0, 12);
+    }
+
+    static List<String> relativeFiles(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().collect(Collectors.toList());
         }

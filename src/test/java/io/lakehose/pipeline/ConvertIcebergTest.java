@@ -87,9 +87,10 @@ class ConvertIcebergTest {
         }
         assertThat(bySequence.keySet()).containsExactlyInAnyOrderElementsOf(input.goods.keySet());
         for (Map.Entry<Long, Record> e : bySequence.entrySet()) {
-            assertRow(e.getValue(), input.goods.get(e.getKey()), "line " + e.getKey());
+            assertRow(e.getValue(), input.goods.get(e.getKey()), ConvertEndToEndTest.shardOf(input.file(shared)),
+                    "line " + e.getKey());
         }
-        ConvertEndToEndTest.assertErrorOutput(out, input, before, after);
+        ConvertEndToEndTest.assertErrorOutput(out, input, ConvertEndToEndTest.shardOf(input.file(shared)), before, after);
         assertThat(parquetFilesUnder(out.resolve("warehouse"))).as("data files are Parquet under the warehouse").isNotEmpty();
     }
 
@@ -109,7 +110,7 @@ class ConvertIcebergTest {
         assertThat(dataFiles(table(catalog, orders))).isEqualTo(files);
     }
 
-    private static List<String> dataFiles(Table table) throws Exception {
+    static List<String> dataFiles(Table table) throws Exception {
         List<String> paths = new ArrayList<>();
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
             tasks.forEach(t -> paths.add(t.file().location()));
@@ -212,7 +213,7 @@ class ConvertIcebergTest {
         return out;
     }
 
-    private static void assertRow(Record r, Row e, String where) throws Exception {
+    private static void assertRow(Record r, Row e, String shard, String where) throws Exception {
         assertThat(r.getField("event_id")).as(where).isEqualTo(e.eventId());
         assertThat(r.getField("event_name")).as(where).isEqualTo(e.eventName());
         assertThat(r.getField("table_name")).as(where).isEqualTo(e.table());
@@ -229,7 +230,7 @@ class ConvertIcebergTest {
             assertThat(r.getField("old_image")).as(where).isEqualTo(e.oldImage());
         }
         assertThat(r.getField("size_bytes")).as(where).isEqualTo(e.sizeBytes());
-        assertThat(r.getField("shard_id")).as(where).isEqualTo("local");
+        assertThat(r.getField("shard_id")).as(where).isEqualTo(shard);
         assertThat(r.getField("sub_sequence_number")).as(where).isEqualTo(0L);
         assertThat(micros(r.getField("arrival_time"))).as(where + ": arrival_time is the event time")
                 .isEqualTo(e.eventMicros());
@@ -239,7 +240,7 @@ class ConvertIcebergTest {
         return ChronoUnit.MICROS.between(OffsetDateTime.parse("1970-01-01T00:00Z"), (OffsetDateTime) timestamptz);
     }
 
-    private static Properties readerProperties(Path out) throws Exception {
+    static Properties readerProperties(Path out) throws Exception {
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(out.resolve(LocalWarehouse.READER_PROPERTIES))) {
             props.load(r);
@@ -248,18 +249,18 @@ class ConvertIcebergTest {
     }
 
     /** What an engine does with the file: Iceberg's CatalogUtil, Hadoop's FileIO, no lakehose class. */
-    private static Catalog stockReader(Properties props) {
+    static Catalog stockReader(Properties props) {
         Map<String, String> map = new HashMap<>();
         props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k)));
         return CatalogUtil.buildIcebergCatalog("lakehose", map, new Configuration());
     }
 
-    private static Table table(Catalog catalog, String name) {
+    static Table table(Catalog catalog, String name) {
         return catalog.loadTable(TableIdentifier.of(Namespace.of("lakehose"), name));
     }
 
     /** The rows through Iceberg's generic reader, which finds columns by the files' field ids. */
-    private static List<Record> rows(Catalog catalog, String name) throws Exception {
+    static List<Record> rows(Catalog catalog, String name) throws Exception {
         List<Record> out = new ArrayList<>();
         try (CloseableIterable<Record> rows = IcebergGenerics.read(table(catalog, name)).build()) {
             rows.forEach(r -> out.add(r.copy()));

@@ -120,7 +120,7 @@ class ConvertThreadsTest {
                 Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "300"));
         Path spool = Files.createDirectories(dir.resolve("spool"));
         try (LocalDirectoryStore store = new LocalDirectoryStore(lake)) {
-            PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, store), spool,
+            PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, store, "local"), spool,
                     RowEncoders.envelopeOnly(), new PipelineStats(), true);
             LineBatchReader lines = new LineBatchReader(new ByteArrayInputStream(input), batchBytes);
             new FileConverter(ctx, threads, "local", T0.toEpochMilli() * 1000).convert(() -> {

@@ -11,8 +11,8 @@ import java.util.Arrays;
 /**
  * The longest object key the folder layout can write, checked at start against S3's limit of 1,024
  * bytes: the lake prefix and {@code lake.pathTemplate} (or the error prefix) with the longest table
- * name DynamoDB allows (255 characters), the longest reason code, the stream's name, a shard id and
- * the widest start (with a sub-sequence). A key over the limit would fail its put at the first
+ * name DynamoDB allows (255 characters), the longest reason code, the stream's name, the shard id
+ * (a Kinesis one, or convert's input's) and the widest start (with a sub-sequence). A key over the limit would fail its put at the first
  * record of such a table, and the shard with it, again after every restart: refused here instead,
  * naming the setting to shorten.
  */
@@ -29,7 +29,12 @@ public final class KeyLengths {
 
     /** @param streamScope the stream's part of every object name (its name) */
     public static void check(LakeLayout layout, String streamScope) throws ConfigException {
-        ObjectNames names = new ObjectNames(streamScope, SHARD_ID);
+        check(layout, streamScope, SHARD_ID);
+    }
+
+    /** The same for one shard's objects ({@code convert}'s input: its id is not a Kinesis one). */
+    public static void check(LakeLayout layout, String streamScope, String shardId) throws ConfigException {
+        ObjectNames names = new ObjectNames(streamScope, shardId);
         String longestReason = Arrays.stream(ErrorCode.values()).map(ErrorCode::code)
                 .max((a, b) -> Integer.compare(a.length(), b.length())).orElse("");
         int data = longest(names, layout.partitionDirectory(LONGEST_TABLE, SOME_HOUR), ".parquet");

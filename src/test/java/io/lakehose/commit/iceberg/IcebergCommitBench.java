@@ -102,7 +102,7 @@ class IcebergCommitBench {
                 Duration.ofSeconds(1), s.partitionBy(), s.tableNames()));
         System.gc();
         long cpu = OS.getProcessCpuTime();
-        try (LakeCommitter committer = Pipelines.convertCommitter(cfg, new LocalDirectoryStore(lake))) {
+        try (LakeCommitter committer = Pipelines.convertCommitter(cfg, new LocalDirectoryStore(lake), "local-bench")) {
             committer.bindTo(registry);
             PipelineContext ctx = Pipelines.context(cfg, committer, Files.createDirectories(lake.resolve(".spool")),
                     RowEncoders.envelopeOnly(), new PipelineStats(), true);
