@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,9 @@ import java.util.stream.Stream;
 public final class WorkerProcess implements AutoCloseable {
 
     private static final String HEAP = "-Xmx512m";
+    /** JIT and GC options from the build (pom.xml, lakehose.testJvm): none when run otherwise. */
+    private static final List<String> CHILD_JVM_OPTIONS = Arrays.stream(
+            System.getProperty("lakehose.test.childJvm", "").trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
 
     private final String name;
     private final Process process;
@@ -97,6 +101,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, HEAP));
+        command.addAll(CHILD_JVM_OPTIONS);
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         command.addAll(List.of(args));
