@@ -241,14 +241,12 @@ class StateTableMaintenanceTest {
             changes(15);
         }
         Set<String> filesBefore = storedFiles();
-        long t0 = System.nanoTime();
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-D" + CrashPoints.HALT_PROPERTY + "=" + Compaction.UPLOADED, "-cp", System.getProperty("java.class.path"),
                 StateTableMaintenanceTest.class.getName(), tmp.resolve("warehouse").toString(), tmp.resolve("work").toString())
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        System.err.println("TIMING child " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertThat(p.exitValue()).as(output).isEqualTo(CrashPoints.EXIT_CODE);
         assertThat(output).contains(CrashPoints.HALTING + Compaction.UPLOADED).doesNotContain("REPORT");
 
