@@ -10,6 +10,7 @@ import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.util.PropertyUtil;
+import org.apache.iceberg.util.SnapshotUtil;
 
 import java.util.List;
 import java.util.function.Predicate;
@@ -72,11 +73,22 @@ final class ManifestRewrite {
                     "another commit changed the manifests: " + e.getMessage());
         }
         table.refresh();
-        Snapshot done = table.currentSnapshot();
-        List<ManifestFile> after = done.allManifests(table.io());
-        ActionReport.Count added = count(after, m -> done.snapshotId() == m.snapshotId() && m.content() == ManifestContent.DATA);
+        List<ManifestFile> after = table.currentSnapshot().allManifests(table.io());
+        long done = ours(table); // the current one, unless a writer committed since
+        ActionReport.Count added = count(after,
+                m -> Long.valueOf(done).equals(m.snapshotId()) && m.content() == ManifestContent.DATA);
         return report(name, ActionReport.DONE, all, count(after, m -> true), toRewrite, added,
                 toRewrite.files() + " small data manifests rewritten into " + added.files());
+    }
+
+    /** The newest snapshot a manifest rewrite made: this run's. */
+    private static long ours(Table table) {
+        for (Snapshot s : SnapshotUtil.currentAncestors(table)) {
+            if (ACTION.equals(s.summary().get(Compaction.SUMMARY_KEY))) {
+                return s.snapshotId();
+            }
+        }
+        throw new IllegalStateException("the manifest rewrite just committed is not among " + table.name() + "'s snapshots");
     }
 
     private static ActionReport.Count count(List<ManifestFile> manifests, Predicate<ManifestFile> which) {
