@@ -256,8 +256,7 @@ final class Compaction {
             bins.forEach(b -> b.files().forEach(rewrite::deleteFile));
             dropped.forEach(rewrite::deleteFile);
             written.forEach(rewrite::addFile);
-            rewrite.set(SUMMARY_KEY, ACTION);
-            WatermarkFence.carryForward(rewrite);
+            WatermarkFence.carryForward(rewrite, Map.of(SUMMARY_KEY, ACTION));
             beforeCommit.run();
             CrashPoints.reach(UPLOADED, () -> "compaction's files uploaded, not committed: "
                     + written.stream().map(DataFile::location).toList());

@@ -13,6 +13,7 @@ import org.apache.iceberg.util.PropertyUtil;
 import org.apache.iceberg.util.SnapshotUtil;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -64,8 +65,7 @@ final class ManifestRewrite {
         RewriteManifests rewrite = table.rewriteManifests()
                 .rewriteIf(small::test)
                 .clusterBy(file -> "all"); // one key: the spec's entries together, rolled at the target size
-        rewrite.set(Compaction.SUMMARY_KEY, ACTION);
-        WatermarkFence.carryForward(rewrite);
+        WatermarkFence.carryForward(rewrite, Map.of(Compaction.SUMMARY_KEY, ACTION));
         try {
             rewrite.commit();
         } catch (ValidationException | CommitFailedException e) {
