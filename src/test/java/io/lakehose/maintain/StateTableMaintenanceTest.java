@@ -242,12 +242,13 @@ class StateTableMaintenanceTest {
      */
     @Test
     void aCompactionKilledAfterItsUploadLosesNothingAndItsUploadBecomesAnOrphan() throws Exception {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 2; i++) {
             changes(15);
         }
         Set<String> filesBefore = storedFiles();
+        // A short-lived JVM: the first compiler tier and the serial collector start it fastest.
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + CrashPoints.HALT_PROPERTY + "=" + Compaction.UPLOADED, "-cp", System.getProperty("java.class.path"),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-D" + CrashPoints.HALT_PROPERTY + "=" + Compaction.UPLOADED, "-cp", System.getProperty("java.class.path"),
                 StateTableMaintenanceTest.class.getName(), tmp.resolve("warehouse").toString(), tmp.resolve("work").toString())
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
