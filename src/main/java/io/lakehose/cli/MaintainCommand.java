@@ -20,10 +20,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code lakehose maintain}: compaction, snapshot expiry and orphan cleanup of the Iceberg tables, once. */
+/** {@code lakehose maintain}: compaction, manifest rewrite, snapshot expiry and orphan cleanup of the Iceberg tables, once. */
 @Command(name = "maintain", mixinStandardHelpOptions = true,
         description = "Maintains the Iceberg tables of iceberg.namespace, safe while workers commit: compacts small "
-                + "data files, expires old snapshots (never the newest that carries the shards' watermarks), deletes "
+                + "data files and the delete files that apply to them, rewrites small manifests, expires old snapshots (never the newest that carries the shards' watermarks), deletes "
                 + "files no snapshot references that are older than maintain.orphanMinAgeHours. Prints one line per "
                 + "table and action; exit 0, or 1 when an action failed. `run` does the same every "
                 + "maintain.intervalMinutes when set.")

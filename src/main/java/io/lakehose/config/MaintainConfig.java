@@ -15,7 +15,8 @@ import static io.lakehose.config.Parsers.longIn;
  *
  * @param interval        how often {@code run} maintains the tables; zero: never
  * @param targetFileBytes compaction writes files of about this size
- * @param minInputFiles   a partition is compacted once it has this many small files
+ * @param minInputFiles   a partition is compacted once it has this many small files; a table's manifests
+ *                        rewritten once it has this many small ones
  * @param expireAfter     snapshots older than this are expired ...
  * @param keepSnapshots   ... except the newest this many (and the newest that carries watermarks)
  * @param orphanMinAge    a file no snapshot references is deleted only when older than this
@@ -26,14 +27,16 @@ public record MaintainConfig(Duration interval, long targetFileBytes, int minInp
     private static final long MIB = 1024 * 1024;
 
     public static final ConfigKey<Long> INTERVAL_MINUTES = new ConfigKey<>("maintain.intervalMinutes", "0",
-            longIn(0, 10_080), "How often `run` maintains the Iceberg tables (compaction, snapshot expiry, orphan "
-                    + "cleanup, as `lakehose maintain` does); 0: never (run `lakehose maintain` on a schedule "
+            longIn(0, 10_080), "How often `run` maintains the Iceberg tables (compaction, manifest rewrite, snapshot "
+                    + "expiry, orphan cleanup, as `lakehose maintain` does); 0: never (run `lakehose maintain` on a schedule "
                     + "instead). Every worker does it; concurrent runs are safe, the loser's work is redone later.");
     public static final ConfigKey<Long> TARGET_FILE_SIZE = new ConfigKey<>("maintain.targetFileSize", "128MiB",
             bytesIn(MIB, 2048 * MIB), "Compaction rewrites the small data files of a partition (below three quarters "
                     + "of this) into files of about this size.");
     public static final ConfigKey<Integer> MIN_INPUT_FILES = new ConfigKey<>("maintain.minInputFiles", "5",
-            intIn(2, 100_000), "A partition is compacted once it has at least this many small data files.");
+            intIn(2, 100_000), "A partition is compacted once it has at least this many small data files (or a "
+                    + "file whose rows position deletes mostly removed); a table's data manifests are rewritten once it "
+                    + "has this many small ones.");
     public static final ConfigKey<Long> EXPIRE_HOURS = new ConfigKey<>("maintain.expireSnapshotsAfterHours", "24",
             longIn(1, 87_600), "Snapshots older than this are expired (and the files only they reference deleted); "
                     + "time travel reaches back this far. Must outlast a commit's retries (see orphanMinAgeHours).");

@@ -2,9 +2,9 @@ package io.lakehose.maintain;
 
 /**
  * What one maintenance action did to one table: the table's files before and after (what the
- * action looks at: compaction the current snapshot's data files, expiry the files any snapshot
- * references, orphan cleanup the files stored under the table's location), what it removed and
- * added, and how it ended.
+ * action looks at: compaction the current snapshot's data and delete files, the manifest rewrite
+ * its manifests, expiry the files any snapshot references, orphan cleanup the files stored under
+ * the table's location), what it removed and added, and how it ended.
  *
  * @param outcome {@value #DONE}, {@value #DRY_RUN}, {@value #CONFLICT} or {@value #FAILED}
  * @param detail  what else an operator wants to read (snapshots expired, files left and why)

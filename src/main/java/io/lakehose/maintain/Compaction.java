@@ -1,5 +1,6 @@
 package io.lakehose.maintain;
 
+import io.lakehose.commit.CrashPoints;
 import io.lakehose.commit.iceberg.DataFileUpload;
 import io.lakehose.commit.iceberg.IcebergParquetFiles;
 import io.lakehose.commit.iceberg.WatermarkFence;
@@ -8,8 +9,7 @@ import io.lakehose.encode.ParquetRows;
 import io.lakehose.encode.ParquetSettings;
 import org.apache.avro.Schema;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileFormat;
-import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.RewriteFiles;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -17,7 +17,6 @@ import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.exceptions.ValidationException;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
@@ -33,37 +32,43 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
- * Compaction of small data files (docs/design.md, "Tables", "Maintenance"): per partition, the
- * data files below three quarters of the target size are read and written again as files of
- * about the target size, and one {@link RewriteFiles} commit per partition swaps them.
+ * Compaction of small data files and of the delete files that apply to them (docs/design.md,
+ * "Tables", "Maintenance"): per partition, the data files {@link CompactionPlan} picks (small
+ * ones, and those position deletes mostly emptied) are read minus their deleted rows and written
+ * again as files of about the target size, and one {@link RewriteFiles} commit per partition
+ * swaps them, removing with them the delete files that applied to them and to no other live file.
  *
  * <p>Safe while writers commit: the rewrite is validated from the snapshot it was planned on (a
- * file it replaces that another commit removed, or that gained a delete meanwhile, refuses it),
- * it carries the shards' watermarks forward inside the commit's own validation
- * ({@link WatermarkFence#carryForward}), and a writer's append is never in the way (Iceberg
- * retries the loser on the new base and validates again). The new files take the planned
- * snapshot's data sequence number, so an equality delete committed after the plan still applies
- * to their rows.
- *
- * <p>Delete files: a small file some delete applies to is left as it is (counted, and said in the
- * report). Compaction of the current-state table will read such a file's rows minus its deletes
- * and replace the delete files with it ({@code RewriteFiles} takes both); the validation above
- * already refuses a rewrite that would lose a concurrent delete.
+ * file it replaces that another commit removed, a delete file it drops that another compaction
+ * dropped, or a new position delete against a file it replaces refuses it), it carries the
+ * shards' watermarks and the other {@code lakehose.*} summary keys forward inside the commit's
+ * own validation ({@link WatermarkFence#carryForward}), and a writer's append is never in the way
+ * (Iceberg retries the loser on the new base and validates again). A refused rewrite deletes
+ * what it uploaded and is planned again on the new snapshot, up to {@value #ATTEMPTS} times in
+ * one run. So a current-state commit that deletes a row of a file being compacted is never lost:
+ * either it lands first and the compaction is refused and redone from it, or the compaction lands
+ * first and the state writer's fence refuses its commit, which is computed again on the
+ * compacted files. The new files take the planned snapshot's data sequence number, so an
+ * equality delete committed after the plan still applies to their rows.
  */
 final class Compaction {
 
     static final String ACTION = "compact";
     /** The summary key that names a maintenance snapshot's action. */
     static final String SUMMARY_KEY = "lakehose.maintain";
+    /** Crash point (tests only, {@link CrashPoints}): a partition's new files uploaded, its commit not yet tried. */
+    static final String UPLOADED = "maintain.compact.uploaded";
+    /** Plans per run: the first, and again after each refused rewrite. */
+    static final int ATTEMPTS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Compaction.class);
 
     private final long targetBytes;
@@ -81,15 +86,16 @@ final class Compaction {
         this.beforeCommit = beforeCommit;
     }
 
-    /** Small files of one partition that share a row schema, rewritten into one file. */
+    /** Files of one partition that share a row schema, rewritten into one file. */
     private record Bin(String avroSchema, List<DataFile> files) {
         ActionReport.Count count() {
             return new ActionReport.Count(files.size(), files.stream().mapToLong(DataFile::fileSizeInBytes).sum());
         }
     }
 
-    /** What the plan found: the live data files, the small ones per partition, and those left. */
-    private record Plan(ActionReport.Count live, Map<String, List<DataFile>> small, int withDeletes, int foreign) {
+    /** What one attempt did: files removed (data and delete files) and added, partitions done and refused. */
+    private record Attempt(ActionReport.Count removed, ActionReport.Count added, int deleteFiles, int partitions,
+                           int conflicts) {
     }
 
     ActionReport run(Table table, String name, boolean dryRun) throws IOException {
@@ -100,91 +106,104 @@ final class Compaction {
                     ActionReport.Count.NONE, ActionReport.Count.NONE, ActionReport.Count.NONE, ActionReport.Count.NONE,
                     "no snapshot");
         }
-        Plan plan = plan(table, base);
+        CompactionPlan first = CompactionPlan.of(table, base, targetBytes, minInputFiles);
+        CompactionPlan plan = first;
+        ActionReport.Count removed = ActionReport.Count.NONE;
+        ActionReport.Count added = ActionReport.Count.NONE;
+        int deleteFiles = 0;
+        int partitions = 0;
+        int retried = 0;
+        Attempt attempt;
+        for (int n = 1; ; n++) {
+            attempt = attempt(table, base, plan, dryRun);
+            removed = removed.plus(attempt.removed());
+            added = added.plus(attempt.added());
+            deleteFiles += attempt.deleteFiles();
+            partitions += attempt.partitions();
+            if (dryRun || attempt.conflicts() == 0 || n == ATTEMPTS) {
+                break;
+            }
+            retried += attempt.conflicts();
+            table.refresh();
+            base = table.currentSnapshot();
+            plan = CompactionPlan.of(table, base, targetBytes, minInputFiles);
+        }
+        ActionReport.Count after;
+        if (dryRun) {
+            after = new ActionReport.Count(first.live().files() - removed.files() + added.files(),
+                    first.live().bytes() - removed.bytes() + added.bytes());
+        } else {
+            table.refresh();
+            after = CompactionPlan.live(table, table.currentSnapshot());
+        }
+        List<String> detail = new ArrayList<>();
+        detail.add(partitions + " partitions " + (dryRun ? "to compact" : "compacted"));
+        if (deleteFiles > 0) {
+            detail.add(deleteFiles + " delete files " + (dryRun ? "to apply and remove" : "applied and removed"));
+        }
+        if (retried > 0) {
+            detail.add(retried + " partitions planned again: another commit changed their files first");
+        }
+        if (attempt.conflicts() > 0) {
+            detail.add(attempt.conflicts() + " left for the next run: another commit changed their files");
+        }
+        if (plan.unreadable() > 0) {
+            detail.add(plan.unreadable() + " small files left as they are: equality deletes or deletion vectors apply");
+        }
+        if (plan.foreign() > 0) {
+            detail.add(plan.foreign() + " small files left as they are: not lakehose's Parquet of the table's current spec");
+        }
+        String outcome = dryRun ? ActionReport.DRY_RUN
+                : attempt.conflicts() > 0 ? ActionReport.CONFLICT : ActionReport.DONE;
+        return new ActionReport(name, ACTION, outcome, first.live(), after, removed, added, String.join("; ", detail));
+    }
+
+    /** Rewrites each partition of {@code plan} (or, in a dry run, counts what it would). */
+    private Attempt attempt(Table table, Snapshot base, CompactionPlan plan, boolean dryRun) throws IOException {
         NameMapping mapping = nameMapping(table);
         ActionReport.Count removed = ActionReport.Count.NONE;
         ActionReport.Count added = ActionReport.Count.NONE;
+        int deleteFiles = 0;
         int partitions = 0;
         int conflicts = 0;
-        for (Map.Entry<String, List<DataFile>> e : plan.small().entrySet()) {
-            if (e.getValue().size() < minInputFiles) {
-                continue;
-            }
-            List<Bin> bins = bins(table, e.getValue());
+        for (Map.Entry<String, List<DataFile>> e : plan.toRewrite().entrySet()) {
+            List<Bin> bins = bins(table, e.getValue(), plan.deletes());
             if (bins.isEmpty()) {
                 continue;
             }
-            partitions++;
-            ActionReport.Count in = bins.stream().map(Bin::count).reduce(ActionReport.Count.NONE, ActionReport.Count::plus);
+            Set<String> rewritten = new HashSet<>();
+            bins.forEach(b -> b.files().forEach(f -> rewritten.add(f.location())));
+            List<DeleteFile> dropped = plan.deleteFilesLeftWithout(rewritten);
+            ActionReport.Count in = bins.stream().map(Bin::count).reduce(ActionReport.Count.NONE, ActionReport.Count::plus)
+                    .plus(dropped.size(), dropped.stream().mapToLong(DeleteFile::fileSizeInBytes).sum());
             if (dryRun) {
+                partitions++;
+                deleteFiles += dropped.size();
                 removed = removed.plus(in);
-                added = added.plus(bins.size(), in.bytes()); // about as many bytes: the same rows, the same codec
+                // about as many bytes as the rows kept: the same codec
+                long keptBytes = bins.stream().flatMap(b -> b.files().stream()).mapToLong(f -> f.recordCount() == 0 ? 0
+                        : f.fileSizeInBytes() * (f.recordCount() - plan.deletes().count(f)) / f.recordCount()).sum();
+                added = added.plus(bins.size(), keptBytes);
                 continue;
             }
-            Optional<ActionReport.Count> out = rewrite(table, base, e.getKey(), bins, mapping);
+            Optional<ActionReport.Count> out = rewrite(table, base, e.getKey(), bins, dropped, plan.deletes(), mapping);
             if (out.isPresent()) {
+                partitions++;
+                deleteFiles += dropped.size();
                 removed = removed.plus(in);
                 added = added.plus(out.get());
             } else {
                 conflicts++;
             }
         }
-        ActionReport.Count after;
-        if (dryRun) {
-            after = new ActionReport.Count(plan.live().files() - removed.files() + added.files(), plan.live().bytes());
-        } else {
-            table.refresh();
-            after = plan(table, table.currentSnapshot()).live();
-        }
-        List<String> detail = new ArrayList<>();
-        detail.add(partitions + " partitions " + (dryRun ? "to compact" : "compacted"));
-        if (conflicts > 0) {
-            detail.add(conflicts + " left for the next run: another commit changed their files");
-        }
-        if (plan.withDeletes() > 0) {
-            detail.add(plan.withDeletes() + " small files left as they are: deletes apply to them (not compacted yet)");
-        }
-        if (plan.foreign() > 0) {
-            detail.add(plan.foreign() + " small files left as they are: not lakehose's Parquet of the table's current spec");
-        }
-        String outcome = dryRun ? ActionReport.DRY_RUN : conflicts > 0 ? ActionReport.CONFLICT : ActionReport.DONE;
-        return new ActionReport(name, ACTION, outcome, plan.live(), after, removed, added, String.join("; ", detail));
+        return new Attempt(removed, added, deleteFiles, partitions, conflicts);
     }
 
-    private Plan plan(Table table, Snapshot snapshot) throws IOException {
-        long small = targetBytes / 4 * 3;
-        Map<String, List<DataFile>> byPartition = new TreeMap<>();
-        Set<String> seen = new HashSet<>();
-        ActionReport.Count live = ActionReport.Count.NONE;
-        int withDeletes = 0;
-        int foreign = 0;
-        if (snapshot == null) {
-            return new Plan(live, byPartition, 0, 0);
-        }
-        try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).planFiles()) {
-            for (FileScanTask t : tasks) {
-                DataFile f = t.file();
-                if (!seen.add(f.location())) {
-                    continue;
-                }
-                live = live.plus(1, f.fileSizeInBytes());
-                if (f.fileSizeInBytes() >= small) {
-                    continue;
-                }
-                if (!t.deletes().isEmpty()) {
-                    withDeletes++;
-                } else if (f.format() != FileFormat.PARQUET || f.specId() != table.spec().specId()) {
-                    foreign++;
-                } else {
-                    byPartition.computeIfAbsent(t.spec().partitionToPath(f.partition()), p -> new ArrayList<>()).add(f);
-                }
-            }
-        }
-        return new Plan(live, byPartition, withDeletes, foreign);
-    }
-
-    /** A partition's small files by row schema, packed in order into bins of at most the target size; single files left. */
-    private List<Bin> bins(Table table, List<DataFile> files) throws IOException {
+    /**
+     * A partition's files by row schema, packed in order into bins of at most the target size; a
+     * bin of one file only when deletes apply to it (rewriting it drops them).
+     */
+    private List<Bin> bins(Table table, List<DataFile> files, PositionDeletes deletes) throws IOException {
         Map<String, List<DataFile>> bySchema = new LinkedHashMap<>();
         for (DataFile f : files) {
             Optional<String> schema = ParquetRows.avroSchema(input(table, f));
@@ -200,43 +219,47 @@ final class Compaction {
             long bytes = 0;
             for (DataFile f : same) {
                 if (!bin.isEmpty() && bytes + f.fileSizeInBytes() > targetBytes) {
-                    addIfSeveral(bins, schema, bin);
+                    addIfWorth(bins, schema, bin, deletes);
                     bin = new ArrayList<>();
                     bytes = 0;
                 }
                 bin.add(f);
                 bytes += f.fileSizeInBytes();
             }
-            addIfSeveral(bins, schema, bin);
+            addIfWorth(bins, schema, bin, deletes);
         });
         return bins;
     }
 
-    private static void addIfSeveral(List<Bin> bins, String schema, List<DataFile> files) {
-        if (files.size() > 1) {
+    private static void addIfWorth(List<Bin> bins, String schema, List<DataFile> files, PositionDeletes deletes) {
+        if (files.size() > 1 || files.size() == 1 && deletes.count(files.get(0)) > 0) {
             bins.add(new Bin(schema, List.copyOf(files)));
         }
     }
 
     /**
-     * Writes each bin's rows into one new file and commits them in place of the bins' files; empty
-     * when another commit won (the new files are deleted then: no snapshot references them).
+     * Writes each bin's live rows into one new file and commits them in place of the bins' files
+     * and of {@code dropped}; empty when another commit won (the new files are deleted then: no
+     * snapshot references them).
      */
     private Optional<ActionReport.Count> rewrite(Table table, Snapshot base, String partition, List<Bin> bins,
-                                                 NameMapping mapping) throws IOException {
+                                                 List<DeleteFile> dropped, PositionDeletes deletes, NameMapping mapping)
+            throws IOException {
         List<DataFile> written = new ArrayList<>();
         try {
             for (Bin bin : bins) {
-                written.add(write(table, partition, bin, mapping));
+                written.add(write(table, partition, bin, deletes, mapping));
             }
             RewriteFiles rewrite = table.newRewrite()
                     .validateFromSnapshot(base.snapshotId())
                     .dataSequenceNumber(base.sequenceNumber());
             bins.forEach(b -> b.files().forEach(rewrite::deleteFile));
+            dropped.forEach(rewrite::deleteFile);
             written.forEach(rewrite::addFile);
-            rewrite.set(SUMMARY_KEY, ACTION);
-            WatermarkFence.carryForward(rewrite);
+            WatermarkFence.carryForward(rewrite, Map.of(SUMMARY_KEY, ACTION));
             beforeCommit.run();
+            CrashPoints.reach(UPLOADED, () -> "compaction's files uploaded, not committed: "
+                    + written.stream().map(DataFile::location).toList());
             rewrite.commit();
             return Optional.of(new ActionReport.Count(written.size(),
                     written.stream().mapToLong(DataFile::fileSizeInBytes).sum()));
@@ -253,26 +276,32 @@ final class Compaction {
         }
     }
 
-    /** One bin's rows, in order, in one new file of the table with Iceberg field ids, uploaded. */
-    private DataFile write(Table table, String partition, Bin bin, NameMapping mapping) throws IOException {
+    /** One bin's live rows, in order, in one new file of the table with Iceberg field ids, uploaded. */
+    private DataFile write(Table table, String partition, Bin bin, PositionDeletes deletes, NameMapping mapping)
+            throws IOException {
         Path out = Files.createTempFile(workDir, "compact-", ".parquet");
         try {
             long rows = 0;
-            long expected = bin.files().stream().mapToLong(DataFile::recordCount).sum();
+            long expected = bin.files().stream().mapToLong(f -> f.recordCount() - deletes.count(f)).sum();
             try (ParquetFileWriter writer = new ParquetFileWriter(out, new Schema.Parser().parse(bin.avroSchema()),
                     parquet, schema -> withIds(schema, mapping))) {
                 long[] n = {0};
                 for (DataFile f : bin.files()) {
+                    BitSet deleted = deletes.of(f);
+                    int[] pos = {0};
                     ParquetRows.forEach(input(table, f), row -> {
-                        writer.write(row);
-                        n[0]++;
+                        if (!deleted.get(pos[0]++)) {
+                            writer.write(row);
+                            n[0]++;
+                        }
                     });
                 }
                 rows = n[0];
             }
             if (rows != expected) {
                 throw new IllegalStateException("compaction of " + table.name() + " partition " + partition + " read "
-                        + rows + " rows where the table's metadata counts " + expected + "; nothing committed");
+                        + rows + " live rows where the table's metadata and deletes count " + expected
+                        + "; nothing committed");
             }
             DataFile written = DataFileUpload.upload(table, out, "maintain-" + ACTION);
             String writtenPartition = table.spec().partitionToPath(written.partition());

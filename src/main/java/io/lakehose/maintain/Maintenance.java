@@ -21,7 +21,8 @@ import java.util.Optional;
 
 /**
  * Maintains lakehose's tables in one namespace (docs/design.md, "Tables", "Maintenance"): per
- * table, compaction, then snapshot expiry (which deletes the files compaction replaced once no
+ * table, compaction (of data files and the delete files that apply to them), then the rewrite of
+ * small manifests, then snapshot expiry (which deletes the files compaction replaced once no
  * snapshot is left that needs them), then orphan cleanup. An action that fails is reported and
  * the next goes on; each logs one line with the table's files and bytes before and after, and
  * counts in {@code lakehose_maintain_*}.
@@ -33,6 +34,7 @@ public final class Maintenance {
     private final Catalog catalog;
     private final String namespace;
     private final Compaction compaction;
+    private final ManifestRewrite manifests;
     private final SnapshotExpiry expiry;
     private final OrphanCleanup orphans;
     private final MaintainMeters meters;
@@ -41,15 +43,16 @@ public final class Maintenance {
     public Maintenance(Catalog catalog, String namespace, MaintainConfig config, ParquetSettings parquet, Path workDir,
                        Clock clock, MaintainMeters meters) {
         this(catalog, namespace, new Compaction(config.targetFileBytes(), config.minInputFiles(), parquet, workDir, () -> { }),
-                new SnapshotExpiry(config.expireAfter(), config.keepSnapshots(), clock),
+                new ManifestRewrite(config.minInputFiles()), new SnapshotExpiry(config.expireAfter(), config.keepSnapshots(), clock),
                 new OrphanCleanup(config.orphanMinAge(), clock), meters);
     }
 
-    Maintenance(Catalog catalog, String namespace, Compaction compaction, SnapshotExpiry expiry, OrphanCleanup orphans,
-                MaintainMeters meters) {
+    Maintenance(Catalog catalog, String namespace, Compaction compaction, ManifestRewrite manifests,
+                SnapshotExpiry expiry, OrphanCleanup orphans, MaintainMeters meters) {
         this.catalog = catalog;
         this.namespace = namespace;
         this.compaction = compaction;
+        this.manifests = manifests;
         this.expiry = expiry;
         this.orphans = orphans;
         this.meters = meters;
@@ -91,6 +94,7 @@ public final class Maintenance {
     List<ActionReport> run(Table table, String name, boolean dryRun) {
         List<ActionReport> reports = new ArrayList<>();
         reports.add(timed(name, Compaction.ACTION, () -> compaction.run(table, name, dryRun)));
+        reports.add(timed(name, ManifestRewrite.ACTION, () -> manifests.run(table, name, dryRun)));
         reports.add(timed(name, SnapshotExpiry.ACTION, () -> expiry.run(table, name, dryRun)));
         reports.add(timed(name, OrphanCleanup.ACTION, () -> orphans.run(table, name, dryRun)));
         return reports;

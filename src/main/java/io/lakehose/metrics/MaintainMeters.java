@@ -9,8 +9,8 @@ import java.time.Duration;
 
 /**
  * Table maintenance's meters ({@code lakehose_maintain_*}), per table and action ({@code compact},
- * {@code expire}, {@code orphans}): both label sets are bounded (the stream's tables, three
- * actions). Part of the catalogue beside {@link LakehoseMetrics}.
+ * {@code manifests}, {@code expire}, {@code orphans}): both label sets are bounded (the stream's
+ * tables, four actions). Part of the catalogue beside {@link LakehoseMetrics}.
  */
 public final class MaintainMeters {
 
@@ -28,12 +28,12 @@ public final class MaintainMeters {
                 .description("Maintenance actions run; outcome done, dry_run, conflict (another commit won: "
                         + "nothing changed, the next run tries again) or failed").register(registry).increment();
         Counter.builder("lakehose.maintain.files.removed").tags(tags)
-                .description("Files a maintenance action removed from the table (compaction: replaced; expiry and "
-                        + "orphan cleanup: deleted)").register(registry).increment(filesRemoved);
+                .description("Files a maintenance action removed from the table (compaction: data and delete files "
+                        + "replaced; manifests: rewritten; expiry and orphan cleanup: deleted)").register(registry).increment(filesRemoved);
         Counter.builder("lakehose.maintain.removed").baseUnit("bytes").tags(tags)
                 .description("Bytes of the files a maintenance action removed").register(registry).increment(bytesRemoved);
         Counter.builder("lakehose.maintain.files.added").tags(tags)
-                .description("Files a maintenance action added (compaction's rewritten files)").register(registry)
+                .description("Files a maintenance action added (compaction's rewritten files, the new manifests)").register(registry)
                 .increment(filesAdded);
         Counter.builder("lakehose.maintain.added").baseUnit("bytes").tags(tags)
                 .description("Bytes of the files a maintenance action added").register(registry).increment(bytesAdded);

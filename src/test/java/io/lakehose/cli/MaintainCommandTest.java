@@ -54,8 +54,9 @@ class MaintainCommandTest {
         CommandRun dry = CommandRun.of("maintain", "--config", config.toString(), "--dry-run");
 
         assertThat(dry.exit).as(dry.err).isZero();
-        assertThat(dry.out.strip().lines()).hasSize(3)
+        assertThat(dry.out.strip().lines()).hasSize(4)
                 .anyMatch(l -> l.startsWith("maintain example_ddb_table_changes compact dry_run"))
+                .anyMatch(l -> l.startsWith("maintain example_ddb_table_changes manifests dry_run"))
                 .anyMatch(l -> l.startsWith("maintain example_ddb_table_changes expire dry_run"))
                 .anyMatch(l -> l.startsWith("maintain example_ddb_table_changes orphans dry_run")
                         && l.contains("removed 1 files"));

@@ -1,22 +1,13 @@
 package io.lakehose.maintain;
 
 import io.lakehose.commit.iceberg.IcebergParquetFiles;
-import io.lakehose.commit.iceberg.IcebergCommitter;
-import io.lakehose.commit.iceberg.IcebergSettings;
 import io.lakehose.commit.iceberg.LocalWarehouse;
 import io.lakehose.commit.iceberg.WatermarkFence;
-import io.lakehose.config.ConfigLoader;
-import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
 import io.lakehose.encode.ParquetRows;
 import io.lakehose.encode.ParquetSettings;
-import io.lakehose.encode.ParquetTrimmer;
-import io.lakehose.encode.RowEncoders;
 import io.lakehose.metrics.MaintainMeters;
-import io.lakehose.pipeline.PipelineContext;
-import io.lakehose.pipeline.PipelineStats;
-import io.lakehose.pipeline.Pipelines;
 import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
@@ -96,7 +87,7 @@ class MaintenanceTest {
 
     @Test
     void compactionKeepsEveryRowOnceAndTheWatermarksAndWritesFieldIds() throws Exception {
-        Writer w = writer("w", s3Catalog());
+        TableWriter w = writer("w", s3Catalog());
         ShardPipeline a = w.shard(A);
         ShardPipeline b = w.shard(B);
         write(a, 1, 100);
@@ -140,7 +131,7 @@ class MaintenanceTest {
      */
     @Test
     void aWriterCommittingDuringCompactionLosesNothingAndKeepsItsWatermark() throws Exception {
-        Writer w = writer("w", s3Catalog());
+        TableWriter w = writer("w", s3Catalog());
         ShardPipeline a = w.shard(A);
         write(a, 1, 60);
         Table table = table(s3Catalog());
@@ -171,10 +162,13 @@ class MaintenanceTest {
                 .containsExactlyInAnyOrderElementsOf(expected(Map.of(A, 100L)));
     }
 
-    /** Two compactions of the same files: the loser is refused, commits nothing and leaves no file behind. */
+    /**
+     * Two compactions of the same files: the loser is refused, commits nothing and leaves no file
+     * behind; planned again on the winner's snapshot, it finds nothing left to do.
+     */
     @Test
     void aCompactionThatLosesToAnotherCommitsNothingAndDeletesItsFiles() throws Exception {
-        Writer w = writer("w", s3Catalog());
+        TableWriter w = writer("w", s3Catalog());
         write(w.shard(A), 1, 60);
         Table table = table(s3Catalog());
         AtomicBoolean once = new AtomicBoolean();
@@ -189,7 +183,9 @@ class MaintenanceTest {
             }
         }).run(table, "orders_changes", false);
 
-        assertThat(loser.outcome()).isEqualTo(ActionReport.CONFLICT);
+        assertThat(loser.outcome()).as(loser.line()).isEqualTo(ActionReport.DONE);
+        assertThat(loser.detail()).contains("0 partitions compacted").contains("1 partitions planned again");
+        assertThat(loser.removed().files()).isZero();
         Table now = table(s3Catalog());
         assertThat(IcebergLake.rows(now)).doesNotHaveDuplicates()
                 .containsExactlyInAnyOrderElementsOf(expected(Map.of(A, 60L)));
@@ -208,12 +204,12 @@ class MaintenanceTest {
      */
     @Test
     void expiryKeepsTheNewestWatermarkAndTheFenceStillRefusesAStaleWriter() throws Exception {
-        Writer stale = writer("stale", s3Catalog());
+        TableWriter stale = writer("stale", s3Catalog());
         ShardPipeline old = stale.shard(A); // saw the shard at nothing
         for (long s = 1; s <= 50; s++) {
             old.accept(change(A, s));
         }
-        Writer owner = writer("owner", s3Catalog());
+        TableWriter owner = writer("owner", s3Catalog());
         ShardPipeline now = owner.shard(A);
         write(now, 1, 40);
         write(now, 41, 80);
@@ -247,7 +243,7 @@ class MaintenanceTest {
     /** An upload no snapshot references goes once older than the safety age; referenced files all stay. */
     @Test
     void orphanCleanupOnS3RemovesAnUncommittedUploadOnlyOnceItIsOldEnough() throws Exception {
-        Writer w = writer("w", s3Catalog());
+        TableWriter w = writer("w", s3Catalog());
         write(w.shard(A), 1, 30);
         Table table = table(s3Catalog());
         String orphan = upload(table, "killed-worker.parquet");
@@ -274,7 +270,7 @@ class MaintenanceTest {
     void orphanCleanupOnLocalFilesKeepsAYoungOrphanAndRemovesAnOldOne() throws Exception {
         Path warehouse = Files.createDirectories(tmp.resolve("local"));
         Map<String, String> catalog = LocalWarehouse.writerProperties(warehouse);
-        Writer w = writer("w", catalog);
+        TableWriter w = writer("w", catalog);
         write(w.shard(A), 1, 30);
         Table table = table(catalog);
         String oldOrphan = upload(table, "old.parquet");
@@ -298,7 +294,7 @@ class MaintenanceTest {
 
     @Test
     void aDryRunPlansEveryActionAndChangesNothing() throws Exception {
-        Writer w = writer("w", s3Catalog());
+        TableWriter w = writer("w", s3Catalog());
         write(w.shard(A), 1, 40);
         write(w.shard(A), 41, 80);
         Table table = table(s3Catalog());
@@ -307,19 +303,19 @@ class MaintenanceTest {
         List<String> objects = objects();
         Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(30));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Maintenance maintenance = new Maintenance(s3Catalog(open), "cdc", compaction(() -> { }),
+        Maintenance maintenance = new Maintenance(s3Catalog(open), "cdc", compaction(() -> { }), new ManifestRewrite(2),
                 new SnapshotExpiry(Duration.ofHours(1), 1, later), new OrphanCleanup(Duration.ofDays(1), later),
                 new MaintainMeters(registry));
 
         List<ActionReport> reports = maintenance.run(Optional.empty(), true);
 
-        assertThat(reports).hasSize(3).allMatch(r -> r.outcome().equals(ActionReport.DRY_RUN));
+        assertThat(reports).hasSize(4).allMatch(r -> r.outcome().equals(ActionReport.DRY_RUN));
         assertThat(reports).allMatch(r -> r.removed().files() > 0, "each action found work");
         Table after = table(s3Catalog());
         assertThat(after.currentSnapshot().snapshotId()).isEqualTo(snapshot);
         assertThat(after.snapshots()).hasSameSizeAs(table.snapshots());
         assertThat(objects()).isEqualTo(objects);
-        assertThat(registry.find("lakehose.maintain.runs").tag("outcome", "dry_run").counters()).hasSize(3)
+        assertThat(registry.find("lakehose.maintain.runs").tag("outcome", "dry_run").counters()).hasSize(4)
                 .allMatch(c -> c.count() == 1);
         assertThat(registry.get("lakehose.maintain.files.removed").tag("action", "orphans").counter().count())
                 .isEqualTo(1);
@@ -335,8 +331,8 @@ class MaintenanceTest {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Map<String, String> catalog = LocalWarehouse.writerProperties(Files.createDirectories(dir.resolve("warehouse")));
-        try (Writer w = new Writer(dir.resolve("spool"), catalog, dir.resolve("lake").toString(),
-                new LocalDirectoryStore(Files.createDirectories(dir.resolve("lake"))))) {
+        try (TableWriter w = new TableWriter(dir.resolve("spool"), catalog, dir.resolve("lake").toString(),
+                new LocalDirectoryStore(Files.createDirectories(dir.resolve("lake"))), false)) {
             ShardPipeline a = w.shard(A);
             write(a, 1, 30);
             write(a, 31, 60);
@@ -345,7 +341,7 @@ class MaintenanceTest {
         Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(30));
         Path work = Files.createDirectories(dir.resolve("work"));
         Maintenance m = new Maintenance(c, "cdc", new Compaction(TARGET, 2, ParquetSettings.defaults(), work, () -> { }),
-                new SnapshotExpiry(Duration.ofHours(1), 1, later), new OrphanCleanup(Duration.ofDays(1), later),
+                new ManifestRewrite(2), new SnapshotExpiry(Duration.ofHours(1), 1, later), new OrphanCleanup(Duration.ofDays(1), later),
                 new MaintainMeters(new SimpleMeterRegistry()));
         m.run(Optional.empty(), false).forEach(r -> System.out.println("REPORT " + r.line()));
         System.exit(0); // the writer's and catalog's threads are daemons or closed; do not wait for the rest
@@ -363,7 +359,8 @@ class MaintenanceTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(output).as("no Hadoop class needed").doesNotContain("NoClassDefFoundError")
-                .contains("REPORT maintain orders_changes compact done").contains("REPORT maintain orders_changes expire done")
+                .contains("REPORT maintain orders_changes compact done")
+                .contains("REPORT maintain orders_changes manifests done").contains("REPORT maintain orders_changes expire done")
                 .contains("REPORT maintain orders_changes orphans done");
         assertThat(p.exitValue()).as(output).isZero();
         Table table = table(LocalWarehouse.writerProperties(dir.resolve("warehouse")));
@@ -374,37 +371,9 @@ class MaintenanceTest {
 
     // --- the parts -----------------------------------------------------------------------------
 
-    /** A worker: its own catalog connection and committer, envelope rows, small files. */
-    private static final class Writer implements AutoCloseable {
-        final IcebergCommitter committer;
-        final PipelineContext ctx;
-
-        /** @param lake where the error output goes (never written here: every record is good) */
-        Writer(Path spool, Map<String, String> catalog, String lake, ObjectStore errors) throws Exception {
-            LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(
-                    "lake.uri", lake,
-                    "kinesis.stream", "orders-cdc",
-                    "buffer.maxRecords", "7"));
-            committer = new IcebergCommitter(CatalogUtil.buildIcebergCatalog("lake", catalog, null),
-                    new IcebergSettings("lake", catalog, "cdc", Duration.ofHours(1), "day", Map.of()), cfg.layout(),
-                    "orders-cdc", Pipelines.folders(cfg, errors), new ParquetTrimmer(cfg.parquet()));
-            ctx = Pipelines.context(cfg, committer, Files.createDirectories(spool), RowEncoders.envelopeOnly(),
-                    new PipelineStats(), false);
-        }
-
-        ShardPipeline shard(String shardId) {
-            return new ShardPipeline(shardId, ctx, committer.openShard(shardId, true));
-        }
-
-        @Override
-        public void close() {
-            committer.close();
-        }
-    }
-
-    private Writer writer(String name, Map<String, String> catalog) throws Exception {
-        Writer w = new Writer(tmp.resolve(name), catalog, "s3://" + s3.bucket() + "/lake-" + tmp.getFileName(),
-                new S3ObjectStore(s3.settings(Optional.empty())));
+    private TableWriter writer(String name, Map<String, String> catalog) throws Exception {
+        TableWriter w = new TableWriter(tmp.resolve(name), catalog, "s3://" + s3.bucket() + "/lake-" + tmp.getFileName(),
+                new S3ObjectStore(s3.settings(Optional.empty())), false);
         open.add(w);
         return w;
     }

@@ -54,8 +54,8 @@ public final class DataFileUpload {
 
     /**
      * Uploads a Parquet file the pipeline's writer made (of one partition's rows: table
-     * maintenance's compacted files) under a new name in {@code table}'s data location and
-     * describes it.
+     * maintenance's compacted files; of an unpartitioned table, the current-state table's) under a
+     * new name in {@code table}'s data location and describes it.
      */
     public static DataFile upload(Table table, Path parquet, String namePrefix) throws IOException {
         return upload(table, parquet, namePrefix, "file " + parquet.getFileName());
@@ -66,9 +66,10 @@ public final class DataFileUpload {
         String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
         NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
         Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
-        PartitionData partition = partition(table, metrics, what);
-        String location = table.locationProvider().newDataLocation(table.spec(), partition,
-                namePrefix + "-" + UUID.randomUUID() + ".parquet");
+        PartitionData partition = table.spec().isUnpartitioned() ? null : partition(table, metrics, what);
+        String name = namePrefix + "-" + UUID.randomUUID() + ".parquet";
+        String location = partition == null ? table.locationProvider().newDataLocation(name)
+                : table.locationProvider().newDataLocation(table.spec(), partition, name);
         OutputFile out = table.io().newOutputFile(location);
         try (InputStream in = Files.newInputStream(parquet); OutputStream os = out.createOrOverwrite()) {
             in.transferTo(os);

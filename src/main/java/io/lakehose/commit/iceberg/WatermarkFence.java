@@ -98,8 +98,12 @@ public final class WatermarkFence {
      * marks meanwhile keeps them (a copy taken when the maintenance began would move them back,
      * and the writer's next commit would be refused and re-commit its rows). A writer's fence
      * then finds in the maintenance snapshot exactly the marks of the snapshot before it.
+     *
+     * @param own the update's own summary keys (the maintenance action that made it): set after
+     *            the copy, so that the copy of an earlier maintenance snapshot's keys does not
+     *            replace them
      */
-    public static void carryForward(SnapshotUpdate<?> update) {
+    public static void carryForward(SnapshotUpdate<?> update, Map<String, String> own) {
         update.validateWith(new SnapshotAncestryValidator() {
             @Override
             public boolean validate(Iterable<Snapshot> ancestry) {
@@ -116,6 +120,7 @@ public final class WatermarkFence {
                         break;
                     }
                 }
+                own.forEach(update::set);
                 return true;
             }
 
