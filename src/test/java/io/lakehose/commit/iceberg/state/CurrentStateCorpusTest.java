@@ -87,6 +87,8 @@ class CurrentStateCorpusTest {
     private static final String S2 = "shardId-000000000002";
     /** A child of S1 and S2 after a reshard: Kinesis numbers it above its parents. */
     private static final String S3 = "shardId-000000000003";
+    /** The shard of {@code convert}'s records (docs/design.md, "Interfaces"). */
+    private static final String LOCAL = "local";
     private static final String TTL_PRINCIPAL = "dynamodb.amazonaws.com";
     private static final long SECOND = 1_000_000L;
 
@@ -117,6 +119,7 @@ class CurrentStateCorpusTest {
         assertThat(state.get(key(46))).as("same time in parents and child: the child").contains(corpus.id("child46"));
         assertThat(state.get(key(3))).as("a change older than the snapshot loses to it").contains("SNAPSHOT");
         assertThat(state.get(key(12))).as("a change at the snapshot's time beats it").contains(corpus.id("tie12"));
+        assertThat(state.get(key(11))).as("convert's change at the snapshot's time beats it").contains(corpus.id("local11"));
         assertThat(state.get(key(17))).as("a change after the snapshot").contains(corpus.id("after17"));
     }
 
@@ -193,8 +196,12 @@ class CurrentStateCorpusTest {
             }
             if (round == 0) {
                 for (int k = 10; k < 15; k++) {
-                    c.put(w1, S2, k, "MODIFY", snapshot, false, null, k == 12 ? "tie12" : null);
+                    if (k != 11) {
+                        c.put(w1, S2, k, "MODIFY", snapshot, false, null, k == 12 ? "tie12" : null);
+                    }
                 }
+                // convert's shard (a Firehose archive), whose id ranks below a backfill unit's: the stream rule decides
+                c.put(w1, LOCAL, 11, "MODIFY", snapshot, false, null, "local11");
                 for (int k = 15; k < 20; k++) {
                     c.put(w1, S1, k, "MODIFY", snapshot + 60 * SECOND, false, 6L, k == 17 ? "after17" : null);
                 }
@@ -427,6 +434,7 @@ class CurrentStateCorpusTest {
         final Map<String, Long> nextSequence = new HashMap<>();
         final Map<String, List<SourceRecord>> sent = new HashMap<>();
         final Map<String, byte[]> named = new HashMap<>();
+        final List<String> noise = new ArrayList<>();
         final Map<String, String> eventIds = new HashMap<>();
         final Set<String> written = new TreeSet<>();
         Map<String, List<Object>> state;
@@ -443,9 +451,8 @@ class CurrentStateCorpusTest {
 
         /** A random change of items 60..89 at a random time in [from, from + spanSeconds), on a 15 s grid (ties). */
         void noise(Worker w, long from, int spanSeconds, String shard) throws Exception {
-            if (!named.isEmpty() && random.nextInt(10) == 0) {
-                List<String> names = new ArrayList<>(named.keySet());
-                redeliver(w, names.get(random.nextInt(names.size())), shard);
+            if (!noise.isEmpty() && random.nextInt(10) == 0) {
+                redeliver(w, noise.get(random.nextInt(noise.size())), shard); // never a scenario's change
                 return;
             }
             int kind = random.nextInt(10);
@@ -453,6 +460,7 @@ class CurrentStateCorpusTest {
             int v = random.nextInt(14);
             Object version = v == 0 ? null : v == 1 ? "s" + random.nextInt(3) : (Object) (long) (v * 3 % 13);
             String name = "n" + events;
+            noise.add(name);
             put(w, shard, 60 + random.nextInt(30), event, from + 15L * random.nextInt(spanSeconds / 15) * SECOND,
                     event.equals("REMOVE") && random.nextBoolean(), version, name);
         }
