@@ -66,9 +66,11 @@ public final class DataFileUpload {
         String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
         NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
         Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
-        PartitionData partition = partition(table, metrics, what);
-        String location = table.locationProvider().newDataLocation(table.spec(), partition,
-                namePrefix + "-" + UUID.randomUUID() + ".parquet");
+        // The current-state table is unpartitioned (its compaction uploads through here too)
+        PartitionData partition = table.spec().isUnpartitioned() ? null : partition(table, metrics, what);
+        String name = namePrefix + "-" + UUID.randomUUID() + ".parquet";
+        String location = partition == null ? table.locationProvider().newDataLocation(name)
+                : table.locationProvider().newDataLocation(table.spec(), partition, name);
         OutputFile out = table.io().newOutputFile(location);
         try (InputStream in = Files.newInputStream(parquet); OutputStream os = out.createOrOverwrite()) {
             in.transferTo(os);

@@ -2,26 +2,18 @@ package io.lakehose.commit.iceberg.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.iceberg.LocalWarehouse;
-import io.lakehose.config.ConfigLoader;
-import io.lakehose.config.LakehoseConfig;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
-import io.lakehose.encode.RowEncoders;
-import io.lakehose.pipeline.PipelineContext;
-import io.lakehose.pipeline.PipelineStats;
-import io.lakehose.pipeline.Pipelines;
-import io.lakehose.pipeline.ShardPipeline;
-import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.DynamoDbLocalExtension;
 import io.lakehose.testing.S3EmulatorExtension;
+import io.lakehose.testing.TableWorker;
 import io.lakehose.testing.TestTables;
 import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -34,7 +26,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,16 +40,13 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The current-state table against a reference computed independently (docs/design.md, "Tables",
  * current-state table and "The merge rule"). A corpus of many commits goes through the committer
- * the service builds from its configuration ({@link Pipelines#committer}) into a JDBC catalog on
+ * the service builds from its configuration ({@link io.lakehose.pipeline.Pipelines#committer}) into a JDBC catalog on
  * SQLite with local files: one key's changes out of order across commits, the same change
  * delivered twice (a Kinesis re-delivery: same event, new sequence number), deletes then
  * re-inserts in both arrival orders, TTL deletes, ties on event time within a shard (sequence
@@ -149,7 +137,7 @@ class CurrentStateCorpusTest {
         TestTables.load(ddb.client(), table, 0, 20, n -> item(n, order.isPresent() ? null : 5L));
         TestTables.load(ddb.client(), table, 60, 70, n -> item(n, (long) (n % 7)));
 
-        Worker w1 = worker("w1", config);
+        TableWorker w1 = worker("w1", config);
         // The first record of S1: sequence 990; the second change of item-49 at the same time gets four digits.
         c.put(w1, S1, 49, "MODIFY", before + 100 * SECOND, false, null, "early49");
         // Phase A: live changes before the backfill, four commits.
@@ -216,7 +204,7 @@ class CurrentStateCorpusTest {
 
         // A replay: a new worker re-reads S1 and S3 from their first records (all committed, skipped),
         // then new changes: an INSERT older than item-44's REMOVE (its tombstone comes back from the change log).
-        Worker w2 = worker("w2", config);
+        TableWorker w2 = worker("w2", config);
         c.replay(w2, S1);
         c.replay(w2, S3);
         w2.commit();
@@ -237,11 +225,12 @@ class CurrentStateCorpusTest {
                         changeLog.refresh();
                         return state.currentSnapshot().summary().get("lakehose.source-snapshot");
                     }, s -> Long.toString(changeLog.currentSnapshot().snapshotId()).equals(s));
-            List<Path> files = dataFiles(changeLog);
+            List<Path> files = IcebergLake.localDataFiles(changeLog);
+            assertThat(files).isNotEmpty();
             try (DuckDbLake duck = DuckDbLake.open()) {
                 assertThat(streamRows(duck, files)).as("the change log: each stream record once")
                         .containsExactlyInAnyOrderElementsOf(c.written);
-                assertThat(((Number) duck.query("SELECT count(*) AS n FROM " + source(files)
+                assertThat(((Number) duck.query("SELECT count(*) AS n FROM " + DuckDbLake.files(files)
                         + " WHERE event_name = 'SNAPSHOT'").get(0).get("n")).longValue()).isEqualTo(30);
                 Map<String, List<Object>> expected = reference(duck, files, order, keepTombstones);
                 c.state = read(state);
@@ -254,26 +243,18 @@ class CurrentStateCorpusTest {
     }
 
     /** The configuration of {@code run}: tables in a local warehouse, the current-state table on. */
-    private Map<String, String> config(String table, Optional<String> order, boolean keepTombstones) {
-        Map<String, String> catalog = LocalWarehouse.writerProperties(dir.resolve("tables"));
-        Map<String, String> cfg = new LinkedHashMap<>();
-        cfg.put("lake.uri", dir.resolve("lake").toString());
-        cfg.put("lake.format", "iceberg");
-        cfg.put("kinesis.stream", "orders-cdc");
-        cfg.put("buffer.maxRecords", "7");
-        cfg.put("iceberg.namespace", "cdc");
-        cfg.put("iceberg.commitIntervalSeconds", "1");
+    private Map<String, String> config(String table, Optional<String> order, boolean keepTombstones) throws Exception {
+        Map<String, String> cfg = TableWorker.localTables(dir.resolve("tables"), dir.resolve("lake"), 7);
         cfg.put("iceberg.currentState", "true");
         cfg.put("iceberg.keepTombstones", Boolean.toString(keepTombstones));
-        catalog.forEach((k, v) -> cfg.put("iceberg.catalog." + k, v));
         order.ifPresent(a -> cfg.put("iceberg.orderAttributes." + table, a));
         cfg.put("backfill.region", "us-east-1");
         cfg.put("backfill.endpoint", ddb.endpoint().toString());
         return cfg;
     }
 
-    private Worker worker(String name, Map<String, String> config) throws Exception {
-        Worker w = new Worker(dir.resolve(name), config);
+    private TableWorker worker(String name, Map<String, String> config) throws Exception {
+        TableWorker w = new TableWorker(dir.resolve(name), config);
         open.add(w);
         return w;
     }
@@ -325,25 +306,9 @@ class CurrentStateCorpusTest {
             "new_image", "user_identity");
 
     /** The change log's data files: its current snapshot's; it has no delete files. */
-    private static List<Path> dataFiles(Table changeLog) throws Exception {
-        List<Path> files = new ArrayList<>();
-        try (CloseableIterable<FileScanTask> tasks = changeLog.newScan().planFiles()) {
-            for (FileScanTask t : tasks) {
-                assertThat(t.deletes()).as("the change log has no deletes").isEmpty();
-                files.add(Path.of(URI.create(t.file().location())));
-            }
-        }
-        assertThat(files).isNotEmpty();
-        return files;
-    }
-
-    private static String source(List<Path> files) {
-        return "read_parquet([" + files.stream().map(f -> "'" + f.toString().replace("'", "''") + "'")
-                .collect(Collectors.joining(", ")) + "], union_by_name = true)";
-    }
 
     private static List<String> streamRows(DuckDbLake duck, List<Path> files) {
-        return duck.query("SELECT shard_id || '/' || sequence_number AS r FROM " + source(files)
+        return duck.query("SELECT shard_id || '/' || sequence_number AS r FROM " + DuckDbLake.files(files)
                 + " WHERE event_name <> 'SNAPSHOT'").stream().map(r -> (String) r.get("r")).toList();
     }
 
@@ -359,7 +324,7 @@ class CurrentStateCorpusTest {
         String path = "'$." + order.orElse("absent_attribute_x") + "'";
         String img = "CASE WHEN event_name = 'REMOVE' THEN old_image ELSE new_image END";
         String attr = order.isPresent() ? "json_extract(" + img + ", " + path + ")" : "NULL::JSON";
-        String sql = "WITH c AS (SELECT *, " + attr + " AS ov FROM " + source(files) + "), "
+        String sql = "WITH c AS (SELECT *, " + attr + " AS ov FROM " + DuckDbLake.files(files) + "), "
                 + "k AS (SELECT *, "
                 + "  coalesce(json_type(ov), 'NULL') <> 'NULL' AS has_order, "
                 + "  json_type(ov) = 'VARCHAR' AS order_is_string, "
@@ -394,39 +359,6 @@ class CurrentStateCorpusTest {
         return item;
     }
 
-    /** A worker as {@code run} builds one: the committer {@code lake.format} chooses, on its configuration. */
-    private static final class Worker implements AutoCloseable {
-        final LakeCommitter committer;
-        final PipelineContext ctx;
-        final Map<String, ShardPipeline> shards = new LinkedHashMap<>();
-
-        Worker(Path spool, Map<String, String> config) throws Exception {
-            LakehoseConfig cfg = ConfigLoader.load(null, Map.of(), config);
-            committer = Pipelines.committer(cfg, new LocalDirectoryStore(cfg.target() instanceof LakehoseConfig.LocalTarget l
-                    ? l.directory() : spool));
-            ctx = Pipelines.context(cfg, committer, Files.createDirectories(spool), RowEncoders.envelopeOnly(),
-                    new PipelineStats(), false);
-        }
-
-        ShardPipeline shard(String id) {
-            return shards.computeIfAbsent(id, s -> new ShardPipeline(s, ctx, committer.openShard(s, true)));
-        }
-
-        /** Every shard's records flushed and committed (both tables). */
-        void commit() throws Exception {
-            List<CompletableFuture<?>> flushed = new ArrayList<>();
-            for (ShardPipeline p : shards.values()) {
-                flushed.add(p.flush()); // all at once: one commit
-            }
-            CompletableFuture.allOf(flushed.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() {
-            committer.close();
-        }
-    }
-
     /** The changes put so far, per shard in order, and what the change log must hold of them. */
     private static final class Corpus {
         final String table;
@@ -450,7 +382,7 @@ class CurrentStateCorpusTest {
         }
 
         /** A random change of items 60..89 at a random time in [from, from + spanSeconds), on a 15 s grid (ties). */
-        void noise(Worker w, long from, int spanSeconds, String shard) throws Exception {
+        void noise(TableWorker w, long from, int spanSeconds, String shard) throws Exception {
             if (!noise.isEmpty() && random.nextInt(10) == 0) {
                 redeliver(w, noise.get(random.nextInt(noise.size())), shard); // never a scenario's change
                 return;
@@ -466,7 +398,7 @@ class CurrentStateCorpusTest {
         }
 
         /** One DynamoDB change of item {@code item}, put to {@code shard}; {@code name} remembers its event id. */
-        void put(Worker w, String shard, int item, String event, long micros, boolean ttl, Object version, String name)
+        void put(TableWorker w, String shard, int item, String event, long micros, boolean ttl, Object version, String name)
                 throws Exception {
             String eventId = table + "-e" + (++events);
             String image = "{\"id\":{\"S\":\"item-" + item + "\"},\"note\":{\"S\":\"" + eventId + "\"}"
@@ -488,18 +420,18 @@ class CurrentStateCorpusTest {
         }
 
         /** The change named {@code name} delivered again: the same bytes, a new sequence number. */
-        void redeliver(Worker w, String name, String shard) throws Exception {
+        void redeliver(TableWorker w, String name, String shard) throws Exception {
             send(w, shard, named.get(name));
         }
 
         /** Every record of {@code shard} so far again, with its own sequence number: a replay of what is committed. */
-        void replay(Worker w, String shard) throws Exception {
+        void replay(TableWorker w, String shard) throws Exception {
             for (SourceRecord r : sent.getOrDefault(shard, List.of())) {
                 w.shard(shard).accept(r);
             }
         }
 
-        private void send(Worker w, String shard, byte[] bytes) throws Exception {
+        private void send(TableWorker w, String shard, byte[] bytes) throws Exception {
             // 990 and up: the sequence numbers of a shard cross from three digits to four
             long seq = nextSequence.merge(shard, 1L, Long::sum) + 989;
             SourceRecord r = SourceRecord.of(shard, SequenceNumber.of(seq), System.currentTimeMillis() * 1000, bytes);
