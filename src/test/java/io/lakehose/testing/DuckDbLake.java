@@ -86,6 +86,15 @@ public final class DuckDbLake implements AutoCloseable {
                 + ", hive_partitioning = true, hive_types_autocast = false)";
     }
 
+    /**
+     * The table expression reading exactly {@code files} (an Iceberg table's data files, say), columns
+     * matched by name: {@code read_parquet([<files>], union_by_name = true)}.
+     */
+    public static String files(List<Path> files) {
+        return "read_parquet([" + files.stream().map(f -> literal(f.toAbsolutePath().toString()))
+                .collect(java.util.stream.Collectors.joining(", ")) + "], union_by_name = true)";
+    }
+
     /** Creates (or replaces) a view {@code name} over {@link #lake(Path)}. */
     public void createLakeView(String name, Path dir) {
         execute("CREATE OR REPLACE VIEW " + name + " AS SELECT * FROM " + lake(dir));

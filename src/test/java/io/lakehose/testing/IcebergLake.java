@@ -115,6 +115,25 @@ public final class IcebergLake implements AutoCloseable {
         return referenced;
     }
 
+    /**
+     * The local paths of the data files {@code table}'s current snapshot references (a table of
+     * local files, a change log: none with deletes), for a reader of plain Parquet files.
+     */
+    public static List<Path> localDataFiles(Table table) {
+        List<Path> files = new ArrayList<>();
+        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+            for (FileScanTask t : tasks) {
+                if (!t.deletes().isEmpty()) {
+                    throw new AssertionError(t.file().location() + " has deletes; its rows are not the file's rows");
+                }
+                files.add(Path.of(java.net.URI.create(t.file().location())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
+    }
+
     /** The locations ({@code s3://bucket/key}) of every object under the warehouse's data folders. */
     public Set<String> storedDataFiles() {
         Set<String> data = new TreeSet<>();

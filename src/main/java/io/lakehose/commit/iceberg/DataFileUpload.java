@@ -66,6 +66,7 @@ public final class DataFileUpload {
         String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
         NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
         Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
+        // The current-state table is unpartitioned (its compaction uploads through here too)
         PartitionData partition = table.spec().isUnpartitioned() ? null : partition(table, metrics, what);
         String name = namePrefix + "-" + UUID.randomUUID() + ".parquet";
         String location = partition == null ? table.locationProvider().newDataLocation(name)

@@ -103,12 +103,26 @@ public final class LocalFileIO implements SupportsPrefixOperations {
     private record LocatedOutput(String location, OutputFile file) implements OutputFile {
         @Override
         public PositionOutputStream create() {
+            createParent();
             return file.create();
         }
 
         @Override
         public PositionOutputStream createOrOverwrite() {
+            createParent();
             return file.createOrOverwrite();
+        }
+
+        /**
+         * Iceberg's local output fails when its mkdirs loses a race (two writers creating a table's
+         * first file at once: mkdirs answers false for the directory the other just made).
+         */
+        private void createParent() {
+            try {
+                java.nio.file.Files.createDirectories(path(location).getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the directory of " + location, e);
+            }
         }
 
         @Override
