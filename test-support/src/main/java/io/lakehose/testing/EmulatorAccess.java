@@ -25,6 +25,12 @@ public final class EmulatorAccess {
     private EmulatorAccess() {
     }
 
+    /** Makes the dummy identity the default chain's (system properties), for clients the code under test builds. */
+    public static void installAsDefaultCredentials() {
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", SECRET_KEY);
+    }
+
     public static StaticCredentialsProvider credentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
     }

@@ -51,8 +51,7 @@ public final class S3Emulator implements AutoCloseable {
 
     /** Starts the emulator (about 50 ms) and creates {@link #bucket()}. */
     public static S3Emulator start() {
-        System.setProperty("aws.accessKeyId", EmulatorAccess.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", EmulatorAccess.SECRET_KEY);
+        EmulatorAccess.installAsDefaultCredentials();
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(BlobStores.create("transient", new Properties()))
                 .endpoint(URI.create("http://127.0.0.1:0"))

@@ -10,7 +10,7 @@ import io.lakehose.testing.CommandRun;
 import io.lakehose.testing.DuckDbLake;
 import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.DynamoDbLocalExtension;
-import io.lakehose.testing.S3EmulatorExtension;
+import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.TableWorker;
 import io.lakehose.testing.TestTables;
 import org.apache.iceberg.CatalogUtil;
@@ -22,6 +22,7 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -67,9 +68,12 @@ class CurrentStateCorpusTest {
 
     @RegisterExtension
     static final DynamoDbLocalExtension ddb = new DynamoDbLocalExtension();
-    /** Only for the dummy credentials it installs for in-process clients (the backfill's DynamoDB client). */
-    @RegisterExtension
-    static final S3EmulatorExtension s3 = new S3EmulatorExtension();
+
+    /** The dummy identity for the clients the backfill builds from the default chain (no S3 is needed). */
+    @BeforeAll
+    static void emulatorCredentials() {
+        EmulatorAccess.installAsDefaultCredentials();
+    }
 
     private static final String S1 = "shardId-000000000001";
     private static final String S2 = "shardId-000000000002";
