@@ -11,6 +11,7 @@ import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.RowDelta;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.exceptions.CommitFailedException;
@@ -194,7 +195,7 @@ public final class CurrentStateTable {
         Collections.reverse(since);
         for (Snapshot s : since) {
             if (DataOperations.APPEND.equals(s.operation())) {
-                s.addedDataFiles(changeLog.io()).forEach(files::add);
+                changes(changeLog, s).addedDataFiles().forEach(files::add);
             }
         }
         return files;
@@ -311,14 +312,20 @@ public final class CurrentStateTable {
 
     /** Another writer's snapshot: its removed data files, then its deletes, then its rows. */
     private void apply(Snapshot s) {
-        s.removedDataFiles(state.io()).forEach(f -> index.fileRemoved(f.location()));
-        for (DeleteFile d : s.addedDeleteFiles(state.io())) {
+        SnapshotChanges changes = changes(state, s);
+        changes.removedDataFiles().forEach(f -> index.fileRemoved(f.location()));
+        for (DeleteFile d : changes.addedDeleteFiles()) {
             read(state, d.location(), Optional.empty(), (pos, row) ->
                     index.rowDeleted(row.get(0).toString(), (Long) row.get(1)));
         }
-        for (DataFile f : s.addedDataFiles(state.io())) {
+        for (DataFile f : changes.addedDataFiles()) {
             read(state, f.location(), Optional.of(rows.columns()), (pos, row) -> index.rowAdded(f.location(), pos, rows.of(row)));
         }
+    }
+
+    /** What {@code s} added and removed, read with the table's partition specs (not the manifests' copies). */
+    private static SnapshotChanges changes(Table table, Snapshot s) {
+        return SnapshotChanges.builderFor(table).snapshot(s).build();
     }
 
     /** The index from the table: every live row's key columns, the position deletes read first. */
