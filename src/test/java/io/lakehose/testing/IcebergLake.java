@@ -9,7 +9,9 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.parquet.Parquet;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -97,6 +99,18 @@ public final class IcebergLake implements AutoCloseable {
     public static List<String> rows(Table table) {
         List<String> rows = new ArrayList<>();
         try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+            all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return rows;
+    }
+
+    /** "shard/sequence" of every row of one data file of {@code table}, referenced or not (e.g. an orphan). */
+    public static List<String> fileRows(Table table, String location) {
+        List<String> rows = new ArrayList<>();
+        try (CloseableIterable<Record> all = Parquet.read(table.io().newInputFile(location)).project(table.schema())
+                .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(table.schema(), fileSchema)).build()) {
             all.forEach(r -> rows.add(r.getField("shard_id") + "/" + r.getField("sequence_number")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
