@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  *   <li>within one shard, the higher sequence number (then sub-sequence);</li>
  *   <li>across shards (after a reshard), the shard with the higher number in its id
  *       ({@code shardId-000000000012} is 12): Kinesis numbers a child shard above its parents.
- *       An id without such a number (a backfill unit, convert's {@code local}) is older than one
+ *       An id without such a number (a backfill unit, convert's {@code local-<id>}) is older than one
  *       with; then ids compare as strings, then sequence numbers.</li>
  * </ol>
  * Two changes equal under all of these are the same change delivered twice: either one wins.
