@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +52,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its committer, catalog and tables, by a warm-up run whose cost is reported apart ("start");
  * every measured run is a new shard (a new lease) appending 200,000 records to the same lake,
  * so a table grows by every run's snapshots and files as a worker's does between maintenance
- * runs. Runs are alternated folders / each interval, and each interval's CPU is divided by the
- * folders' of the same round: on this shared machine ratios pair by pair are steadier than
- * absolute figures.
+ * runs. Runs are alternated folders / each interval (each lake in turn first), and each
+ * interval's CPU is divided by the folders' of the same round: on this shared machine ratios pair
+ * by pair are steadier than absolute figures (still, single pairs ranged 0.8-1.8 at 60 s).
  *
  * <p>The commit interval in stream time: the records arrive at a shard's write limit, 1,000
  * records a second (stream time 1 ms apart), and the pipeline is driven as the worker's
@@ -84,6 +86,7 @@ class IcebergCommitBench {
     private static final OperatingSystemMXBean OS =
             (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     @TempDir
     Path tmp;
@@ -107,10 +110,12 @@ class IcebergCommitBench {
             lake.registry = new SimpleMeterRegistry(); // the warm-up's commits are not counted
             lake.committer.bindTo(lake.registry);
         }
+        List<Lake> order = new ArrayList<>(lakes.values());
         for (int round = 1; round <= runs; round++) {
-            for (Lake lake : lakes.values()) {
+            for (Lake lake : order) {
                 lake.run(input, round);
             }
+            Collections.rotate(order, 1); // each lake in turn runs first: no lake always follows another's garbage
         }
         for (Lake lake : lakes.values()) {
             lake.close();
@@ -122,11 +127,13 @@ class IcebergCommitBench {
         Lake folders = lakes.get("folders");
         for (Lake lake : lakes.values()) {
             List<Double> cpu = lake.runs.stream().map(Run::cpu).toList();
-            System.out.printf("  %-14s median %.2f  range %.2f-%.2f  (feeding %.2f, other threads %.2f, the rest %.2f; "
-                            + "%.0f MB/CPU-s); files %d a run; start (catalog, tables, warm-up) %.2f CPU-s%n", lake.name,
+            System.out.printf("  %-14s median %.2f  range %.2f-%.2f  (feeding %.2f, other threads %.2f, the rest %.2f "
+                            + "of which JIT %.2f; %.0f MB/CPU-s); files %d a run; start (catalog, tables, warm-up) "
+                            + "%.2f CPU-s%n", lake.name,
                     median(cpu), min(cpu), max(cpu), median(lake.runs.stream().map(Run::feedCpu).toList()),
                     median(lake.runs.stream().map(Run::threadsCpu).toList()),
-                    median(lake.runs.stream().map(Run::jvmCpu).toList()), inputBytes / 1e6 / median(cpu),
+                    median(lake.runs.stream().map(Run::jvmCpu).toList()),
+                    median(lake.runs.stream().map(Run::jitSeconds).toList()), inputBytes / 1e6 / median(cpu),
                     lake.runs.get(lake.runs.size() - 1).files(), lake.startCpu);
         }
         for (Lake lake : lakes.values()) {
@@ -149,7 +156,8 @@ class IcebergCommitBench {
     }
 
     /** CPU seconds of one run: the whole JVM's, and the feeding thread's share. */
-    private record Run(double cpu, double feedCpu, double threadsCpu, long files) {
+    /** @param jitSeconds the JIT compilers' time meanwhile (their own estimate, included in the rest) */
+    private record Run(double cpu, double feedCpu, double threadsCpu, double jitSeconds, long files) {
 
         /** The rest: the JVM's own threads (GC, JIT) and Java threads that ended meanwhile. */
         double jvmCpu() {
@@ -210,6 +218,7 @@ class IcebergCommitBench {
             System.gc();
             long cpu = OS.getProcessCpuTime();
             long threads = javaThreadsCpu();
+            long jit = JIT.getTotalCompilationTime();
             CompletableFuture<Long> feeding = new CompletableFuture<>();
             Thread feeder = new Thread(() -> {
                 try {
@@ -225,7 +234,8 @@ class IcebergCommitBench {
             feeder.join();
             long otherJava = javaThreadsCpu() - threads; // the feeder is gone: the upload and commit threads
             long all = OS.getProcessCpuTime() - cpu;
-            runs.add(new Run(all / 1e9, feedCpu / 1e9, otherJava / 1e9, dataFiles() - filesBefore));
+            runs.add(new Run(all / 1e9, feedCpu / 1e9, otherJava / 1e9, (JIT.getTotalCompilationTime() - jit) / 1e3,
+                    dataFiles() - filesBefore));
         }
 
         private void feed(List<SourceRecord> input, String shardId) throws Exception {
