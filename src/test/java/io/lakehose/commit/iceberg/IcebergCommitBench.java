@@ -54,7 +54,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * so a table grows by every run's snapshots and files as a worker's does between maintenance
  * runs. Runs are alternated folders / each interval (each lake in turn first), and each
  * interval's CPU is divided by the folders' of the same round: on this shared machine ratios pair
- * by pair are steadier than absolute figures (still, single pairs ranged 0.8-1.8 at 60 s).
+ * by pair are steadier than absolute figures (still, single pairs ranged 0.8-1.9 at 60 s: run
+ * many rounds). Each lake's CPU is split into the thread feeding the shard, the other live Java
+ * threads (uploads, commits) and the rest (GC, JIT, threads that ended), with the JIT compilers'
+ * own estimate of their time beside it.
  *
  * <p>The commit interval in stream time: the records arrive at a shard's write limit, 1,000
  * records a second (stream time 1 ms apart), and the pipeline is driven as the worker's
