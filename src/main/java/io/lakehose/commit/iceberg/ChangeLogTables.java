@@ -64,6 +64,8 @@ public final class ChangeLogTables {
     private final Map<String, Table> byName = new ConcurrentHashMap<>();
     /** The Parquet row schema of each DynamoDB table with a typed schema. */
     private final Map<String, org.apache.avro.Schema> typedRows;
+    /** Catalog name to what its data files need of it (read by the shards and the upload threads). */
+    private final Map<String, DataFileTarget> targets = new ConcurrentHashMap<>();
     /** Catalog name to the DynamoDB table that has it: two tables may not share one. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
 
@@ -161,6 +163,20 @@ public final class ChangeLogTables {
         return byName.computeIfAbsent(name(dynamoTable), n -> catalog.loadTable(identifier(n)));
     }
 
+    /**
+     * What writing and uploading a data file of {@code dynamoTable} needs of its change-log table,
+     * without touching the table object the commit thread commits through ({@link DataFileTarget}).
+     */
+    DataFileTarget target(String dynamoTable) {
+        DataFileTarget known = targets.get(name(dynamoTable));
+        return known != null ? known : targets.computeIfAbsent(name(dynamoTable), n -> DataFileTarget.of(table(dynamoTable)));
+    }
+
+    /** {@code table} was just read from the catalog (by the commit thread): its data files' target follows it. */
+    void refreshed(String dynamoTable, Table table) {
+        targets.compute(name(dynamoTable), (n, old) -> old == null ? DataFileTarget.of(table) : old.renewedFrom(table));
+    }
+
     /** After a failed commit: the table object may be stale or broken; the next use loads it again. */
     void forget(String dynamoTable) {
         byName.remove(name(dynamoTable));
@@ -170,6 +186,7 @@ public final class ChangeLogTables {
     Table reload(String dynamoTable) {
         Table fresh = catalog.loadTable(identifier(name(dynamoTable)));
         byName.put(name(dynamoTable), fresh);
+        refreshed(dynamoTable, fresh);
         return fresh;
     }
 

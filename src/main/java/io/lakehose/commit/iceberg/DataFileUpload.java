@@ -5,13 +5,9 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Metrics;
-import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionData;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.io.OutputFile;
-import org.apache.iceberg.mapping.NameMapping;
-import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Types;
@@ -47,8 +43,8 @@ public final class DataFileUpload {
     private DataFileUpload() {
     }
 
-    /** Uploads {@code file} under a new name in {@code table}'s data location and describes it. */
-    static DataFile upload(Table table, SealedFile file, String namePrefix) throws IOException {
+    /** Uploads {@code file} under a new name in the table's data location and describes it. */
+    static DataFile upload(DataFileTarget table, SealedFile file, String namePrefix) throws IOException {
         return upload(table, file.spoolFile(), namePrefix, "file of " + file.directory());
     }
 
@@ -58,19 +54,18 @@ public final class DataFileUpload {
      * new name in {@code table}'s data location and describes it.
      */
     public static DataFile upload(Table table, Path parquet, String namePrefix) throws IOException {
-        return upload(table, parquet, namePrefix, "file " + parquet.getFileName());
+        return upload(DataFileTarget.of(table), parquet, namePrefix, "file " + parquet.getFileName());
     }
 
-    private static DataFile upload(Table table, Path parquet, String namePrefix, String what) throws IOException {
+    private static DataFile upload(DataFileTarget table, Path parquet, String namePrefix, String what)
+            throws IOException {
         ParquetMetadata footer = footer(parquet);
-        String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
-        NameMapping mapping = json == null ? null : NameMappingParser.fromJson(json);
-        Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), MetricsConfig.forTable(table), mapping);
+        Metrics metrics = ParquetUtil.footerMetrics(footer, Stream.empty(), table.metrics(), table.nameMapping());
         // The current-state table is unpartitioned (its compaction uploads through here too)
         PartitionData partition = table.spec().isUnpartitioned() ? null : partition(table, metrics, what);
         String name = namePrefix + "-" + UUID.randomUUID() + ".parquet";
-        String location = partition == null ? table.locationProvider().newDataLocation(name)
-                : table.locationProvider().newDataLocation(table.spec(), partition, name);
+        String location = partition == null ? table.locations().newDataLocation(name)
+                : table.locations().newDataLocation(table.spec(), partition, name);
         OutputFile out = table.io().newOutputFile(location);
         try (InputStream in = Files.newInputStream(parquet); OutputStream os = out.createOrOverwrite()) {
             in.transferTo(os);
@@ -90,7 +85,7 @@ public final class DataFileUpload {
      * bounds. A file's rows are one hour of one table (the folder layout's partition), so one
      * partition; a layout without {date} or {hour} could mix them, which is refused here.
      */
-    private static PartitionData partition(Table table, Metrics metrics, String what) {
+    private static PartitionData partition(DataFileTarget table, Metrics metrics, String what) {
         Long low = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.lowerBounds().get(EVENT_TIME_ID));
         Long high = Conversions.fromByteBuffer(Types.TimestampType.withZone(), metrics.upperBounds().get(EVENT_TIME_ID));
         boolean hourly = table.spec().fields().get(0).transform().toString().equals("hour");
@@ -101,7 +96,7 @@ public final class DataFileUpload {
             throw new IllegalStateException(what + " holds event times of two "
                     + (hourly ? "hours" : "days") + "; for Iceberg, lake.pathTemplate must contain {hour} or {date}");
         }
-        PartitionData partition = new PartitionData(table.spec().partitionType());
+        PartitionData partition = table.newPartition();
         partition.set(0, first);
         return partition;
     }

@@ -23,7 +23,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
-import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
 import org.slf4j.Logger;
@@ -181,7 +180,7 @@ public final class IcebergCommitter implements LakeCommitter {
     @Override
     public ColumnIds columnIds() {
         return dynamoTable -> {
-            NameMapping byName = MappingUtil.create(tables.table(dynamoTable).schema());
+            NameMapping byName = tables.target(dynamoTable).byColumnName();
             return fileSchema -> ParquetSchemaUtil.applyNameMapping(fileSchema, byName);
         };
     }
@@ -263,7 +262,7 @@ public final class IcebergCommitter implements LakeCommitter {
 
     private DataFile uploadNow(IcebergShardCommitter shard, String table, SealedFile file) {
         try {
-            return DataFileUpload.upload(tables.table(table), file, stream + "~" + shard.shardId());
+            return DataFileUpload.upload(tables.target(table), file, stream + "~" + shard.shardId());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot upload " + file.spoolFile() + " to the table of " + table, e);
         }
@@ -384,6 +383,7 @@ public final class IcebergCommitter implements LakeCommitter {
                 }
                 Table t = tables.table(table);
                 t.refresh();
+                tables.refreshed(table, t);
                 attempt = Optional.of(new Retry.Attempt(UUID.randomUUID().toString(),
                         Optional.ofNullable(t.currentSnapshot()).map(Snapshot::snapshotId)));
                 CrashPoints.reach(UPLOADED, () -> "uploaded, not committed: " + dataFiles.stream().map(DataFile::location).toList());
