@@ -82,13 +82,20 @@ public final class IcebergLake implements AutoCloseable {
     public static IcebergLake open(S3Emulator s3, Path sqlite, String warehousePrefix) {
         Map<String, String> props = new HashMap<>();
         workerConfig(s3, sqlite, warehousePrefix).forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
+        props.putAll(s3FileIoProperties(s3));
+        return new IcebergLake(s3, warehousePrefix, CatalogUtil.buildIcebergCatalog("lakehose", props, null));
+    }
+
+    /** Catalog properties for Iceberg's S3FileIO straight to the emulator (and SQLite's JDBC schema). */
+    public static Map<String, String> s3FileIoProperties(S3Emulator s3) {
+        Map<String, String> props = new HashMap<>();
         props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
         props.put("s3.endpoint", s3.endpoint().toString());
         props.put("s3.path-style-access", "true");
         props.put("client.region", "us-east-1");
         props.put("http-client.type", "urlconnection");
         props.put("jdbc.schema-version", "V1");
-        return new IcebergLake(s3, warehousePrefix, CatalogUtil.buildIcebergCatalog("lakehose", props, null));
+        return props;
     }
 
     public Table table(String namespace, String name) {

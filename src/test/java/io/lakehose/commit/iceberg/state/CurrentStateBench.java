@@ -2,6 +2,10 @@ package io.lakehose.commit.iceberg.state;
 
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.LocalWarehouse;
+import java.util.HashMap;
+import org.junit.jupiter.api.AfterAll;
+import io.lakehose.testing.S3Emulator;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.encode.EnvelopeSchema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -34,7 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What a current-state commit costs as the table grows (issue 17's goal: at most 2 s per commit
  * of 10,000 changes on a 1,000,000-key table, in proportion to the changes, not to the table),
  * and what a writer's start costs (its index: build time, bytes read, heap per key). One writer,
- * the JDBC catalog on SQLite, local files ({@link io.lakehose.commit.iceberg.LocalFileIO}), no S3.
+ * the JDBC catalog on SQLite, local files ({@link io.lakehose.commit.iceberg.LocalFileIO}); with
+ * {@code -Dlakehose.bench.s3=true} the files go through Iceberg's S3FileIO to the local stack's S3
+ * emulator (S3Proxy, in this JVM) instead.
  *
  * <p>Each run: the change log gets the table's keys as inserts in commits of 100,000 (the seed,
  * timed apart), then {@code commits} change-log commits of 10,000 changes each, every one applied
@@ -47,6 +53,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>
  * mvn -B -o test -Dtest=CurrentStateBench -Dsurefire.failIfNoSpecifiedTests=false -Dlakehose.bench=true \
  *     [-Dlakehose.bench.keys=1000000] [-Dlakehose.bench.commits=60] [-Dlakehose.bench.every=10] [-Dlakehose.bench.runs=3]
+ *     [-Dlakehose.bench.s3=true]
  * </pre>
  */
 @EnabledIfSystemProperty(named = "lakehose.bench", matches = "true")
@@ -56,6 +63,7 @@ class CurrentStateBench {
     private static final int COMMITS = Integer.getInteger("lakehose.bench.commits", 60);
     private static final int EVERY = Integer.getInteger("lakehose.bench.every", 10);
     private static final int RUNS = Integer.getInteger("lakehose.bench.runs", 3);
+    private static final boolean ON_S3 = Boolean.getBoolean("lakehose.bench.s3");
     private static final int CHANGES = 10_000;
     private static final int SEED_BATCH = 100_000;
     private static final long T0 = 1_732_500_000_000_000L;
@@ -63,6 +71,30 @@ class CurrentStateBench {
 
     @TempDir
     Path tmp;
+
+    /** The emulator, started once when the files go to S3. */
+    private static S3Emulator s3;
+
+    @AfterAll
+    static void stopEmulator() {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    private static Map<String, String> catalogProperties(Path dir, int run) {
+        if (!ON_S3) {
+            return LocalWarehouse.writerProperties(dir);
+        }
+        if (s3 == null) {
+            s3 = S3Emulator.start();
+        }
+        Map<String, String> props = new HashMap<>();
+        IcebergLake.workerConfig(s3, dir.resolve("catalog.db"), "bench-run-" + run)
+                .forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
+        props.putAll(IcebergLake.s3FileIoProperties(s3));
+        return props;
+    }
 
     /** One run's figures. */
     private record Run(List<Double> commitSeconds, List<Long> commitBytes, double seedSeconds, double buildSeconds,
@@ -91,7 +123,7 @@ class CurrentStateBench {
 
     private Run run(int index) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("run-" + index));
-        Catalog catalog = CatalogUtil.buildIcebergCatalog("lakehose", LocalWarehouse.writerProperties(dir), null);
+        Catalog catalog = CatalogUtil.buildIcebergCatalog("lakehose", catalogProperties(dir, index), null);
         try {
             ((SupportsNamespaces) catalog).createNamespace(Namespace.of("lake"));
             TableIdentifier id = TableIdentifier.of("lake", "orders_changes");
