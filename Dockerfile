@@ -72,7 +72,7 @@ ENV LAKEHOSE_HTTP_BIND_ADDRESS=0.0.0.0
 WORKDIR /app
 EXPOSE 8080
 # ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The exec-form ENTRYPOINT starts a POSIX sh
-# that picks the JIT for the command (C1 only for the batch commands, C2 too for run and replay:
+# that picks the JIT for the command (C1 only for the short ones, C2 too for run, replay, backfill:
 # deploy/docker/jit-by-command.sh) and execs the JVM, so the JVM is PID 1 and SIGTERM reaches it:
 # lakehose flushes, uploads, checkpoints and exits 0.
 STOPSIGNAL SIGTERM

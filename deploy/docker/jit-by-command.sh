@@ -3,14 +3,16 @@
 #
 #   sh /app/jit-by-command.sh java [JVM options] -jar /app/lakehose.jar <command> [arguments]
 #
-# It adds -XX:TieredStopAtLevel=1 (the C1 compiler only) unless <command> runs for long, then
-# execs the command line unchanged otherwise, so the JVM replaces this shell and is PID 1 (SIGTERM
-# reaches it). Why: on the task's few cores, the C2 compiler costs a batch command more CPU
-# than its faster code saves (README.md, "Performance": convert of 1, 200,000 and 600,000
-# records). `run` and `replay` keep C2: they run for hours on compiled code.
+# It adds -XX:TieredStopAtLevel=1 (the C1 compiler only) unless <command> runs for long, and
+# execs the command line otherwise unchanged, so the JVM replaces this shell and is PID 1 (SIGTERM
+# reaches it). Why: on the task's few cores, the C2 compiler costs a short command more CPU
+# than its faster code saves (README.md, "Performance": a convert of 1 record to 532 MB took
+# 0.73x to 0.81x the CPU with C1 only). `run`, `replay` and `backfill` keep C2: they run for
+# hours on compiled code, past the ~1.5 GB at which C2's compiling pays for itself by the same
+# measurements.
 # Left as it is when the JVM is already told which compilers to use, on its command line or in
-# JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS (for example -XX:TieredStopAtLevel=4 to give a long
-# backfill C2 again).
+# JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS (for example -XX:TieredStopAtLevel=4 for C2 in a convert
+# of several GB).
 set -eu
 jvm_options="${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}"
 prev=
@@ -29,7 +31,7 @@ for arg do
     prev=$arg
 done
 case "$command" in
-    run | replay) jit= ;;
+    run | replay | backfill) jit= ;;
     *) jit=-XX:TieredStopAtLevel=1 ;;
 esac
 case "$jvm_options" in
