@@ -24,7 +24,6 @@ public final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecor
 
     private final Schema schema;
     private final UnaryOperator<MessageType> withIds;
-    private boolean flatRows;
 
     public AvroParquetBuilder(OutputFile file, Schema schema, UnaryOperator<MessageType> withIds) {
         super(file);
@@ -37,38 +36,26 @@ public final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecor
         return this;
     }
 
-    /**
-     * Rows of a flat schema are written by {@link FlatRowWriter} instead of parquet-avro's
-     * generic walk (the same values, the same file); other schemas as before.
-     */
-    public AvroParquetBuilder withFlatRowWriter() {
-        this.flatRows = true;
-        return this;
-    }
-
     @Override
     protected WriteSupport<GenericRecord> getWriteSupport(ParquetConfiguration conf) {
         return new WithIds(new AvroWriteSupport<>(new AvroSchemaConverter(conf).convert(schema), schema,
-                GenericData.get()), withIds, flatRows ? FlatRowWriter.forSchema(schema).orElse(null) : null);
+                GenericData.get()), withIds);
     }
 
     @Override
     protected WriteSupport<GenericRecord> getWriteSupport(Configuration conf) {
         return new WithIds(new AvroWriteSupport<>(new AvroSchemaConverter(conf).convert(schema), schema,
-                GenericData.get()), withIds, flatRows ? FlatRowWriter.forSchema(schema).orElse(null) : null);
+                GenericData.get()), withIds);
     }
 
     private static final class WithIds extends WriteSupport<GenericRecord> {
 
         private final AvroWriteSupport<GenericRecord> rows;
         private final UnaryOperator<MessageType> withIds;
-        /** Writes the rows when the schema is flat (null: parquet-avro does); init and footer stay parquet-avro's. */
-        private final FlatRowWriter flat;
 
-        WithIds(AvroWriteSupport<GenericRecord> rows, UnaryOperator<MessageType> withIds, FlatRowWriter flat) {
+        WithIds(AvroWriteSupport<GenericRecord> rows, UnaryOperator<MessageType> withIds) {
             this.rows = rows;
             this.withIds = withIds;
-            this.flat = flat;
         }
 
         @Override
@@ -93,18 +80,11 @@ public final class AvroParquetBuilder extends ParquetWriter.Builder<GenericRecor
         @Override
         public void prepareForWrite(RecordConsumer recordConsumer) {
             rows.prepareForWrite(recordConsumer);
-            if (flat != null) {
-                flat.prepareForWrite(recordConsumer);
-            }
         }
 
         @Override
         public void write(GenericRecord row) {
-            if (flat != null) {
-                flat.write(row);
-            } else {
-                rows.write(row);
-            }
+            rows.write(row);
         }
 
         @Override

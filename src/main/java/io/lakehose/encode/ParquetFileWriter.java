@@ -52,7 +52,6 @@ public final class ParquetFileWriter implements AutoCloseable {
         // Three-level LIST structure: what Athena, Spark and DuckDB expect from list columns.
         conf.set(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false");
         AvroParquetBuilder b = new AvroParquetBuilder(file, schema, withIds)
-                .withFlatRowWriter()
                 .withConf(conf)
                 .withCodecFactory(new LibraryCodecFactory(settings.zstdLevel()))
                 .withCompressionCodec(settings.compression().parquetName())
