@@ -47,6 +47,7 @@ RUN set -eux; \
     chmod 1777 /tmp
 COPY --from=build /src/target/lakehose.jar /app/lakehose.jar
 COPY deploy/docker/lakehose.yaml /config/lakehose.yaml
+COPY deploy/docker/jit-by-command.sh /app/jit-by-command.sh
 # Application class-data sharing: a training convert of a few records lists the classes it loads,
 # and the JVM of this image writes them, parsed and verified, into /app/lakehose.jsa, which the
 # ENTRYPOINT maps at start. A 1-record convert then takes about 40 % of the CPU it took
@@ -70,8 +71,10 @@ USER 10001:10001
 ENV LAKEHOSE_HTTP_BIND_ADDRESS=0.0.0.0
 WORKDIR /app
 EXPOSE 8080
-# ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The exec-form ENTRYPOINT makes the JVM
-# PID 1, so SIGTERM reaches it: lakehose flushes, uploads, checkpoints and exits 0.
+# ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The exec-form ENTRYPOINT starts a POSIX sh
+# that picks the JIT for the command (C1 only for the short ones, C2 too for run, replay, backfill:
+# deploy/docker/jit-by-command.sh) and execs the JVM, so the JVM is PID 1 and SIGTERM reaches it:
+# lakehose flushes, uploads, checkpoints and exits 0.
 STOPSIGNAL SIGTERM
 # /health on http.port (8080 unless LAKEHOSE_HTTP_PORT says otherwise); shell form so the
 # variable expands. Docker runs this; ECS ignores it and runs the same command from the task
@@ -80,5 +83,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS -o /dev/null --max-time 4 "http://127.0.0.1:${LAKEHOSE_HTTP_PORT:-8080}/health" || exit 1
 # The runtime command. Keep ENTRYPOINT and CMD one JSON array on one line each: the tests read
 # them from this file and run the same command line (deploy/README.md, "Runtime command").
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=/app/lakehose.jsa", "-jar", "/app/lakehose.jar"]
+ENTRYPOINT ["sh", "/app/jit-by-command.sh", "java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=/app/lakehose.jsa", "-jar", "/app/lakehose.jar"]
 CMD ["run", "--config", "/config/lakehose.yaml"]

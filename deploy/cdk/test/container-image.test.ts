@@ -79,6 +79,7 @@ describe('Dockerfile', () => {
     expect(FINAL_STAGE.filter(i => i.keyword === 'COPY').map(i => i.args)).toEqual([
       '--from=build /src/target/lakehose.jar /app/lakehose.jar',
       'deploy/docker/lakehose.yaml /config/lakehose.yaml',
+      'deploy/docker/jit-by-command.sh /app/jit-by-command.sh',
     ]);
     for (const i of ALL.filter(x => x.keyword === 'ARG' || x.keyword === 'ENV')) {
       expect(i.args).not.toMatch(/SECRET|PASSWORD|TOKEN|AWS_ACCESS_KEY|AWS_SECRET|CREDENTIAL/i);
@@ -119,9 +120,13 @@ describe('Dockerfile', () => {
       .toBeLessThan(FINAL_STAGE.findIndex(i => i.keyword === 'ENTRYPOINT'));
   });
 
-  test('runtime command: exec-form ENTRYPOINT (the JVM is PID 1 and gets SIGTERM) with container JVM flags, then CMD', () => {
+  test('runtime command: exec-form ENTRYPOINT (a sh that execs the JVM, so the JVM is PID 1 and gets SIGTERM) with container JVM flags, then CMD', () => {
     const { entrypoint, cmd } = runtimeCommand(DOCKERFILE);
-    expect(entrypoint[0]).toBe('java');
+    // the launcher that picks the JIT per command, copied into the image, ends in `exec`
+    expect(entrypoint.slice(0, 3)).toEqual(['sh', '/app/jit-by-command.sh', 'java']);
+    const launcher = fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'docker', 'jit-by-command.sh'), 'utf8');
+    const lastCommand = launcher.split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#')).pop();
+    expect(lastCommand).toBe('exec "$java" "$@"');
     expect(entrypoint).toContain('-XX:MaxRAMPercentage=75');
     expect(entrypoint).toContain('-XX:+ExitOnOutOfMemoryError');
     // the class-data archive the final stage's RUN writes (deploy/docker/class-data-archive.sh)
@@ -181,7 +186,7 @@ describe('image asset (fromAsset of the repository root)', () => {
     const files = filesUnder(dir);
     expect(files.filter(f => !f.startsWith('src/main/')).sort()).toEqual([
       '.dockerignore', 'Dockerfile', 'build/pom.xml', 'deploy/docker/class-data-archive.sh',
-      'deploy/docker/class-data-training.jsonl', 'deploy/docker/lakehose.yaml', 'pom.xml',
+      'deploy/docker/class-data-training.jsonl', 'deploy/docker/jit-by-command.sh', 'deploy/docker/lakehose.yaml', 'pom.xml',
     ]);
     expect(files.filter(f => /node_modules|(^|\/)target\/|\/src\/test\//.test(f))).toEqual([]);
     expect(files.some(f => f.startsWith('src/main/java/'))).toBe(true);

@@ -43,6 +43,8 @@ public final class ChangeRecordDecoder {
 
     private final EventTimeBounds bounds;
     private final boolean arrivalFromEventTime;
+    /** Whether the record being decoded may hold an escaped surrogate: only then are strings checked. */
+    private boolean escapedSurrogates;
 
     public ChangeRecordDecoder() {
         this(false);
@@ -89,6 +91,7 @@ public final class ChangeRecordDecoder {
                     : new DecodeException(ErrorCode.INVALID_UTF8, "invalid UTF-8 at byte " + bad
                             + String.format(" (0x%02x)", b));
         }
+        escapedSurrogates = Surrogates.mayBeEscaped(src.data(), src.offset(), src.length());
         Fields f = new Fields();
         try (JsonParser p = factory.createParser(src.data(), src.offset(), src.length())) {
             JsonToken first = p.nextToken();
@@ -190,7 +193,7 @@ public final class ChangeRecordDecoder {
             g = generator = factory.createGenerator(out);
         }
         try {
-            PlainJsonWriter.writeItem(p, g);
+            PlainJsonWriter.writeItem(p, g, escapedSurrogates);
             g.flush();
         } catch (IOException | DecodeException | RuntimeException e) {
             generator = null;
@@ -199,7 +202,7 @@ public final class ChangeRecordDecoder {
         return out.toByteArray();
     }
 
-    private static String userIdentity(JsonParser p, JsonToken t) throws IOException, DecodeException {
+    private String userIdentity(JsonParser p, JsonToken t) throws IOException, DecodeException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -219,14 +222,16 @@ public final class ChangeRecordDecoder {
         return principal;
     }
 
-    private static String text(JsonParser p, JsonToken t, String name) throws IOException, DecodeException {
+    private String text(JsonParser p, JsonToken t, String name) throws IOException, DecodeException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
         if (t != JsonToken.VALUE_STRING) {
             throw notCdc("'" + name + "' is " + describe(t) + ", not a string");
         }
-        Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "'" + name + "'");
+        if (escapedSurrogates) {
+            Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "'" + name + "'");
+        }
         return p.getText();
     }
 

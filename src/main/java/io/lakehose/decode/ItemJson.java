@@ -51,12 +51,12 @@ public final class ItemJson {
                 g.writeFieldName(name);
                 p.nextToken();
                 if (k < 0) {
-                    PlainJsonWriter.writeValue(p, g, name);
+                    PlainJsonWriter.writeValue(p, g, name, true); // no UTF-8 pre-check here: always check strings
                     continue;
                 }
                 g.flush();
                 starts[k] = out.size() + 1; // the generator writes the ':' with the value
-                PlainJsonWriter.writeValue(p, g, name);
+                PlainJsonWriter.writeValue(p, g, name, true); // no UTF-8 pre-check here: always check strings
                 g.flush();
                 ends[k] = out.size();
             }

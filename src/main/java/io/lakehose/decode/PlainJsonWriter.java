@@ -20,8 +20,12 @@ final class PlainJsonWriter {
     private PlainJsonWriter() {
     }
 
-    /** Parser at the START_OBJECT of an attribute map (an item image or an M value). */
-    static void writeItem(JsonParser p, JsonGenerator g) throws IOException, DecodeException {
+    /**
+     * Parser at the START_OBJECT of an attribute map (an item image or an M value). Strings are
+     * checked for lone surrogates only if {@code escapedSurrogates}: whether the record's text may
+     * hold one ({@link Surrogates#mayBeEscaped}).
+     */
+    static void writeItem(JsonParser p, JsonGenerator g, boolean escapedSurrogates) throws IOException, DecodeException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw new DecodeException(ErrorCode.INVALID_ATTRIBUTE_VALUE,
                     "attribute map is not a JSON object (found " + p.currentToken() + ")");
@@ -29,16 +33,19 @@ final class PlainJsonWriter {
         g.writeStartObject();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            Surrogates.check(name, "an attribute name");
+            if (escapedSurrogates) {
+                Surrogates.check(name, "an attribute name");
+            }
             g.writeFieldName(name);
             p.nextToken();
-            writeValue(p, g, name);
+            writeValue(p, g, name, escapedSurrogates);
         }
         g.writeEndObject();
     }
 
     /** Parser at the START_OBJECT of one typed value; {@code name} is only for messages. */
-    static void writeValue(JsonParser p, JsonGenerator g, String name) throws IOException, DecodeException {
+    static void writeValue(JsonParser p, JsonGenerator g, String name, boolean escapedSurrogates)
+            throws IOException, DecodeException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw invalid(name, "is not a typed value object like {\"S\": ...}");
         }
@@ -50,7 +57,9 @@ final class PlainJsonWriter {
         switch (tag) {
             case "S" -> {
                 expect(t, JsonToken.VALUE_STRING, name, tag);
-                Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "attribute '" + name + "'");
+                if (escapedSurrogates) {
+                    Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), "attribute '" + name + "'");
+                }
                 g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             }
             case "N" -> {
@@ -75,13 +84,13 @@ final class PlainJsonWriter {
             }
             case "M" -> {
                 expect(t, JsonToken.START_OBJECT, name, tag);
-                writeItem(p, g);
+                writeItem(p, g, escapedSurrogates);
             }
             case "L" -> {
                 expect(t, JsonToken.START_ARRAY, name, tag);
                 g.writeStartArray();
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    writeValue(p, g, name);
+                    writeValue(p, g, name, escapedSurrogates);
                 }
                 g.writeEndArray();
             }
@@ -92,8 +101,10 @@ final class PlainJsonWriter {
                     expect(t, JsonToken.VALUE_STRING, name, tag);
                     switch (tag) {
                         case "SS" -> {
-                            Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(),
-                                    "attribute '" + name + "'");
+                            if (escapedSurrogates) {
+                                Surrogates.check(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(),
+                                        "attribute '" + name + "'");
+                            }
                             g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
                         }
                         case "NS" -> writeNumber(p, g, name);
