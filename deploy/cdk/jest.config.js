@@ -8,4 +8,6 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['<rootDir>/test/cleanup.ts'],
   testTimeout: 60000,
+  // Jest's cache stays in the checkout, not in /tmp: a test run leaves no temp directory behind.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };

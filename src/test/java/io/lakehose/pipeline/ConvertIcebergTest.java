@@ -141,7 +141,7 @@ class ConvertIcebergTest {
      * included; an attribute of another type is kept in drift_attributes.
      */
     @Test
-    void aTypedSchemaAddsItsColumnsToTheTable(@TempDir Path out) throws Exception {
+    void aTypedSchemaAddsItsColumnsToTheTable(@TempDir Path out, @TempDir Path inputs) throws Exception {
         String item = "{\"id\":{\"S\":\"864700\"},\"name\":{\"S\":\"Adam\"},\"employee_number\":{\"N\":\"42\"},"
                 + "\"rating\":{\"N\":\"4.5\"},\"salary\":{\"N\":\"1234567.25\"},\"active\":{\"BOOL\":true},"
                 + "\"skills\":{\"SS\":[\"go\",\"sql\"]},\"address\":{\"M\":{\"street\":{\"S\":\"Main 1\"},"
@@ -151,8 +151,8 @@ class ConvertIcebergTest {
                 + "\"tableName\":\"example-ddb-table\",\"dynamodb\":{\"ApproximateCreationDateTime\":1732525080123,"
                 + "\"ApproximateCreationDateTimePrecision\":\"MILLISECOND\",\"Keys\":{\"id\":{\"S\":\"864700\"}},"
                 + "\"NewImage\":" + item + ",\"SizeBytes\":99},\"eventSource\":\"aws:dynamodb\"}\n";
-        Path input = Files.writeString(out.resolveSibling(out.getFileName() + "-typed.jsonl"), line);
-        Path cfg = Files.writeString(out.resolveSibling(out.getFileName() + "-typed.yaml"), "tables:\n  example-ddb-table:\n"
+        Path input = Files.writeString(inputs.resolve("typed.jsonl"), line);
+        Path cfg = Files.writeString(inputs.resolve("typed.yaml"), "tables:\n  example-ddb-table:\n"
                 + "    schema: " + Path.of("config/schemas/example-ddb-table.avsc").toAbsolutePath() + "\n");
 
         CommandRun run = CommandRun.of("convert", "--input", input.toString(), "--output", out.toString(),
