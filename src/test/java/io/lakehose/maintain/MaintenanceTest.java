@@ -12,7 +12,6 @@ import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.LocalDirectoryStore;
 import io.lakehose.sink.ObjectStore;
 import io.lakehose.sink.S3ObjectStore;
-import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.S3EmulatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,7 +43,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -413,18 +411,10 @@ class MaintenanceTest {
 
     /** The workers' catalog: JDBC on SQLite, S3FileIO on the emulator; each test its own warehouse prefix. */
     private Map<String, String> s3Catalog() {
-        Map<String, String> p = new HashMap<>();
+        Map<String, String> p = IcebergLake.s3FileIoProperties(s3.endpoint());
         p.put("type", "jdbc");
         p.put("uri", "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath());
-        p.put("jdbc.schema-version", "V1");
         p.put("warehouse", "s3://" + s3.bucket() + "/" + warehouse());
-        p.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        p.put("s3.endpoint", s3.endpoint().toString());
-        p.put("s3.path-style-access", "true");
-        p.put("s3.access-key-id", EmulatorAccess.ACCESS_KEY);
-        p.put("s3.secret-access-key", EmulatorAccess.SECRET_KEY);
-        p.put("client.region", EmulatorAccess.REGION);
-        p.put("http-client.type", "urlconnection");
         return p;
     }
 

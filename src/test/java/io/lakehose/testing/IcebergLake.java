@@ -15,6 +15,7 @@ import org.apache.iceberg.parquet.Parquet;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
+import java.net.URI;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,19 +83,24 @@ public final class IcebergLake implements AutoCloseable {
     public static IcebergLake open(S3Emulator s3, Path sqlite, String warehousePrefix) {
         Map<String, String> props = new HashMap<>();
         workerConfig(s3, sqlite, warehousePrefix).forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
-        props.putAll(s3FileIoProperties(s3));
+        props.putAll(s3FileIoProperties(s3.endpoint()));
         return new IcebergLake(s3, warehousePrefix, CatalogUtil.buildIcebergCatalog("lakehose", props, null));
     }
 
-    /** Catalog properties for Iceberg's S3FileIO straight to the emulator (and SQLite's JDBC schema). */
-    public static Map<String, String> s3FileIoProperties(S3Emulator s3) {
+    /**
+     * Catalog properties for Iceberg's S3FileIO straight to the emulator at {@code endpoint}, with
+     * its dummy identity, and SQLite's JDBC catalog schema: what every test catalog on the emulator shares.
+     */
+    public static Map<String, String> s3FileIoProperties(URI endpoint) {
         Map<String, String> props = new HashMap<>();
-        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        props.put("s3.endpoint", s3.endpoint().toString());
-        props.put("s3.path-style-access", "true");
-        props.put("client.region", "us-east-1");
-        props.put("http-client.type", "urlconnection");
         props.put("jdbc.schema-version", "V1");
+        props.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+        props.put("s3.endpoint", endpoint.toString());
+        props.put("s3.path-style-access", "true");
+        props.put("s3.access-key-id", EmulatorAccess.ACCESS_KEY);
+        props.put("s3.secret-access-key", EmulatorAccess.SECRET_KEY);
+        props.put("client.region", EmulatorAccess.REGION);
+        props.put("http-client.type", "urlconnection");
         return props;
     }
 

@@ -16,8 +16,8 @@ import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.pipeline.ShardSession;
 import io.lakehose.sink.KmsKeyId;
 import io.lakehose.sink.S3ObjectStore;
-import io.lakehose.testing.EmulatorAccess;
 import io.lakehose.testing.FaultyJdbc;
+import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.S3EmulatorExtension;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
@@ -41,7 +41,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,19 +80,11 @@ abstract class IcebergCommitProtocolCases {
 
     /** @param faulty through {@link FaultyJdbc}, which fails the commits a test asks it to */
     Map<String, String> catalogProperties(boolean faulty) {
-        Map<String, String> p = new HashMap<>();
+        Map<String, String> p = IcebergLake.s3FileIoProperties(s3.endpoint());
         String sqlite = "jdbc:sqlite:" + tmp.resolve("catalog.db").toAbsolutePath();
         p.put("type", "jdbc");
         p.put("uri", faulty ? FaultyJdbc.url(sqlite) : sqlite);
-        p.put("jdbc.schema-version", "V1");
         p.put("warehouse", "s3://" + s3.bucket() + "/" + warehouse());
-        p.put("io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
-        p.put("s3.endpoint", s3.endpoint().toString());
-        p.put("s3.path-style-access", "true");
-        p.put("s3.access-key-id", EmulatorAccess.ACCESS_KEY);
-        p.put("s3.secret-access-key", EmulatorAccess.SECRET_KEY);
-        p.put("client.region", EmulatorAccess.REGION);
-        p.put("http-client.type", "urlconnection");
         p.put("s3.sse.type", "kms");
         p.put("s3.sse.key", KEY);
         return p;
