@@ -40,6 +40,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.lakehose.testing.Stats.max;
+import static io.lakehose.testing.Stats.median;
+import static io.lakehose.testing.Stats.min;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -354,19 +357,5 @@ class IcebergCommitBench {
             }
         }
         return timer.max(TimeUnit.MILLISECONDS);
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> sorted = xs.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    private static double min(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-    }
-
-    private static double max(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 }

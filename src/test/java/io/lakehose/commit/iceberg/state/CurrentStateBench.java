@@ -32,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static io.lakehose.testing.Stats.max;
+import static io.lakehose.testing.Stats.median;
+import static io.lakehose.testing.Stats.min;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -92,7 +95,7 @@ class CurrentStateBench {
         Map<String, String> props = new HashMap<>();
         IcebergLake.workerConfig(s3, dir.resolve("catalog.db"), "bench-run-" + run)
                 .forEach((k, v) -> props.put(k.substring("iceberg.catalog.".length()), v));
-        props.putAll(IcebergLake.s3FileIoProperties(s3));
+        props.putAll(IcebergLake.s3FileIoProperties(s3.endpoint()));
         return props;
     }
 
@@ -295,19 +298,5 @@ class CurrentStateBench {
         System.out.printf("  %-34s median " + format + ", range " + format + "-" + format + "  (runs: %s)%n", what,
                 median(perRun), min(perRun), max(perRun),
                 String.join(" ", perRun.stream().map(v -> String.format(format, v)).toList()));
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> sorted = xs.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    private static double min(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-    }
-
-    private static double max(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 }
