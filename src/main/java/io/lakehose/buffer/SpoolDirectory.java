@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.sun.security.auth.module.UnixSystem;
 
 /**
  * This process's private directory under a spool root: {@code pid-<pid>-<start>-<random>}, mode
@@ -90,7 +91,7 @@ public final class SpoolDirectory {
         }
         Path real = root.toRealPath();
         int owner = (Integer) Files.getAttribute(real, "unix:uid");
-        long me = new com.sun.security.auth.module.UnixSystem().getUid();
+        long me = new UnixSystem().getUid();
         if (owner != me) {
             throw new RefusedException(real + " belongs to uid " + owner + ", not to this process's user (uid " + me
                     + "): another user could read or replace the spooled CDC data. Use a directory of this user.");

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import com.sun.security.auth.module.UnixSystem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,7 +61,7 @@ class PrivateSpoolTest {
 
     @Test
     void aSpoolRootOfAnotherUserIsRefusedNamingTheSetting() throws Exception {
-        boolean asRoot = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        boolean asRoot = new UnixSystem().getUid() == 0;
         Path foreign = asRoot ? Files.createDirectories(tmp.resolve("someone-elses")) : Path.of("/");
         int owner = asRoot ? 4242 : 0; // only root can give a directory away; otherwise "/" is root's
         if (asRoot) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -134,7 +135,7 @@ class ConfigLoaderTest {
                 .hasMessageNotContaining("maintain.expireSnapshotsAfterHours");
         MaintainConfig defaults = ConfigLoader.load(null, Map.of(), Map.of("lake.uri", "/tmp/x")).maintain();
         assertThat(defaults.scheduled()).isFalse();
-        assertThat(defaults.orphanMinAge()).isEqualTo(java.time.Duration.ofDays(1));
-        assertThat(MaintainConfig.commitWindow(java.time.Duration.ofSeconds(60))).isEqualTo(java.time.Duration.ofMinutes(11));
+        assertThat(defaults.orphanMinAge()).isEqualTo(Duration.ofDays(1));
+        assertThat(MaintainConfig.commitWindow(Duration.ofSeconds(60))).isEqualTo(Duration.ofMinutes(11));
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -305,7 +306,7 @@ class IcebergCurrentStateIT {
         try (var tasks = state.newScan().planFiles()) {
             tasks.forEach(t -> t.deletes().forEach(d -> deletes.add(d.location())));
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return deletes;
     }

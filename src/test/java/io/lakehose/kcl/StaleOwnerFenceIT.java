@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -255,7 +256,7 @@ class StaleOwnerFenceIT extends WorkerProcessTestBase {
     private static String keyOf(String requestLine) {
         String path = requestLine.split(" ")[1];
         String key = path.substring(path.indexOf('/', 1) + 1);
-        return java.net.URLDecoder.decode(key, StandardCharsets.UTF_8);
+        return URLDecoder.decode(key, StandardCharsets.UTF_8);
     }
 
     private static List<HoldingTcpProxy.Exchange> heldPutAnswers(HoldingTcpProxy proxy) {

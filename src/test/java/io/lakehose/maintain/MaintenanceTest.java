@@ -5,6 +5,7 @@ import io.lakehose.commit.iceberg.LocalWarehouse;
 import io.lakehose.commit.iceberg.WatermarkFence;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.decode.SourceRecord;
+import io.lakehose.encode.LibraryCodecFactory;
 import io.lakehose.encode.ParquetRows;
 import io.lakehose.encode.ParquetSettings;
 import io.lakehose.metrics.MaintainMeters;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +109,7 @@ class MaintenanceTest {
         assertThat(IcebergLake.watermarks(table.currentSnapshot())).isEqualTo(marks);
         String compacted = IcebergLake.referencedDataFiles(table).iterator().next();
         try (ParquetFileReader r = ParquetFileReader.open(IcebergParquetFiles.in(table.io().newInputFile(compacted)),
-                HadoopFreeReadOptions.with(new io.lakehose.encode.LibraryCodecFactory(1)))) {
+                HadoopFreeReadOptions.with(new LibraryCodecFactory(1)))) {
             assertThat(ParquetSchemaUtil.hasIds(r.getFooter().getFileMetaData().getSchema())).isTrue();
         }
 
@@ -273,7 +275,7 @@ class MaintenanceTest {
         Table table = table(catalog);
         String oldOrphan = upload(table, "old.parquet");
         String youngOrphan = upload(table, "young.parquet");
-        Files.setLastModifiedTime(Path.of(java.net.URI.create(oldOrphan)),
+        Files.setLastModifiedTime(Path.of(URI.create(oldOrphan)),
                 FileTime.from(Instant.now().minus(Duration.ofDays(3))));
         Set<String> before = listed(table);
 

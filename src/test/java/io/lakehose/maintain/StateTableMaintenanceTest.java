@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -358,7 +359,7 @@ class StateTableMaintenanceTest {
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
             tasks.forEach(t -> t.deletes().stream().map(DeleteFile::location).forEach(deletes::add));
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return deletes;
     }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.Reader;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,7 +170,7 @@ class ConvertIcebergTest {
         assertThat(r.getField("name")).isEqualTo("Adam");
         assertThat(r.getField("employee_number")).isEqualTo(42L);
         assertThat(r.getField("rating")).isEqualTo(4.5);
-        assertThat(r.getField("salary")).isEqualTo(new java.math.BigDecimal("1234567.25"));
+        assertThat(r.getField("salary")).isEqualTo(new BigDecimal("1234567.25"));
         assertThat(r.getField("active")).isEqualTo(true);
         assertThat(r.getField("skills")).isEqualTo(List.of("go", "sql"));
         assertThat(((Record) r.getField("address")).getField("city")).isEqualTo("Oslo");

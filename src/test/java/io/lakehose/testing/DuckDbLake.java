@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -92,7 +93,7 @@ public final class DuckDbLake implements AutoCloseable {
      */
     public static String files(List<Path> files) {
         return "read_parquet([" + files.stream().map(f -> literal(f.toAbsolutePath().toString()))
-                .collect(java.util.stream.Collectors.joining(", ")) + "], union_by_name = true)";
+                .collect(Collectors.joining(", ")) + "], union_by_name = true)";
     }
 
     /** Creates (or replaces) a view {@code name} over {@link #lake(Path)}. */

@@ -153,7 +153,7 @@ public final class IcebergLake implements AutoCloseable {
                 if (!t.deletes().isEmpty()) {
                     throw new AssertionError(t.file().location() + " has deletes; its rows are not the file's rows");
                 }
-                files.add(Path.of(java.net.URI.create(t.file().location())));
+                files.add(Path.of(URI.create(t.file().location())));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -303,7 +304,7 @@ public final class BenchCommand implements Callable<Integer> {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             long[][] counts = new long[nThreads][];
             long[] deadline = new long[1];
-            java.util.concurrent.atomic.AtomicLong workerCpu = new java.util.concurrent.atomic.AtomicLong();
+            AtomicLong workerCpu = new AtomicLong();
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < nThreads; t++) {
                 int index = t;

@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.UUID;
 
 /**
  * Deterministic generator of realistic change records as DynamoDB's "Kinesis Data Streams for
@@ -566,11 +568,11 @@ public final class ChangeRecordGenerator {
     private String uuid() {
         long hi = (rnd.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L; // version 4
         long lo = (rnd.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L; // IETF variant
-        return new java.util.UUID(hi, lo).toString();
+        return new UUID(hi, lo).toString();
     }
 
     private static String iso(long millis) {
-        return java.time.Instant.ofEpochMilli(millis).toString();
+        return Instant.ofEpochMilli(millis).toString();
     }
 
     private static String pad(long v, int width) {

@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,7 +102,7 @@ public final class IcebergCommitter implements LakeCommitter {
      * the change log holds everything, so no commit of this writer would catch it up). Caught up
      * at the next tick; tried again each tick while it fails.
      */
-    private final java.util.Set<String> stateBehind = ConcurrentHashMap.newKeySet();
+    private final Set<String> stateBehind = ConcurrentHashMap.newKeySet();
     private Counter commits;
     private Counter refused;
     private Counter retries;

@@ -1,6 +1,5 @@
 package io.lakehose.commit.iceberg;
 
-import org.apache.iceberg.Files;
 import org.apache.iceberg.io.FileInfo;
 import org.apache.iceberg.io.InputFile;
 import org.apache.iceberg.io.OutputFile;
@@ -11,6 +10,7 @@ import org.apache.iceberg.io.SupportsPrefixOperations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -27,18 +27,18 @@ public final class LocalFileIO implements SupportsPrefixOperations {
 
     @Override
     public InputFile newInputFile(String location) {
-        return new LocatedInput(location, Files.localInput(path(location).toFile()));
+        return new LocatedInput(location, org.apache.iceberg.Files.localInput(path(location).toFile()));
     }
 
     @Override
     public OutputFile newOutputFile(String location) {
-        return new LocatedOutput(location, Files.localOutput(path(location).toFile()));
+        return new LocatedOutput(location, org.apache.iceberg.Files.localOutput(path(location).toFile()));
     }
 
     @Override
     public void deleteFile(String location) {
         try {
-            java.nio.file.Files.deleteIfExists(path(location));
+            Files.deleteIfExists(path(location));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + location, e);
         }
@@ -52,13 +52,13 @@ public final class LocalFileIO implements SupportsPrefixOperations {
     @Override
     public Iterable<FileInfo> listPrefix(String prefix) {
         Path root = path(prefix);
-        if (!java.nio.file.Files.isDirectory(root)) {
+        if (!Files.isDirectory(root)) {
             return List.of();
         }
         List<FileInfo> files = new ArrayList<>();
-        try (Stream<Path> walk = java.nio.file.Files.walk(root)) {
+        try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
-                BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class);
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                 if (a.isRegularFile()) {
                     String location = prefix.startsWith("file:") ? p.toUri().toString() : p.toString();
                     files.add(new FileInfo(location, a.size(), a.lastModifiedTime().toMillis()));
@@ -119,7 +119,7 @@ public final class LocalFileIO implements SupportsPrefixOperations {
          */
         private void createParent() {
             try {
-                java.nio.file.Files.createDirectories(path(location).getParent());
+                Files.createDirectories(path(location).getParent());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the directory of " + location, e);
             }

@@ -1,5 +1,6 @@
 package io.lakehose.commit.iceberg;
 
+import io.lakehose.commit.iceberg.state.CurrentStateSettings;
 import io.lakehose.config.ConfigKeys.LakeFormat;
 import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.pipeline.ShardSession;
@@ -128,8 +129,8 @@ class IcebergCommitterTest extends IcebergCommitProtocolCases {
         ((org.apache.iceberg.catalog.SupportsNamespaces) catalog).createNamespace(Namespace.of("cdc"));
         TableIdentifier stateId = TableIdentifier.of(Namespace.of("cdc"), "orders");
         catalog.createTable(stateId, ChangeLogTables.SCHEMA);
-        io.lakehose.commit.iceberg.state.CurrentStateSettings on =
-                new io.lakehose.commit.iceberg.state.CurrentStateSettings(true, Map.of(), false);
+        CurrentStateSettings on =
+                new CurrentStateSettings(true, Map.of(), false);
         String shard = "shardId-000000000004";
         try (Worker w = new Worker("w1", 40)) {
             w.committer.keepingCurrentState(on);

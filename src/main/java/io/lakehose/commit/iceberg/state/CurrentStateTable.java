@@ -16,21 +16,27 @@ import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Types;
 import org.apache.iceberg.util.SnapshotUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -247,7 +253,7 @@ public final class CurrentStateTable {
             public boolean validate(Iterable<Snapshot> ancestry) {
                 var it = ancestry.iterator();
                 Long current = it.hasNext() ? it.next().snapshotId() : null;
-                moved[0] = !java.util.Objects.equals(current, expected);
+                moved[0] = !Objects.equals(current, expected);
                 if (!moved[0]) {
                     CrashPoints.reach(VALIDATED, () -> "state fence passed, snapshot not yet in the catalog: "
                             + dataFiles.stream().map(DataFile::location).toList());
@@ -290,7 +296,7 @@ public final class CurrentStateTable {
     private void syncIndex() {
         Snapshot current = state.currentSnapshot();
         Long currentId = current == null ? null : current.snapshotId();
-        if (built && java.util.Objects.equals(currentId, indexed)) {
+        if (built && Objects.equals(currentId, indexed)) {
             return;
         }
         if (!built || indexed == null || current == null) {
@@ -339,7 +345,7 @@ public final class CurrentStateTable {
         }
         Map<String, BitSet> deleted = new HashMap<>();
         List<DataFile> files = new ArrayList<>();
-        Set<String> deleteFiles = new java.util.HashSet<>();
+        Set<String> deleteFiles = new HashSet<>();
         try (CloseableIterable<FileScanTask> tasks = state.newScan().useSnapshot(current.snapshotId()).planFiles()) {
             for (FileScanTask t : tasks) {
                 files.add(t.file());
@@ -384,11 +390,11 @@ public final class CurrentStateTable {
         long newest = Long.MIN_VALUE;
         try (CloseableIterable<FileScanTask> tasks = changeLog.newScan().useSnapshot(source).includeColumnStats().planFiles()) {
             for (FileScanTask t : tasks) {
-                java.nio.ByteBuffer upper = t.file().upperBounds() == null ? null
+                ByteBuffer upper = t.file().upperBounds() == null ? null
                         : t.file().upperBounds().get(changeLog.schema().findField("event_time").fieldId());
                 if (upper != null) {
-                    newest = Math.max(newest, org.apache.iceberg.types.Conversions.<Long>fromByteBuffer(
-                            org.apache.iceberg.types.Types.TimestampType.withZone(), upper));
+                    newest = Math.max(newest, Conversions.<Long>fromByteBuffer(
+                            Types.TimestampType.withZone(), upper));
                 }
             }
         } catch (IOException e) {
@@ -401,9 +407,9 @@ public final class CurrentStateTable {
         long since = newest - TOMBSTONE_MEMORY_MICROS;
         int[] restored = {0};
         try (CloseableIterable<FileScanTask> tasks = changeLog.newScan().useSnapshot(source)
-                .filter(org.apache.iceberg.expressions.Expressions.and(
-                        org.apache.iceberg.expressions.Expressions.greaterThanOrEqual("event_time", since),
-                        org.apache.iceberg.expressions.Expressions.equal("event_name", Change.REMOVE)))
+                .filter(Expressions.and(
+                        Expressions.greaterThanOrEqual("event_time", since),
+                        Expressions.equal("event_name", Change.REMOVE)))
                 .planFiles()) {
             for (FileScanTask t : tasks) {
                 read(changeLog, t.file().location(), Optional.of(rows.columns()), (pos, row) -> {

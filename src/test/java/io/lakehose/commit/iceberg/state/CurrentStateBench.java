@@ -3,6 +3,7 @@ package io.lakehose.commit.iceberg.state;
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.LocalWarehouse;
 import java.util.HashMap;
+import org.apache.iceberg.ManifestContent;
 import org.junit.jupiter.api.AfterAll;
 import io.lakehose.testing.S3Emulator;
 import io.lakehose.testing.IcebergLake;
@@ -28,9 +29,11 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static io.lakehose.testing.Stats.max;
 import static io.lakehose.testing.Stats.median;
@@ -202,7 +205,7 @@ class CurrentStateBench {
             for (ManifestFile m : manifests) {
                 int live = (m.addedFilesCount() == null ? 0 : m.addedFilesCount())
                         + (m.existingFilesCount() == null ? 0 : m.existingFilesCount());
-                if (m.content() == org.apache.iceberg.ManifestContent.DATA) {
+                if (m.content() == ManifestContent.DATA) {
                     dataFiles += live;
                 } else {
                     deleteFiles += live;
@@ -235,7 +238,7 @@ class CurrentStateBench {
         /** 20 % inserts of new keys, 70 % updates of live keys, 10 % removes; each key once in a commit. */
         List<GenericRecord> mixed(int n) {
             List<GenericRecord> rows = new ArrayList<>(n);
-            java.util.Set<Integer> touched = new java.util.HashSet<>();
+            Set<Integer> touched = new HashSet<>();
             while (rows.size() < n) {
                 int kind = random.nextInt(10);
                 if (kind < 2) {

@@ -19,6 +19,8 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.schema.Type;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,10 +169,10 @@ class CurrentStateTableTest {
         int keysId = writer.table().schema().findField("keys").fieldId();
         try (CloseableIterable<FileScanTask> tasks = writer.table().newScan().includeColumnStats().planFiles()) {
             for (FileScanTask t : tasks) {
-                try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                try (ParquetFileReader r = ParquetFileReader.open(
                         IcebergParquetFiles.in(writer.table().io().newInputFile(t.file().location()), new AtomicLong()))) {
                     assertThat(r.getFooter().getFileMetaData().getSchema().getType("keys").getId())
-                            .isEqualTo(new org.apache.parquet.schema.Type.ID(keysId));
+                            .isEqualTo(new Type.ID(keysId));
                 }
                 assertThat(t.file().valueCounts()).containsKey(keysId);
                 assertThat(t.file().recordCount()).isPositive();
