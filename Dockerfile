@@ -58,7 +58,7 @@ COPY deploy/docker/jit-by-command.sh /app/jit-by-command.sh
 RUN --mount=type=bind,source=deploy/docker,target=/cds \
     sh /cds/class-data-archive.sh /app/lakehose.jar /app/lakehose.jsa
 # The root filesystem is read-only in the task (readonlyRootFilesystem; docker run --read-only):
-# /tmp is the one writable path, for the spool (buffer.spoolDir defaults to /tmp/lakehose-spool),
+# /tmp is the one writable path, for the spool (buffer.spoolDir defaults to /tmp/lakehose-spool-<user>),
 # the native libraries zstd-jni and snappy unpack into java.io.tmpdir, and hsperfdata. Declared as
 # a VOLUME so that ECS (a bind mount at the same path) and Docker copy this directory's owner and
 # mode onto the mount; an undeclared bind mount is root's with mode 0755, unwritable for uid 10001.

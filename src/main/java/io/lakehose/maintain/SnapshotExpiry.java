@@ -64,7 +64,10 @@ final class SnapshotExpiry {
                 });
         List<Snapshot> after;
         if (dryRun) {
-            after = expire.apply();
+            // ExpireSnapshots.apply() lists the snapshots it would remove, not those it would keep.
+            Set<Long> removed = new HashSet<>();
+            expire.apply().forEach(s -> removed.add(s.snapshotId()));
+            after = before.stream().filter(s -> !removed.contains(s.snapshotId())).toList();
         } else {
             expire.commit();
             table.refresh();

@@ -46,7 +46,7 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code convert --format iceberg} into a directory (docs/design.md, "Iceberg tables"): a
+ * {@code convert --format iceberg} into a directory (docs/design.md, "Tables (Apache Iceberg)"): a
  * self-contained warehouse that a stock Iceberg reader opens from {@code catalog.properties}
  * (with Hadoop's FileIO, as engines do), one change-log table per DynamoDB table holding every
  * good record once with exactly the values the folder layout holds, the error output as files,

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A self-contained Iceberg warehouse in a directory (docs/design.md, "Iceberg tables"): a JDBC
+ * A self-contained Iceberg warehouse in a directory (docs/design.md, "Tables (Apache Iceberg)"): a JDBC
  * catalog on SQLite ({@value #CATALOG_DB}) and the tables' files under {@code warehouse/}, all at
  * absolute {@code file:} locations, so that the directory can be read from any working directory.
  * {@value #READER_PROPERTIES} holds the catalog's properties for readers: Iceberg's
