@@ -18,7 +18,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -54,14 +53,11 @@ public final class LocalStackMain {
         if (args.length > 0 && args[0].equals(RowsCommand.NAME)) {
             System.exit(RowsCommand.run(args, System.out, System.err));
         }
-        boolean demo = Arrays.asList(args).contains("--demo");
-        int bufferSeconds = 10;
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--buffer-seconds")) {
-                bufferSeconds = Integer.parseInt(args[i + 1]);
-            }
+        LocalStackOptions.Parsed parsed = LocalStackOptions.parse(args, System.out, System.err);
+        if (parsed.options().isEmpty()) {
+            System.exit(parsed.exitCode());
         }
-        System.exit(run(demo, bufferSeconds));
+        System.exit(run(parsed.options().get().demo, parsed.options().get().bufferSeconds));
     }
 
     static int run(boolean demo, int bufferSeconds) throws Exception {
