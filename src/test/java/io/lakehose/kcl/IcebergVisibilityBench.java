@@ -10,7 +10,10 @@ import io.lakehose.sink.S3ObjectStore;
 import io.lakehose.testing.Await;
 import io.lakehose.testing.IcebergLake;
 import io.lakehose.testing.LocalAwsStack;
+import io.lakehose.testing.Stats;
 import io.lakehose.testing.WorkerHarness;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.Test;
@@ -70,10 +73,12 @@ class IcebergVisibilityBench {
             LakehoseConfig cfg = h.loadConfig(extra);
             List<Double> seconds = new ArrayList<>();
             List<Double> stateSeconds = new ArrayList<>();
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()));
                  IcebergLake lake = IcebergLake.open(stack.s3(), sqlite, "warehouse")) {
                 PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),
                         RowEncoders.envelopeOnly(), new PipelineStats(), false);
+                ctx.committer().bindTo(meters); // the committer's own commit timer
                 KinesisWorker worker = new KinesisWorker(cfg, ctx, Clock.systemUTC());
                 CompletableFuture<Integer> run = WorkerHarness.runAsync(worker);
                 Random random = new Random(42);
@@ -106,6 +111,11 @@ class IcebergVisibilityBench {
                     COMMIT_SECONDS + 5);
             print("change-log table", seconds);
             print("current-state table", stateSeconds);
+            Timer commits = meters.get("lakehose.iceberg.commit.duration").timer();
+            System.out.printf("  table commits (the committer's timer, retries included): %d, p50 <= %.0f ms, "
+                            + "p99 <= %.0f ms (histogram bucket bounds), max %.0f ms%n", commits.count(),
+                    Stats.percentileMillis(commits, 0.5), Stats.percentileMillis(commits, 0.99),
+                    commits.max(TimeUnit.MILLISECONDS));
             assertThat(stateSeconds).hasSize(SAMPLES);
         }
     }

@@ -1,6 +1,10 @@
 package io.lakehose.testing;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The figures the benchmarks report over several runs: median and range. */
 public final class Stats {
@@ -20,5 +24,16 @@ public final class Stats {
 
     public static double max(List<Double> xs) {
         return xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+
+    /** The upper bound, in ms, of the histogram bucket that holds the quantile of a timer's recordings. */
+    public static double percentileMillis(Timer timer, double quantile) {
+        double wanted = quantile * timer.count();
+        for (CountAtBucket b : timer.takeSnapshot().histogramCounts()) {
+            if (b.count() >= wanted) {
+                return b.bucket(TimeUnit.MILLISECONDS);
+            }
+        }
+        return timer.max(TimeUnit.MILLISECONDS);
     }
 }
