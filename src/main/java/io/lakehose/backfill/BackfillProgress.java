@@ -17,7 +17,7 @@ import java.util.List;
  * @param table          the lake's table name
  * @param source         {@code scan}, or the export's location for {@code --from-export}
  * @param runId          names this backfill's files (the snapshot time, or the export id)
- * @param snapshotMicros the rows' event_time: when the scan began, or the export time
+ * @param snapshotMicros the rows' event_time: one second before the scan began, or the export time
  * @param units          per Scan segment or export data file
  */
 public record BackfillProgress(int version, String table, String source, String runId, long snapshotMicros,

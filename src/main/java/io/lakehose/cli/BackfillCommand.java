@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 
 /** Full load of a table into the lake, by parallel Scan or from an export; resumable. */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = {"Write every item of a DynamoDB table into the lake as SNAPSHOT rows (event_time = when "
-                + "the scan began, or the export time), partitioned like the change rows.",
+        description = {"Write every item of a DynamoDB table into the lake as SNAPSHOT rows (event_time = one second "
+                + "before the scan began, or the export time), partitioned like the change rows.",
                 "Progress is saved in the lake (_lakehose/backfill/<table>.json); run the same command again "
                         + "after a failure or kill to continue without duplicating rows."})
 final class BackfillCommand implements Callable<Integer> {

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
         description = {"Check, without writing data, every permission `run` needs: read the stream; read and write "
                 + "the lease table (conditional writes that cannot apply); list the lake prefix and start, upload a "
                 + "part of and abort a multipart upload with the SSE-KMS headers (no object is left); GenerateDataKey "
-                + "and Decrypt on the KMS key; AssumeRole on s3.roleArn when set.",
+                + "and Decrypt on the KMS key; AssumeRole on s3.roleArn when set; with lake.format iceberg or both, "
+                + "open the Iceberg catalog and read the configured namespace (nothing is created).",
                 "Prints one line per check, and for each failure the missing permission, the resource and the "
                         + "policy statement that fixes it. Exit code 0: all passed (warnings allowed); 1: a check "
                         + "failed; 2: bad usage or configuration."})
