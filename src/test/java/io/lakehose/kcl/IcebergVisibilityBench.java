@@ -13,7 +13,8 @@ import io.lakehose.testing.LocalAwsStack;
 import io.lakehose.testing.Stats;
 import io.lakehose.testing.WorkerHarness;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class IcebergVisibilityBench {
             LakehoseConfig cfg = h.loadConfig(extra);
             List<Double> seconds = new ArrayList<>();
             List<Double> stateSeconds = new ArrayList<>();
-            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT); // keeps histogram buckets
             try (S3ObjectStore store = new S3ObjectStore(cfg.s3Settings(stack.s3().bucket()));
                  IcebergLake lake = IcebergLake.open(stack.s3(), sqlite, "warehouse")) {
                 PipelineContext ctx = Pipelines.context(cfg, store, Files.createDirectories(tmp.resolve("spool")),

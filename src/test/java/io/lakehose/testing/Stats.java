@@ -28,8 +28,14 @@ public final class Stats {
 
     /** The upper bound, in ms, of the histogram bucket that holds the quantile of a timer's recordings. */
     public static double percentileMillis(Timer timer, double quantile) {
+        CountAtBucket[] buckets = timer.takeSnapshot().histogramCounts();
+        if (buckets.length == 0) {
+            // A SimpleMeterRegistry keeps no buckets: a "percentile" would silently be the maximum.
+            throw new IllegalArgumentException("timer " + timer.getId().getName() + " has no histogram buckets "
+                    + "in this registry; bind it to a PrometheusMeterRegistry");
+        }
         double wanted = quantile * timer.count();
-        for (CountAtBucket b : timer.takeSnapshot().histogramCounts()) {
+        for (CountAtBucket b : buckets) {
             if (b.count() >= wanted) {
                 return b.bucket(TimeUnit.MILLISECONDS);
             }
