@@ -102,6 +102,8 @@ public final class IcebergCommitter implements LakeCommitter {
      * at the next tick; tried again each tick while it fails.
      */
     private final java.util.Set<String> stateBehind = ConcurrentHashMap.newKeySet();
+    /** Expires the tables' old snapshots after commits; empty: never (tests, and until set). */
+    private volatile Optional<SnapshotBound> snapshotBound = Optional.empty();
     private Counter commits;
     private Counter refused;
     private Counter retries;
@@ -158,6 +160,20 @@ public final class IcebergCommitter implements LakeCommitter {
     /** Keeps a current-state table beside each change-log table, as {@code settings} say. */
     public IcebergCommitter keepingCurrentState(CurrentStateSettings settings) {
         currentState = settings.enabled() ? new CurrentStateTables(catalog, settings, stream) : null;
+        return this;
+    }
+
+    /**
+     * Expires, once an hour per table after a commit, its snapshots older than {@code maxAge}
+     * (keeping the newest {@code keep} and the newest with watermarks): without it every commit's
+     * metadata file grows with every snapshot ({@link SnapshotBound}).
+     */
+    public IcebergCommitter boundingSnapshots(Duration maxAge, int keep) {
+        return boundingSnapshots(new SnapshotBound(maxAge, keep, SnapshotBound.EVERY, java.time.Clock.systemUTC()));
+    }
+
+    IcebergCommitter boundingSnapshots(SnapshotBound bound) {
+        snapshotBound = Optional.of(bound);
         return this;
     }
 
@@ -391,6 +407,7 @@ public final class IcebergCommitter implements LakeCommitter {
                 if (outcome.committed()) {
                     CrashPoints.reach(COMMITTED, () -> "committed, not yet counted as committed: " + advances);
                     finish(table, parts);
+                    snapshotBound.ifPresent(b -> b.afterCommit(table, t));
                     return;
                 }
                 attempt = Optional.empty();
