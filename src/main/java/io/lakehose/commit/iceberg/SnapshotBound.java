@@ -18,10 +18,15 @@ import java.util.Map;
  * without expiry a long-running worker's commits grow without end, as snapshots x shards. So
  * after a commit, at most once per {@code every} per table, the snapshots older than
  * {@code maxAge} are expired, as {@code maintain}'s expiry does: the newest {@code keep} and
- * the newest that carries watermarks always stay. Readers can travel back {@code maxAge}. Iceberg
- * deletes what only the expired snapshots referenced (their manifest lists; the files a
- * compaction replaced). A failure is logged and does not touch the commit, which is done; the
- * next period tries again.
+ * the newest that carries watermarks always stay. Readers can travel back {@code maxAge}.
+ *
+ * <p>The expired snapshots' manifest lists are deleted here, reading nothing: Iceberg's own
+ * clean-up would read the manifest list of every snapshot kept (a day of them, each listing a
+ * manifest per commit until {@code maintain} rewrites them), every hour. A writer's appends
+ * leave nothing else that only expired snapshots reference; after a {@code maintain} compaction
+ * or manifest rewrite they may (the files it replaced), which {@code maintain}'s orphan clean-up
+ * removes. A failure is logged and does not touch the commit, which is done; the next period
+ * tries again.
  */
 final class SnapshotBound {
 
@@ -52,15 +57,19 @@ final class SnapshotBound {
         }
         lastRun.put(name, now);
         try {
-            int before = count(table);
+            Map<Long, String> before = manifestLists(table);
             int retain = Math.max(keep, WatermarkFence.depthOfNewestMarked(table) + 1);
-            table.expireSnapshots().expireOlderThan(now.minus(maxAge).toEpochMilli()).retainLast(retain).commit();
-            int expired = Math.max(0, before - count(table));
-            if (expired > 0) {
-                LOG.info("{}: expired {} of {} snapshots older than {} h (kept the newest {})", name, expired, before,
-                        maxAge.toHours(), retain);
+            table.expireSnapshots().expireOlderThan(now.minus(maxAge).toEpochMilli()).retainLast(retain)
+                    .cleanExpiredFiles(false).commit();
+            before.keySet().removeAll(manifestLists(table).keySet());
+            for (String manifestList : before.values()) {
+                deleteQuietly(table, manifestList);
             }
-            return expired;
+            if (!before.isEmpty()) {
+                LOG.info("{}: expired {} snapshots older than {} h (kept the newest {} and any younger)", name,
+                        before.size(), maxAge.toHours(), retain);
+            }
+            return before.size();
         } catch (RuntimeException e) {
             LOG.warn("{}: could not expire old snapshots (tried again in {} min): {}", name, every.toMinutes(),
                     e.toString());
@@ -68,11 +77,23 @@ final class SnapshotBound {
         }
     }
 
-    private static int count(Table table) {
-        int n = 0;
-        for (Snapshot ignored : table.snapshots()) {
-            n++;
+    /** Snapshot id to its manifest list, of every snapshot the table has now. */
+    private static Map<Long, String> manifestLists(Table table) {
+        Map<Long, String> out = new HashMap<>();
+        for (Snapshot s : table.snapshots()) {
+            if (s.manifestListLocation() != null) {
+                out.put(s.snapshotId(), s.manifestListLocation());
+            }
         }
-        return n;
+        return out;
+    }
+
+    private static void deleteQuietly(Table table, String location) {
+        try {
+            table.io().deleteFile(location);
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete the manifest list {} of an expired snapshot (an orphan; maintenance removes it): {}",
+                    location, e.toString());
+        }
     }
 }
