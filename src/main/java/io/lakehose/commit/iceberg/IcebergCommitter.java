@@ -164,9 +164,10 @@ public final class IcebergCommitter implements LakeCommitter {
     }
 
     /**
-     * Expires, once an hour per table after a commit, its snapshots older than {@code maxAge}
-     * (keeping the newest {@code keep} and the newest with watermarks): without it every commit's
-     * metadata file grows with every snapshot ({@link SnapshotBound}).
+     * Expires, once an hour per table (change-log and current-state) after a commit, its
+     * snapshots older than {@code maxAge} (keeping the newest {@code keep} and the newest with
+     * watermarks): without it every commit's metadata file grows with every snapshot
+     * ({@link SnapshotBound}).
      */
     public IcebergCommitter boundingSnapshots(Duration maxAge, int keep) {
         return boundingSnapshots(new SnapshotBound(maxAge, keep, SnapshotBound.EVERY, java.time.Clock.systemUTC()));
@@ -336,7 +337,11 @@ public final class IcebergCommitter implements LakeCommitter {
             return;
         }
         try {
-            state.of(table, tables.id(table), tables.table(table)).catchUp();
+            io.lakehose.commit.iceberg.state.CurrentStateTable stateTable = state.of(table, tables.id(table),
+                    tables.table(table));
+            if (stateTable.catchUp().committed()) {
+                snapshotBound.ifPresent(b -> b.afterCommit("the current-state table of " + table, stateTable.table()));
+            }
             stateBehind.remove(table);
             failing.remove("state of " + table);
         } catch (RuntimeException e) {
