@@ -4,7 +4,6 @@ import io.lakehose.commit.iceberg.WatermarkFence;
 import org.apache.iceberg.ExpireSnapshots;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.util.SnapshotUtil;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -53,7 +52,7 @@ final class SnapshotExpiry {
                     "no snapshot");
         }
         StoredFiles stored = StoredFiles.of(table, before);
-        int keep = Math.max(keepSnapshots, newestMarked(table) + 1);
+        int keep = Math.max(keepSnapshots, WatermarkFence.depthOfNewestMarked(table) + 1);
         Set<String> deleted = ConcurrentHashMap.newKeySet();
         ExpireSnapshots expire = table.expireSnapshots()
                 .expireOlderThan(clock.millis() - maxAge.toMillis())
@@ -95,17 +94,5 @@ final class SnapshotExpiry {
                 + (dryRun ? "" : "; " + deleted.size() + " files deleted, data and metadata");
         return new ActionReport(name, ACTION, dryRun ? ActionReport.DRY_RUN : ActionReport.DONE, stored.count(),
                 kept.count(), gone, ActionReport.Count.NONE, detail);
-    }
-
-    /** How many snapshots newer than the newest that carries watermarks there are (-1: none carries any). */
-    private static int newestMarked(Table table) {
-        int depth = 0;
-        for (Snapshot s : SnapshotUtil.currentAncestors(table)) {
-            if (!WatermarkFence.watermarks(List.of(s)).isEmpty()) {
-                return depth;
-            }
-            depth++;
-        }
-        return -1;
     }
 }

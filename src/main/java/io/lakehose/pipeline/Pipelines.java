@@ -118,7 +118,8 @@ public final class Pipelines {
         Catalog catalog = catalog(config);
         ChangeLogTables.checkExisting(catalog, iceberg);
         return new IcebergCommitter(catalog, iceberg, config.layout(), streamScope, errors,
-                new ParquetTrimmer(config.parquet()), typedRows(config)).keepingCurrentState(config.currentState());
+                new ParquetTrimmer(config.parquet()), typedRows(config)).keepingCurrentState(config.currentState())
+                .boundingSnapshots(config.maintain().expireAfter(), config.maintain().keepSnapshots());
     }
 
     /** The tables' catalog (iceberg.catalog with lakehose's defaults), checked: a wrong setting fails naming its key. */

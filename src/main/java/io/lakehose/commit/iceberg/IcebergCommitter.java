@@ -103,6 +103,8 @@ public final class IcebergCommitter implements LakeCommitter {
      * at the next tick; tried again each tick while it fails.
      */
     private final Set<String> stateBehind = ConcurrentHashMap.newKeySet();
+    /** Expires the tables' old snapshots after commits; empty: never (tests, and until set). */
+    private volatile Optional<SnapshotBound> snapshotBound = Optional.empty();
     private Counter commits;
     private Counter refused;
     private Counter retries;
@@ -159,6 +161,21 @@ public final class IcebergCommitter implements LakeCommitter {
     /** Keeps a current-state table beside each change-log table, as {@code settings} say. */
     public IcebergCommitter keepingCurrentState(CurrentStateSettings settings) {
         currentState = settings.enabled() ? new CurrentStateTables(catalog, settings, stream) : null;
+        return this;
+    }
+
+    /**
+     * Expires, once an hour per table (change-log and current-state) after a commit, its
+     * snapshots older than {@code maxAge} (keeping the newest {@code keep} and the newest with
+     * watermarks): without it every commit's metadata file grows with every snapshot
+     * ({@link SnapshotBound}).
+     */
+    public IcebergCommitter boundingSnapshots(Duration maxAge, int keep) {
+        return boundingSnapshots(new SnapshotBound(maxAge, keep, SnapshotBound.EVERY, java.time.Clock.systemUTC()));
+    }
+
+    IcebergCommitter boundingSnapshots(SnapshotBound bound) {
+        snapshotBound = Optional.of(bound);
         return this;
     }
 
@@ -321,7 +338,11 @@ public final class IcebergCommitter implements LakeCommitter {
             return;
         }
         try {
-            state.of(table, tables.id(table), tables.table(table)).catchUp();
+            io.lakehose.commit.iceberg.state.CurrentStateTable stateTable = state.of(table, tables.id(table),
+                    tables.table(table));
+            if (stateTable.catchUp().committed()) {
+                snapshotBound.ifPresent(b -> b.afterCommit("the current-state table of " + table, stateTable.table()));
+            }
             stateBehind.remove(table);
             failing.remove("state of " + table);
         } catch (RuntimeException e) {
@@ -392,6 +413,7 @@ public final class IcebergCommitter implements LakeCommitter {
                 if (outcome.committed()) {
                     CrashPoints.reach(COMMITTED, () -> "committed, not yet counted as committed: " + advances);
                     finish(table, parts);
+                    snapshotBound.ifPresent(b -> b.afterCommit(table, t));
                     return;
                 }
                 attempt = Optional.empty();

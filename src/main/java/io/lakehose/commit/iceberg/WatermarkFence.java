@@ -75,6 +75,22 @@ public final class WatermarkFence {
     }
 
     /**
+     * How many snapshots newer than the newest that carries watermarks the table has (-1: none
+     * carries any): an expiry keeps at least one more than this, or the table would forget where
+     * its shards stand and every writer's fence would refuse its next commit.
+     */
+    public static int depthOfNewestMarked(Table table) {
+        int depth = 0;
+        for (Snapshot s : SnapshotUtil.currentAncestors(table)) {
+            if (s.summary().keySet().stream().anyMatch(k -> k.startsWith(PREFIX))) {
+                return depth;
+            }
+            depth++;
+        }
+        return -1;
+    }
+
+    /**
      * Whether the attempt {@code attemptId} is in the table: a snapshot among the current one's
      * ancestors down to {@code baseSnapshotId} (the current one when the attempt started) says so.
      */

@@ -157,6 +157,7 @@ class IcebergCommitBench {
             System.out.printf("  %-14s table commits: %d, p50 <= %.0f ms, p99 <= %.0f ms, max %.0f ms "
                             + "(histogram bucket bounds)%n", lake.name, commits.count(), percentile(commits, 0.5),
                     percentile(commits, 0.99), commits.max(TimeUnit.MILLISECONDS));
+            System.out.printf("  %-14s newest metadata file per table: %s KB%n", lake.name, lake.metadataKilobytes());
             assertThat(commits.count()).isPositive();
         }
     }
@@ -265,6 +266,24 @@ class IcebergCommitBench {
                 return files.filter(p -> p.toString().endsWith(".parquet") && !p.toString().contains(".spool"))
                         .count();
             }
+        }
+
+        /** The size of each table's newest metadata file (each commit parses one: it grows with every snapshot). */
+        Map<String, Long> metadataKilobytes() throws Exception {
+            Map<String, Path> newest = new java.util.TreeMap<>();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.filter(p -> p.getFileName().toString().endsWith(".metadata.json")).forEach(p -> newest.merge(
+                        p.getParent().getParent().getFileName().toString(), p, (a, b) -> version(a) > version(b) ? a : b));
+            }
+            Map<String, Long> out = new java.util.TreeMap<>();
+            for (var e : newest.entrySet()) {
+                out.put(e.getKey(), Files.size(e.getValue()) / 1024);
+            }
+            return out;
+        }
+
+        private static int version(Path metadataFile) {
+            return Integer.parseInt(metadataFile.getFileName().toString().split("-", 2)[0]);
         }
 
         void close() {

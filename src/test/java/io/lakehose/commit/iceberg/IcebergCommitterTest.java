@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,5 +267,67 @@ class IcebergCommitterTest extends IcebergCommitProtocolCases {
             assertThat(w.committer.health()).hasValueSatisfying(h -> assertThat(h).contains("table of orders"));
         }
         assertThat(catalog().tableExists(orders)).as("not created again by the running worker").isFalse();
+    }
+
+    /**
+     * A long-running worker with no maintenance schedule: its commits expire the tables' old
+     * snapshots (here every commit, any older than now, the newest 2 kept), the change log's and
+     * the current-state table's, so the metadata file every commit writes and reads stops growing
+     * with every snapshot; the expired snapshots' manifest lists are deleted. The newest
+     * watermarks stay: leases that resume after it skip what the table holds and the fence lets
+     * their commits through, each record once; the state table stays caught up.
+     */
+    @Test
+    void aWorkersCommitsKeepItsTablesSnapshotsBoundedAndTheirWatermarks() throws Exception {
+        String a = "shardId-000000000041";
+        String b = "shardId-000000000042";
+        try (JdbcCatalog reader = (JdbcCatalog) catalog(); Worker w = new Worker("w", 10)) {
+            w.committer.boundingSnapshots(new SnapshotBound(Duration.ZERO, 2, Duration.ZERO, Clock.systemUTC()))
+                    .keepingCurrentState(new io.lakehose.commit.iceberg.state.CurrentStateSettings(true, Map.of(), false));
+            for (long from = 1; from <= 50; from += 10) {
+                w.write(a, from, from + 9);
+                w.write(b, from, from + 4);
+            }
+            w.write(a, 31, 70); // a new lease from behind the table's mark: 31..50 are skipped, not re-committed
+            // The expiry follows the commit on the commit thread: wait for it before the worker stops.
+            Await.until("the last commit's expiry", Duration.ofSeconds(30),
+                    () -> snapshots(orders(reader)).size() == 2 && manifestLists("orders_changes").size() == 2
+                            && snapshots(reader.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders"))).size() == 2
+                            && manifestLists("orders").size() == 2);
+        }
+        Table orders = orders(catalog());
+        assertThat(snapshots(orders)).as("snapshots kept after 11 leases' commits").hasSize(2);
+        assertThat(orders.currentSnapshot().summary()).containsEntry("lakehose.watermark." + a, "1000070")
+                .containsEntry("lakehose.watermark." + b, "1000045");
+        List<String> rows = rows(catalog(), "orders_changes");
+        Set<String> expected = expected(a, 1, 70, false);
+        for (long from = 1; from <= 50; from += 10) {
+            expected.addAll(expected(b, from, from + 4, false));
+        }
+        assertThat(rows).doesNotHaveDuplicates();
+        assertThat(new TreeSet<>(rows)).isEqualTo(expected);
+        assertThat(manifestLists("orders_changes")).as("manifest lists left: those of the snapshots kept").hasSize(2);
+        Table state = catalog().loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders"));
+        assertThat(snapshots(state)).as("the current-state table's snapshots").hasSize(2);
+        assertThat(state.currentSnapshot().summary())
+                .containsEntry("lakehose.source-snapshot", Long.toString(orders.currentSnapshot().snapshotId()))
+                .containsEntry("lakehose.watermark." + a, "1000070");
+        assertThat(rows(catalog(), "orders")).doesNotHaveDuplicates().isNotEmpty();
+    }
+
+    private static Table orders(Catalog catalog) {
+        return catalog.loadTable(TableIdentifier.of(Namespace.of("cdc"), "orders_changes"));
+    }
+
+    private static List<Snapshot> snapshots(Table table) {
+        List<Snapshot> out = new ArrayList<>();
+        table.snapshots().forEach(out::add);
+        return out;
+    }
+
+    private List<String> manifestLists(String table) {
+        return s3.client().listObjectsV2Paginator(l -> l.bucket(s3.bucket())
+                        .prefix(warehouse() + "/cdc/" + table + "/metadata/")).contents().stream().map(S3Object::key)
+                .filter(k -> k.substring(k.lastIndexOf('/') + 1).startsWith("snap-")).toList();
     }
 }
