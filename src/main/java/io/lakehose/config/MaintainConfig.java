@@ -38,8 +38,8 @@ public record MaintainConfig(Duration interval, long targetFileBytes, int minInp
                     + "file whose rows position deletes mostly removed); a table's data manifests are rewritten once it "
                     + "has this many small ones.");
     public static final ConfigKey<Long> EXPIRE_HOURS = new ConfigKey<>("maintain.expireSnapshotsAfterHours", "24",
-            longIn(1, 87_600), "Snapshots older than this are expired (and the files only they reference deleted); "
-                    + "time travel reaches back this far. Must outlast a commit's retries (see orphanMinAgeHours).");
+            longIn(1, 87_600), "Snapshots older than this are expired (and the files only they reference deleted), "
+                    + "by maintain and, hourly after a commit, by every worker; time travel reaches back this far. Must outlast a commit's retries (see orphanMinAgeHours).");
     public static final ConfigKey<Integer> KEEP_SNAPSHOTS = new ConfigKey<>("maintain.keepSnapshots", "10",
             intIn(1, 1_000_000), "Expiry keeps at least this many of the newest snapshots, and always the newest "
                     + "one that carries the shards' watermarks.");
