@@ -15,9 +15,10 @@ import io.lakehose.pipeline.PipelineStats;
 import io.lakehose.pipeline.Pipelines;
 import io.lakehose.pipeline.ShardPipeline;
 import io.lakehose.sink.LocalDirectoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.CountAtBucket;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,7 @@ import java.util.stream.Stream;
 
 import static io.lakehose.testing.Stats.max;
 import static io.lakehose.testing.Stats.median;
+import static io.lakehose.testing.Stats.percentileMillis;
 import static io.lakehose.testing.Stats.min;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,7 +115,7 @@ class IcebergCommitBench {
             lake.open();
             lake.run(input, 0); // warm-up: the tables are created here
             lake.startCpu += lake.runs.remove(0).cpu();
-            lake.registry = new SimpleMeterRegistry(); // the warm-up's commits are not counted
+            lake.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT); // keeps histogram buckets; the warm-up's commits are not counted
             lake.committer.bindTo(lake.registry);
         }
         List<Lake> order = new ArrayList<>(lakes.values());
@@ -155,8 +157,8 @@ class IcebergCommitBench {
                             .map(r -> String.format("%.2f", r)).toList());
             Timer commits = lake.registry.get("lakehose.iceberg.commit.duration").timer();
             System.out.printf("  %-14s table commits: %d, p50 <= %.0f ms, p99 <= %.0f ms, max %.0f ms "
-                            + "(histogram bucket bounds)%n", lake.name, commits.count(), percentile(commits, 0.5),
-                    percentile(commits, 0.99), commits.max(TimeUnit.MILLISECONDS));
+                            + "(histogram bucket bounds)%n", lake.name, commits.count(), percentileMillis(commits, 0.5),
+                    percentileMillis(commits, 0.99), commits.max(TimeUnit.MILLISECONDS));
             System.out.printf("  %-14s newest metadata file per table: %s KB%n", lake.name, lake.metadataKilobytes());
             assertThat(commits.count()).isPositive();
         }
@@ -188,7 +190,7 @@ class IcebergCommitBench {
         final String format;
         final int intervalSeconds;
         final List<Run> runs = new ArrayList<>();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         double startCpu;
         Path dir;
         LakeCommitter committer;
@@ -364,17 +366,5 @@ class IcebergCommitBench {
                     json.getBytes(StandardCharsets.UTF_8)));
         }
         return out;
-    }
-
-    /** The upper bound of the histogram bucket holding the given quantile. */
-    private static double percentile(Timer timer, double quantile) {
-        CountAtBucket[] buckets = timer.takeSnapshot().histogramCounts();
-        double wanted = quantile * timer.count();
-        for (CountAtBucket b : buckets) {
-            if (b.count() >= wanted) {
-                return b.bucket(TimeUnit.MILLISECONDS);
-            }
-        }
-        return timer.max(TimeUnit.MILLISECONDS);
     }
 }
