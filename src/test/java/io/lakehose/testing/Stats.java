@@ -26,7 +26,7 @@ public final class Stats {
         return xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
-    /** The upper bound, in ms, of the histogram bucket that holds the quantile of a timer's recordings. */
+    /** The upper bound, in ms, of the histogram bucket that holds the quantile of a timer's recordings, at most their maximum. */
     public static double percentileMillis(Timer timer, double quantile) {
         CountAtBucket[] buckets = timer.takeSnapshot().histogramCounts();
         if (buckets.length == 0) {
@@ -37,7 +37,8 @@ public final class Stats {
         double wanted = quantile * timer.count();
         for (CountAtBucket b : buckets) {
             if (b.count() >= wanted) {
-                return b.bucket(TimeUnit.MILLISECONDS);
+                // A bucket's bound can lie far above every recording (Micrometer's buckets grow ~30 % a step).
+                return Math.min(b.bucket(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS));
             }
         }
         return timer.max(TimeUnit.MILLISECONDS);
