@@ -82,7 +82,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </pre>
  *
  * Options: {@code lakehose.bench.records} (200,000 of about 820 bytes), {@code lakehose.bench.runs}
- * (7 rounds, after one warm-up of each lake), {@code lakehose.bench.intervals} (seconds,
+ * (7 rounds, after one warm-up of each lake), {@code lakehose.bench.warmupRounds} (0: rounds run
+ * before those counted), {@code lakehose.bench.intervals} (seconds,
  * comma-separated: {@code 60,1}).
  */
 @EnabledIfSystemProperty(named = "lakehose.bench", matches = "true")
@@ -103,6 +104,8 @@ class IcebergCommitBench {
     void icebergAgainstFolders() throws Exception {
         int records = Integer.getInteger("lakehose.bench.records", 200_000);
         int runs = Integer.getInteger("lakehose.bench.runs", 7);
+        // Rounds run first and not counted: a worker runs for days, so its JIT has long settled.
+        int warmupRounds = Integer.getInteger("lakehose.bench.warmupRounds", 0);
         List<Integer> intervals = Stream.of(System.getProperty("lakehose.bench.intervals", "60,1").split(","))
                 .map(String::trim).map(Integer::valueOf).toList();
         List<SourceRecord> input = records(records);
@@ -119,18 +122,25 @@ class IcebergCommitBench {
             lake.committer.bindTo(lake.registry);
         }
         List<Lake> order = new ArrayList<>(lakes.values());
-        for (int round = 1; round <= runs; round++) {
+        for (int round = 1; round <= warmupRounds + runs; round++) {
             for (Lake lake : order) {
                 lake.run(input, round);
             }
             Collections.rotate(order, 1); // each lake in turn runs first: no lake always follows another's garbage
+            if (round == warmupRounds) {
+                for (Lake lake : lakes.values()) {
+                    lake.runs.clear();
+                    lake.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+                    lake.committer.bindTo(lake.registry);
+                }
+            }
         }
         for (Lake lake : lakes.values()) {
             lake.close();
         }
-        System.out.printf("%n%,d records (%.1f MB of JSON, %d s of one shard at its write limit) per run, %d rounds; "
+        System.out.printf("%n%,d records (%.1f MB of JSON, %d s of one shard at its write limit) per run, %d rounds after %d not counted; "
                         + "machine load %.2f before, %.2f after (2 cores)%n", records, inputBytes / 1e6,
-                records / RECORDS_PER_SECOND, runs, loadBefore, OS.getSystemLoadAverage());
+                records / RECORDS_PER_SECOND, runs, warmupRounds, loadBefore, OS.getSystemLoadAverage());
         System.out.println("CPU-s per run, whole JVM (medians of its parts: the thread feeding the shard; the other Java threads: uploads, commits; the rest: GC, JIT, threads that ended):");
         Lake folders = lakes.get("folders");
         for (Lake lake : lakes.values()) {
