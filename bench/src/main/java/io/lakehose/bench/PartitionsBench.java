@@ -71,7 +71,7 @@ public final class PartitionsBench implements Callable<Integer> {
 
     /** One convert process. */
     record Run(String input, double seconds, int partitions, int files, int mostFilesInAPartition, long rows,
-               long peakUsedBytes, long peakAfterGcBytes) {
+               long parquetBytes, long peakUsedBytes, long peakAfterGcBytes) {
     }
 
     @Override
@@ -98,12 +98,16 @@ public final class PartitionsBench implements Callable<Integer> {
                     Run run = convert(input, dir.resolve("out-" + r + "-" + input.getFileName()), dir.resolve("gc.log"));
                     byInput.computeIfAbsent(run.input, k -> new ArrayList<>()).add(run);
                     System.out.printf(Locale.ROOT, "  %-22s %6.2f s  %,6d partitions  %,7d files  most per partition %3d"
-                                    + "  rows %,d  heap peak %4d MB, after GC %4d MB%n", run.input, run.seconds,
-                            run.partitions, run.files, run.mostFilesInAPartition, run.rows, run.peakUsedBytes >> 20,
+                                    + "  rows %,d  Parquet %.1f MB  heap peak %4d MB, after GC %4d MB%n", run.input, run.seconds,
+                            run.partitions, run.files, run.mostFilesInAPartition, run.rows, run.parquetBytes / 1e6,
+                            run.peakUsedBytes >> 20,
                             run.peakAfterGcBytes >> 20);
                 }
             }
             System.out.println("load after: " + uptime());
+            if (runs == 0) {
+                return 0;
+            }
             for (Path input : List.of(many, few)) {
                 List<Run> rs = byInput.get(input.getFileName().toString());
                 System.out.printf(Locale.ROOT, "%-22s time %s s, files/partition (most) %s, heap peak %s MB, after GC %s MB%n",
@@ -133,16 +137,20 @@ public final class PartitionsBench implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<Path, Integer> perPartition = new HashMap<>();
+        long parquetBytes = 0;
         try (Stream<Path> files = Files.walk(out)) {
-            files.filter(x -> x.getFileName().toString().endsWith(".parquet"))
-                    .forEach(x -> perPartition.merge(x.getParent(), 1, Integer::sum));
+            for (Path x : files.filter(x -> x.getFileName().toString().endsWith(".parquet")).toList()) {
+                perPartition.merge(x.getParent(), 1, Integer::sum);
+                parquetBytes += Files.size(x);
+            }
         }
         long[] heapPeaks = gcPeaks(gcLog);
         Matcher rows = Pattern.compile("([0-9,]+) rows").matcher(output);
         Run run = new Run(input.getFileName().toString(), seconds, perPartition.size(),
                 perPartition.values().stream().mapToInt(Integer::intValue).sum(),
                 perPartition.values().stream().mapToInt(Integer::intValue).max().orElse(0),
-                rows.find() ? Long.parseLong(rows.group(1).replace(",", "")) : -1, heapPeaks[0], heapPeaks[1]);
+                rows.find() ? Long.parseLong(rows.group(1).replace(",", "")) : -1, parquetBytes, heapPeaks[0],
+                heapPeaks[1]);
         deleteTree(out);
         Files.deleteIfExists(gcLog);
         return run;
