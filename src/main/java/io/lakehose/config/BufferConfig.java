@@ -29,7 +29,7 @@ public record BufferConfig(BufferLimits limits, long memoryCapBytes, long maxUpl
             + "convert does not use it.");
     public static final ConfigKey<Long> MEMORY_CAP = new ConfigKey<>("buffer.memoryCapBytes", "512MiB",
             bytesIn(1 * MIB, 64 * GIB), "Heap all open files may hold together (each counts its row group and "
-            + "what an open Parquet writer holds anyway, about 45 KiB); past it the largest file is flushed first. At "
+            + "what an open Parquet writer holds anyway, about 64 KiB); past it the largest file is flushed first. At "
             + "most a third of the JVM's maximum heap is used, whatever is set.");
     public static final ConfigKey<Long> UPLOAD_IN_FLIGHT = new ConfigKey<>("buffer.maxUploadBytesInFlight",
             "1GiB", bytesIn(1 * MIB, 1024 * GIB), "Bytes uploading at once; past it shards wait (backpressure) "
