@@ -15,4 +15,13 @@ public record BufferLimits(long maxBytes, long maxRecords, long maxAgeMicros) {
     public static BufferLimits defaults() {
         return new BufferLimits(128L * 1024 * 1024, 5_000_000, 300_000_000L);
     }
+
+    /**
+     * The same without the age rule, for a batch ({@code convert}): its input's times are data in
+     * any order, not a clock, so files end by size, record count and the memory cap only
+     * (docs/design.md, "Interfaces").
+     */
+    public BufferLimits withoutAge() {
+        return new BufferLimits(maxBytes, maxRecords, Long.MAX_VALUE);
+    }
 }

@@ -28,6 +28,16 @@ public final class MemoryBudget {
         this.capBytes = capBytes;
     }
 
+    /**
+     * The cap for this JVM: {@code configuredBytes}, but at most a third of the maximum heap, so
+     * that a default cap larger than a small heap (512 MiB in a 512 MiB heap) still bounds it:
+     * open files hold more than they count (slabs grow by doubling), and the rest of the heap
+     * holds the input in flight and the uploads.
+     */
+    public static MemoryBudget forHeap(long configuredBytes, long maxHeapBytes) {
+        return new MemoryBudget(Math.max(1, Math.min(configuredBytes, maxHeapBytes / 3)));
+    }
+
     public static MemoryBudget unlimited() {
         return new MemoryBudget(Long.MAX_VALUE);
     }

@@ -25,10 +25,12 @@ public record BufferConfig(BufferLimits limits, long memoryCapBytes, long maxUpl
             longIn(1, Long.MAX_VALUE), "... or at this many records.");
     public static final ConfigKey<Long> MAX_AGE_SECONDS = new ConfigKey<>("buffer.maxAgeSeconds", "300",
             longIn(1, 86_400), "... or when a record arrives this long (by Kinesis arrival time) after the file's "
-            + "first; quiet shards also flush by the wall clock. Lower means fresher data and more, smaller files.");
+            + "first; quiet shards also flush by the wall clock. Lower means fresher data and more, smaller files. "
+            + "convert does not use it.");
     public static final ConfigKey<Long> MEMORY_CAP = new ConfigKey<>("buffer.memoryCapBytes", "512MiB",
-            bytesIn(1 * MIB, 64 * GIB), "Heap all open files may hold together; past it the largest file is "
-            + "flushed first. Keep it well under the JVM heap (about a third).");
+            bytesIn(1 * MIB, 64 * GIB), "Heap all open files may hold together (each counts its row group and "
+            + "what an open Parquet writer holds anyway, about 64 KiB); past it the largest file is flushed first. At "
+            + "most a third of the JVM's maximum heap is used, whatever is set.");
     public static final ConfigKey<Long> UPLOAD_IN_FLIGHT = new ConfigKey<>("buffer.maxUploadBytesInFlight",
             "1GiB", bytesIn(1 * MIB, 1024 * GIB), "Bytes uploading at once; past it shards wait (backpressure) "
             + "instead of buffering more.");

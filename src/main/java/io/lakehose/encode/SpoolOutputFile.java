@@ -39,7 +39,8 @@ final class SpoolOutputFile implements OutputFile {
 
     private PositionOutputStream open(StandardOpenOption... options) throws IOException {
         OutputStream out = PrivateFiles.newOutputStream(path, options);
-        stream = new CountingStream(new BufferedOutputStream(out, 256 * 1024));
+        // Small: a batch convert may hold thousands of files open; a row group goes out in large writes anyway.
+        stream = new CountingStream(new BufferedOutputStream(out, 8 * 1024));
         return stream;
     }
 

@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One batch of {@code convert}'s input on its way through {@link FileConverter}: decoded on any
  * thread, then fed to each writer's pipeline, records of the directories that writer owns only,
- * in input order. Each writer takes every batch in input order, so it also knows the input's
- * stream time at each of its records.
+ * in input order.
  */
 final class DecodedBatch {
 
@@ -25,8 +24,6 @@ final class DecodedBatch {
     private final Runnable whenFed;
     private SourceRecord[] records;
     private RecordDecoding.Decoded[] outcomes;
-    /** Per record: the newest arrival of a good record in this batch up to it (Long.MIN_VALUE: none yet). */
-    private long[] newestArrival;
     /** Per writer: the indexes of its records. */
     private int[][] byWriter;
     private int[] counts;
@@ -46,10 +43,8 @@ final class DecodedBatch {
             int n = batch.count();
             records = new SourceRecord[n];
             outcomes = new RecordDecoding.Decoded[n];
-            newestArrival = new long[n];
             byWriter = new int[owners.writers()][];
             counts = new int[owners.writers()];
-            long newest = Long.MIN_VALUE;
             for (int i = 0; i < n; i++) {
                 SourceRecord record = new SourceRecord(shardId, batch.sequence(i), errorArrivalMicros, batch.data(),
                         batch.starts()[i], batch.ends()[i] - batch.starts()[i]);
@@ -57,13 +52,8 @@ final class DecodedBatch {
                 RecordDecoding.Decoded d = unreadable == null
                         ? decoding.decode(record)
                         : decoding.failed(record, new DecodeException(ErrorCode.INVALID_JSON, unreadable));
-                if (d.change() != null) {
-                    // Stream time moves with good records only, as in ShardPipeline.
-                    newest = Math.max(newest, d.change().source().arrivalMicros());
-                }
                 records[i] = record;
                 outcomes[i] = d;
-                newestArrival[i] = newest;
                 add(owners.writerOf(d.directory()), i);
             }
             decoded.complete(null);
@@ -82,21 +72,14 @@ final class DecodedBatch {
         list[counts[writer]++] = record;
     }
 
-    /**
-     * Waits until the batch is decoded, then gives {@code pipeline} the records of {@code writer}.
-     *
-     * @param streamTime the input's stream time before this batch
-     * @return the input's stream time after this batch
-     */
-    long feed(int writer, ShardPipeline pipeline, long streamTime) throws InterruptedException, ExecutionException {
+    /** Waits until the batch is decoded, then gives {@code pipeline} the records of {@code writer}. */
+    void feed(int writer, ShardPipeline pipeline) throws InterruptedException, ExecutionException {
         decoded.get();
         int[] list = byWriter[writer];
         for (int k = 0; k < counts[writer]; k++) {
             int i = list[k];
-            pipeline.accept(records[i], outcomes[i], Math.max(streamTime, newestArrival[i]));
+            pipeline.accept(records[i], outcomes[i]);
         }
-        int n = batch.count();
-        return n == 0 ? streamTime : Math.max(streamTime, newestArrival[n - 1]);
     }
 
     /** This writer is done with the batch. */

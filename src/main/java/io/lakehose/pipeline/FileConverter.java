@@ -1,5 +1,7 @@
 package io.lakehose.pipeline;
 
+import io.lakehose.buffer.BufferLimits;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +55,7 @@ public final class FileConverter {
      *                           event time): the run's start, so their error partition is today
      */
     public FileConverter(PipelineContext ctx, int threads, int writers, String shardId, long errorArrivalMicros) {
-        this.ctx = ctx;
+        this.ctx = ctx.withLimits(ctx.limits().withoutAge());
         this.decoders = Math.max(1, threads) == 1 ? 0 : threads;
         this.writers = Math.max(1, Math.min(writers, Math.max(1, threads)));
         this.shardId = shardId;
@@ -126,15 +128,12 @@ public final class FileConverter {
     /** One writer: its records of every batch, in input order; then every file stored. */
     private void write(int writer, BlockingQueue<DecodedBatch> queue, ShardPipeline pipeline, RecordDecoding decoding,
                        DirectoryOwners owners) throws Exception {
-        long streamTime = Long.MIN_VALUE;
         for (DecodedBatch b; (b = queue.take()) != END; ) {
             if (decoding != null) {
                 b.decode(decoding, owners);
             }
-            streamTime = b.feed(writer, pipeline, streamTime);
-            // Files of directories that had no record in this batch expire as in a single pipeline,
-            // and a writer with nothing in it still flushes what the memory cap asks of it.
-            pipeline.sealExpired(streamTime);
+            b.feed(writer, pipeline);
+            // A writer with nothing in this batch still flushes what the memory cap asks of it.
             pipeline.sealRequested();
             b.fed();
         }

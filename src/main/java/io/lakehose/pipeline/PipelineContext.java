@@ -28,4 +28,10 @@ public record PipelineContext(
         PipelineStats stats,
         boolean arrivalFromEventTime,
         EventTimeBounds eventTimeBounds) {
+
+    /** The same context with other limits. */
+    public PipelineContext withLimits(BufferLimits other) {
+        return new PipelineContext(layout, dataWriters, errorWriters, other, memory, committer, spoolDir, stats,
+                arrivalFromEventTime, eventTimeBounds);
+    }
 }

@@ -157,7 +157,7 @@ public final class Pipelines {
                 ParquetSpoolWriter.factory(encoders::forTable, config.parquet(), committer.columnIds()),
                 ErrorLineWriter.factory(config.lake().errorGzip(), config.lake().errorRawData()),
                 config.buffer().limits(),
-                new MemoryBudget(config.buffer().memoryCapBytes()),
+                MemoryBudget.forHeap(config.buffer().memoryCapBytes(), Runtime.getRuntime().maxMemory()),
                 committer,
                 spoolDir,
                 stats,

@@ -69,7 +69,7 @@ public final class ShardPipeline {
 
     /** Takes one record through decode and into a buffer; uploads whatever that finishes. */
     public void accept(SourceRecord record) throws InterruptedException {
-        accept(record, decoding.decode(record), Long.MIN_VALUE);
+        accept(record, decoding.decode(record));
     }
 
     /**
@@ -78,19 +78,12 @@ public final class ShardPipeline {
      * find a well-formed record in a fragment by chance; its reason is already known.
      */
     public void acceptUnreadable(SourceRecord record, DecodeException error) throws InterruptedException {
-        accept(record, decoding.failed(record, error), Long.MIN_VALUE);
+        accept(record, decoding.failed(record, error));
     }
 
-    /**
-     * Takes a record decoded elsewhere ({@code convert} decodes on any thread) into a buffer.
-     *
-     * @param inputTimeMicros the stream time of the whole input up to this record, when this
-     *                        pipeline sees only some of its directories: files then expire as they
-     *                        would in a single pipeline (Long.MIN_VALUE: this pipeline's own records)
-     */
-    void accept(SourceRecord record, RecordDecoding.Decoded decoded, long inputTimeMicros) throws InterruptedException {
+    /** Takes a record decoded elsewhere ({@code convert} decodes on any thread) into a buffer. */
+    void accept(SourceRecord record, RecordDecoding.Decoded decoded) throws InterruptedException {
         failIfUploadFailed();
-        streamTimeMicros = Math.max(streamTimeMicros, inputTimeMicros);
         ChangeRecord change = decoded.change();
         if (change != null) {
             Optional<String> conflict = committer.tableNameConflict(decoded.directory());

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code convert}'s output does not depend on its number of threads: the same objects, each with
  * the same rows (read back by DuckDB), and a second run with another number of threads adds
  * nothing, also where the input is cut into other batches. The input spans three tables over
- * three hours, files cut every five minutes of stream time, late records and bad lines.
+ * three hours, files cut every 40 records ({@code buffer.maxRecords}; a convert never cuts by age),
+ * late records and bad lines.
  */
 class ConvertThreadsTest {
 
@@ -71,7 +72,7 @@ class ConvertThreadsTest {
         Map<String, List<String>> rowsByObject = rowsByObject(one);
         assertThat(rowsByObject.keySet().stream().map(f -> f.substring(0, f.lastIndexOf('/'))).distinct())
                 .as("directories").hasSize(9); // 3 tables x 3 hours
-        assertThat(rowsByObject).as("objects cut by age, more than one per directory").hasSizeGreaterThan(30);
+        assertThat(rowsByObject).as("objects cut by record count, more than one per directory").hasSizeGreaterThan(30);
         assertThat(rowsByObject(two)).as("objects and their rows, 2 threads against 1").isEqualTo(rowsByObject);
         assertThat(relativeFiles(two)).as("every object, error output included").isEqualTo(relativeFiles(one));
 
@@ -86,11 +87,11 @@ class ConvertThreadsTest {
 
     /**
      * Table "rare" has a record at 08:00, then only a late one (08:04:59) after "busy" reached
-     * 08:20. Its file expires at 08:05 by the input's stream time, so the late record starts a
-     * new object, also where "rare" has a writer of its own, whose records alone never reach 08:05.
+     * 08:25. A convert's input times are data, not a clock: the late record joins the open file
+     * of its partition, with one writer for every directory and with a writer of its own.
      */
     @Test
-    void aFileExpiresByTheWholeInputsStreamTimeAlsoInAWriterOfItsOwn() throws Exception {
+    void aLateRecordJoinsItsPartitionsOpenFileAlsoInAWriterOfItsOwn() throws Exception {
         Instant eight = Instant.parse("2024-11-25T08:00:00Z");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(WorkerHarness.change(1, eight, "busy"));
@@ -111,13 +112,14 @@ class ConvertThreadsTest {
         convert(two, 2, out.toByteArray(), SMALL_BATCHES);
 
         Map<String, List<String>> rowsByObject = rowsByObject(one);
-        assertThat(rowsByObject.keySet()).filteredOn(f -> f.startsWith("table=rare/")).hasSize(2);
+        assertThat(rowsByObject.keySet()).filteredOn(f -> f.startsWith("table=rare/")).hasSize(1);
+        assertThat(rowsByObject.values().stream().mapToInt(List::size).sum()).isEqualTo(1_500);
         assertThat(rowsByObject(two)).isEqualTo(rowsByObject);
     }
 
     private static void convert(Path lake, int threads, byte[] input, int batchBytes) throws Exception {
         LakehoseConfig cfg = ConfigLoader.load(null, Map.of(),
-                Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "300"));
+                Map.of("lake.uri", lake.toString(), "buffer.maxAgeSeconds", "300", "buffer.maxRecords", "40"));
         Path spool = Files.createDirectories(dir.resolve("spool"));
         try (LocalDirectoryStore store = new LocalDirectoryStore(lake)) {
             PipelineContext ctx = Pipelines.context(cfg, Pipelines.convertCommitter(cfg, store, "local"), spool,

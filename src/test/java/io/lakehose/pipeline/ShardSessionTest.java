@@ -232,9 +232,11 @@ class ShardSessionTest {
         // 1st and 9th record): the idle shard's records are the larger ones.
         long idleHeap = heapAfter(limits, idle, 9, 4_000);
         long busyHeap = heapAfter(limits, busy, 9, 1_000);
+        long busyFirstHeap = heapAfter(limits, busy, 1, 1_000); // an open file's fixed heap and one record
         assertThat(busyHeap).isLessThan(idleHeap);
-        // Over the cap only with both: then the idle shard's file is the largest and asked to flush.
-        MemoryBudget budget = new MemoryBudget(idleHeap + busyHeap / 2);
+        // Over the cap only with both, from the busy shard's 9th record on: then the idle shard's
+        // file is the largest and asked to flush (and the busy one is not, as the budget hears no more).
+        MemoryBudget budget = new MemoryBudget(idleHeap + (busyFirstHeap + busyHeap) / 2);
         PipelineContext ctx = context(new LocalDirectoryStore(lake), limits, budget);
         ShardSession idleShard = session(ctx, idle);
         ShardSession busyShard = session(ctx, busy);

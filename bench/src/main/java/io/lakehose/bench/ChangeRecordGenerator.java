@@ -131,8 +131,13 @@ public final class ChangeRecordGenerator {
         return lastEventMillis;
     }
 
-    /** The next record's JSON (UTF-8, one line, no trailing newline). */
+    /** The next record's JSON (UTF-8, one line, no trailing newline), of the table {@value #TABLE}. */
     public byte[] next() {
+        return next(TABLE);
+    }
+
+    /** The same, of table {@code tableName}: the name draws nothing from the seed, so other tables' records match. */
+    public byte[] next(String tableName) {
         clockMillis += 1 + rnd.nextInt(2 * stepMillis - 1);
         long eventMillis = rnd.nextInt(50) == 0 ? clockMillis - rnd.nextInt(2000) : clockMillis;
         lastEventMillis = eventMillis;
@@ -153,7 +158,7 @@ public final class ChangeRecordGenerator {
         };
         long sizeBytes = ddbSize(keys) + (newImage == null ? 0 : ddbSize(newImage))
                 + (oldImage == null ? 0 : ddbSize(oldImage));
-        return render(eventName, ttl, eventMillis, keys, newImage, oldImage, sizeBytes);
+        return render(tableName, eventName, ttl, eventMillis, keys, newImage, oldImage, sizeBytes);
     }
 
     // ---- items -------------------------------------------------------------------------------
@@ -359,7 +364,7 @@ public final class ChangeRecordGenerator {
 
     // ---- rendering ---------------------------------------------------------------------------
 
-    private byte[] render(String eventName, boolean ttl, long eventMillis, Map<String, Object> keys,
+    private byte[] render(String tableName, String eventName, boolean ttl, long eventMillis, Map<String, Object> keys,
                           Map<String, Object> newImage, Map<String, Object> oldImage, long sizeBytes) {
         buf.reset();
         try (JsonGenerator g = JSON.createGenerator(buf)) {
@@ -376,7 +381,7 @@ public final class ChangeRecordGenerator {
                 g.writeNullField("userIdentity");
             }
             g.writeStringField("recordFormat", "application/json");
-            g.writeStringField("tableName", TABLE);
+            g.writeStringField("tableName", tableName);
             g.writeObjectFieldStart("dynamodb");
             g.writeNumberField("ApproximateCreationDateTime", eventMillis);
             g.writeStringField("ApproximateCreationDateTimePrecision", "MILLISECOND");
