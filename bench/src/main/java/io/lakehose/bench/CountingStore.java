@@ -1,29 +1,29 @@
 package io.lakehose.bench;
 
 import io.lakehose.sink.ObjectStore;
-import io.lakehose.sink.StoredObject;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An {@link ObjectStore} that counts what it is asked to do and passes it on: the objects
- * written (each with its size, which decides how many S3 requests its upload takes), and the
- * listings. For the cost table: every write here is one S3 upload in the service.
+ * Counts what an {@link ObjectStore} is asked to do and passes it on: the objects written (each
+ * with its size, which decides how many S3 requests its upload takes), and the listings. For the
+ * cost table: every write here is one S3 upload in the service. {@link #store} is a proxy, so the
+ * counting names only the calls it counts instead of restating every method of the interface.
  */
-final class CountingStore implements ObjectStore {
+final class CountingStore implements AutoCloseable {
 
     private final ObjectStore delegate;
     private final long multipartThresholdBytes;
     private final long partSizeBytes;
+    /** The store to write through. */
+    final ObjectStore store;
     final LongAdder objects = new LongAdder();
     final LongAdder objectBytes = new LongAdder();
     /** PutObject, or CreateMultipartUpload + UploadPart per part + CompleteMultipartUpload. */
@@ -36,6 +36,19 @@ final class CountingStore implements ObjectStore {
         this.delegate = delegate;
         this.multipartThresholdBytes = multipartThresholdBytes;
         this.partSizeBytes = partSizeBytes;
+        this.store = (ObjectStore) Proxy.newProxyInstance(ObjectStore.class.getClassLoader(),
+                new Class<?>[] {ObjectStore.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "put", "putIfAbsent" -> count((Path) args[0]);
+                        case "list" -> listRequests.increment();
+                        default -> { }
+                    }
+                    try {
+                        return method.invoke(delegate, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private void count(Path file) {
@@ -55,45 +68,6 @@ final class CountingStore implements ObjectStore {
         } else {
             putRequests.increment();
         }
-    }
-
-    @Override
-    public CompletableFuture<StoredObject> put(Path file, String key, String contentType) {
-        count(file);
-        return delegate.put(file, key, contentType);
-    }
-
-    @Override
-    public CompletableFuture<Optional<StoredObject>> putIfAbsent(Path file, String key, String contentType,
-                                                                 Map<String, String> metadata) {
-        count(file);
-        return delegate.putIfAbsent(file, key, contentType, metadata);
-    }
-
-    @Override
-    public Optional<Map<String, String>> metadata(String key) {
-        return delegate.metadata(key);
-    }
-
-    @Override
-    public List<String> list(String keyPrefix) {
-        listRequests.increment();
-        return delegate.list(keyPrefix);
-    }
-
-    @Override
-    public Optional<byte[]> read(String key) {
-        return delegate.read(key);
-    }
-
-    @Override
-    public void delete(String key) {
-        delegate.delete(key);
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
     }
 
     @Override

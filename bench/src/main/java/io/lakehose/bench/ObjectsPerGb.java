@@ -50,7 +50,7 @@ final class ObjectsPerGb {
                 Path spool = Files.createDirectories(root.resolve(".spool"));
                 PipelineStats stats = new PipelineStats();
                 RowEncoders encoders = RowEncoders.load(cfg.tableSchemas(), (table, attribute) -> stats.drift.increment());
-                PipelineContext ctx = Pipelines.context(cfg, store, spool, encoders, stats, false);
+                PipelineContext ctx = Pipelines.context(cfg, store.store, spool, encoders, stats, false);
                 String shardId = "shardId-000000000000";
                 ShardPipeline shard = new ShardPipeline(shardId, ctx, ctx.committer().openShard(shardId, false));
                 BenchCommand.KinesisSequence seq = new BenchCommand.KinesisSequence(0);
