@@ -69,6 +69,9 @@ public final class DataFileUpload {
         OutputFile out = table.io().newOutputFile(location);
         try (InputStream in = Files.newInputStream(parquet); OutputStream os = out.createOrOverwrite()) {
             in.transferTo(os);
+        } catch (IOException | RuntimeException e) {
+            deleteFailedUpload(table, location, e);
+            throw e;
         }
         return DataFiles.builder(table.spec())
                 .withPath(location)
@@ -78,6 +81,20 @@ public final class DataFileUpload {
                 .withMetrics(metrics)
                 .withSplitOffsets(footer.getBlocks().stream().map(BlockMetaData::getStartingPos).sorted().toList())
                 .build();
+    }
+
+    /**
+     * An upload whose answer was lost may still have landed (a connection closed after the store
+     * took the body); it is never committed, since the file goes again under a new name, so it
+     * would stay behind as an orphan until maintenance's orphan clean-up. Deleted now where the
+     * store answers; a failed delete is only noted on the upload's exception.
+     */
+    private static void deleteFailedUpload(DataFileTarget table, String location, Exception failure) {
+        try {
+            table.io().deleteFile(location);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /**

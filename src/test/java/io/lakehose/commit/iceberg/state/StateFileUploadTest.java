@@ -3,10 +3,7 @@ package io.lakehose.commit.iceberg.state;
 import io.lakehose.commit.iceberg.ChangeLogTables;
 import io.lakehose.commit.iceberg.DataFileUpload;
 import io.lakehose.commit.iceberg.LocalWarehouse;
-import io.lakehose.encode.EnvelopeSchema;
 import io.lakehose.testing.IcebergLake;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.PartitionSpec;
@@ -19,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,21 +38,7 @@ class StateFileUploadTest {
             catalog.createNamespace(Namespace.of("cdc"));
             Table state = catalog.buildTable(TableIdentifier.of("cdc", "orders"), ChangeLogTables.SCHEMA)
                     .withPartitionSpec(PartitionSpec.unpartitioned()).create();
-            List<GenericRecord> rows = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                GenericRecord r = new GenericData.Record(EnvelopeSchema.SCHEMA);
-                r.put("event_id", "e" + i);
-                r.put("event_name", "INSERT");
-                r.put("table_name", "orders");
-                r.put("event_time", 1_732_500_000_000_000L + i);
-                r.put("keys", "{\"id\":" + i + "}");
-                r.put("shard_id", "shardId-000000000001");
-                r.put("sequence_number", Integer.toString(i + 1));
-                r.put("sub_sequence_number", 0L);
-                r.put("arrival_time", 1_732_500_000_000_000L);
-                rows.add(r);
-            }
-            DataFile written = StateFiles.writeData(state, EnvelopeSchema.SCHEMA, rows, "compacted");
+            DataFile written = StateFileWriting.threeRows(state);
 
             DataFile uploaded = DataFileUpload.upload(state, Path.of(URI.create(written.location())), "maintain-compact");
 
