@@ -14,8 +14,8 @@ import java.util.Optional;
  */
 @Command(name = "lakehose-local",
         description = {
-                "Runs lakehose on a local AWS stack (emulators only): kinesis-local, DynamoDB Local, S3Proxy, a",
-                "DynamoDB Streams -> Kinesis bridge and the worker, until Ctrl-C.",
+                "Runs lakehose on a local AWS stack (emulators only): kinesis-local, DynamoDB Local, S3Proxy, "
+                        + "a DynamoDB Streams -> Kinesis bridge and the worker, until Ctrl-C.",
                 "`lakehose-local rows --endpoint-url URL s3://BUCKET/` prints the rows of a running stack's lake."})
 final class LocalStackOptions {
 
