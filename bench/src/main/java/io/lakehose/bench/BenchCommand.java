@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -554,7 +555,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void printCost(List<Result> results) throws Exception {
         Result one = results.stream().filter(r -> r.kind == Kind.PIPELINE)
-                .min(java.util.Comparator.comparingInt(r -> Math.abs(r.targetBytes - 700)))
+                .min(Comparator.comparingInt(r -> Math.abs(r.targetBytes - 700)))
                 .orElseThrow(() -> new IllegalArgumentException("--cost needs the pipeline measurement"));
         List<ObjectsPerGb.Counts> writes = new ArrayList<>();
         for (int step : costSteps) {

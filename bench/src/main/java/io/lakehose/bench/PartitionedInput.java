@@ -3,6 +3,7 @@ package io.lakehose.bench;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,14 +90,14 @@ public final class PartitionedInput {
         return bytes;
     }
 
-    private static final byte[] FIELD = "\"tableName\":\"t".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] FIELD = "\"tableName\":\"t".getBytes(StandardCharsets.US_ASCII);
 
     /** The record with its table t<nnn> replaced by t<nnn mod tables>. */
     private static byte[] renamed(byte[] record, int tables) {
         int at = indexOf(record, FIELD) + FIELD.length;
         int n = (record[at] - '0') * 100 + (record[at + 1] - '0') * 10 + (record[at + 2] - '0');
         byte[] copy = record.clone();
-        byte[] name = table(n % tables).substring(1).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] name = table(n % tables).substring(1).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(name, 0, copy, at, 3);
         return copy;
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -85,8 +86,8 @@ public final class PartitionsBench implements Callable<Integer> {
             in.writeInOrder(few, fewTables);
             if (keepInputs != null) {
                 Files.createDirectories(keepInputs);
-                Files.copy(many, keepInputs.resolve(many.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                Files.copy(few, keepInputs.resolve(few.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(many, keepInputs.resolve(many.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(few, keepInputs.resolve(few.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
             System.out.printf(Locale.ROOT, "%,d records, %.1f MB; %s: %d tables x %d h, random order; %s: %d tables, "
                             + "time order; convert -Xmx%s, %s%n", records, bytes / 1e6, many.getFileName(), tables, hours,

@@ -9,6 +9,7 @@ import io.lakehose.commit.LakeCommitter;
 import io.lakehose.commit.LeaseLostException;
 import io.lakehose.commit.ShardCommitter;
 import io.lakehose.commit.iceberg.state.CurrentStateSettings;
+import io.lakehose.commit.iceberg.state.CurrentStateTable;
 import io.lakehose.commit.iceberg.state.CurrentStateTables;
 import io.lakehose.decode.SequenceNumber;
 import io.lakehose.partition.LakeLayout;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -171,7 +173,7 @@ public final class IcebergCommitter implements LakeCommitter {
      * ({@link SnapshotBound}).
      */
     public IcebergCommitter boundingSnapshots(Duration maxAge, int keep) {
-        return boundingSnapshots(new SnapshotBound(maxAge, keep, SnapshotBound.EVERY, java.time.Clock.systemUTC()));
+        return boundingSnapshots(new SnapshotBound(maxAge, keep, SnapshotBound.EVERY, Clock.systemUTC()));
     }
 
     IcebergCommitter boundingSnapshots(SnapshotBound bound) {
@@ -338,7 +340,7 @@ public final class IcebergCommitter implements LakeCommitter {
             return;
         }
         try {
-            io.lakehose.commit.iceberg.state.CurrentStateTable stateTable = state.of(table, tables.id(table),
+            CurrentStateTable stateTable = state.of(table, tables.id(table),
                     tables.table(table));
             if (stateTable.catchUp().committed()) {
                 snapshotBound.ifPresent(b -> b.afterCommit("the current-state table of " + table, stateTable.table()));

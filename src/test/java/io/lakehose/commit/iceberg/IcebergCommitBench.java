@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -282,12 +283,12 @@ class IcebergCommitBench {
 
         /** The size of each table's newest metadata file (each commit parses one: it grows with every snapshot). */
         Map<String, Long> metadataKilobytes() throws Exception {
-            Map<String, Path> newest = new java.util.TreeMap<>();
+            Map<String, Path> newest = new TreeMap<>();
             try (Stream<Path> files = Files.walk(dir)) {
                 files.filter(p -> p.getFileName().toString().endsWith(".metadata.json")).forEach(p -> newest.merge(
                         p.getParent().getParent().getFileName().toString(), p, (a, b) -> version(a) > version(b) ? a : b));
             }
-            Map<String, Long> out = new java.util.TreeMap<>();
+            Map<String, Long> out = new TreeMap<>();
             for (var e : newest.entrySet()) {
                 out.put(e.getKey(), Files.size(e.getValue()) / 1024);
             }

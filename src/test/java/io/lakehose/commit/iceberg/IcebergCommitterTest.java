@@ -283,7 +283,7 @@ class IcebergCommitterTest extends IcebergCommitProtocolCases {
         String b = "shardId-000000000042";
         try (JdbcCatalog reader = (JdbcCatalog) catalog(); Worker w = new Worker("w", 10)) {
             w.committer.boundingSnapshots(new SnapshotBound(Duration.ZERO, 2, Duration.ZERO, Clock.systemUTC()))
-                    .keepingCurrentState(new io.lakehose.commit.iceberg.state.CurrentStateSettings(true, Map.of(), false));
+                    .keepingCurrentState(new CurrentStateSettings(true, Map.of(), false));
             for (long from = 1; from <= 50; from += 10) {
                 w.write(a, from, from + 9);
                 w.write(b, from, from + 4);
