@@ -315,6 +315,9 @@ public final class IcebergCommitter implements LakeCommitter {
     private void dropFile(IcebergShardCommitter shard, PendingFile f, boolean deleteUpload) {
         if (deleteUpload) {
             f.whenUploaded(d -> deleteQuietly(f.table(), d));
+        } else {
+            f.whenUploaded(d -> LOG.info("shard {}: kept the upload {}: a commit of it whose outcome is unknown may be "
+                    + "in the table (if not, maintenance removes it as an orphan)", shard.shardId(), d.location()));
         }
         f.done().completeExceptionally(new LeaseLostException(shard.shardId()));
         f.spool().deleteSpoolFile();
@@ -361,7 +364,15 @@ public final class IcebergCommitter implements LakeCommitter {
     private synchronized void commitReady() {
         long now = System.nanoTime();
         List<Unit> units = new ArrayList<>();
+        List<Unit> ofLostLeases = new ArrayList<>();
         synchronized (ready) {
+            // A unit put back by retryLater just after its shard's lease was lost (and drop ran) ends here.
+            ready.forEach((shard, queue) -> {
+                if (shard.abandoned()) {
+                    ofLostLeases.addAll(queue);
+                    queue.clear();
+                }
+            });
             for (ArrayDeque<Unit> queue : ready.values()) {
                 // In order: a unit still uploading, or waiting to be tried again, holds back its shard's later ones.
                 while (!queue.isEmpty() && queue.peekFirst().retry().due(now)
@@ -371,6 +382,7 @@ public final class IcebergCommitter implements LakeCommitter {
             }
             ready.values().removeIf(ArrayDeque::isEmpty);
         }
+        ofLostLeases.forEach(u -> u.files().forEach(f -> dropFile(u.shard(), f, u.retry().unknown().isEmpty())));
         Map<String, List<Unit>> byTable = new LinkedHashMap<>();
         for (Unit u : units) {
             Map<String, List<PendingFile>> files = new LinkedHashMap<>();
@@ -659,6 +671,7 @@ public final class IcebergCommitter implements LakeCommitter {
     private void deleteQuietly(String table, DataFile file) {
         try {
             tables.table(table).io().deleteFile(file.location());
+            LOG.info("deleted the uncommitted data file {}", file.location()); // rare: a refusal, a lost lease, a failed upload
         } catch (RuntimeException e) {
             LOG.warn("could not delete the uncommitted data file {} (an orphan; maintenance removes it): {}",
                     file.location(), e.toString());
