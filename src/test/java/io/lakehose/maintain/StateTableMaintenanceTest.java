@@ -247,9 +247,11 @@ class StateTableMaintenanceTest {
             changes(15);
         }
         Set<String> filesBefore = storedFiles();
-        // A short-lived JVM: the first compiler tier and the serial collector start it fastest.
+        // A short-lived JVM: the first compiler tier and the serial collector start it fastest. It
+        // halts, so the native libraries it unpacks go under the test's directory, not /tmp.
+        Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-D" + CrashPoints.HALT_PROPERTY + "=" + Compaction.UPLOADED, "-cp", System.getProperty("java.class.path"),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + childTmp, "-D" + CrashPoints.HALT_PROPERTY + "=" + Compaction.UPLOADED, "-cp", System.getProperty("java.class.path"),
                 StateTableMaintenanceTest.class.getName(), tmp.resolve("warehouse").toString(), tmp.resolve("work").toString())
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -94,13 +94,17 @@ public final class WorkerProcess implements AutoCloseable {
         Path home = dir.resolve(name);
         Path spool = home.resolve("spool");
         Path log = home.resolve("worker.log");
+        // The native libraries the jar unpacks (SQLite, Snappy) go under the test's directory: a
+        // worker killed or halted never runs the deleteOnExit that would remove them from /tmp.
+        Path javaTmp = home.resolve("java-tmp");
         try {
             Files.createDirectories(spool);
+            Files.createDirectories(javaTmp);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, HEAP));
+        List<String> command = new ArrayList<>(List.of(java, HEAP, "-Djava.io.tmpdir=" + javaTmp.toAbsolutePath()));
         command.addAll(CHILD_JVM_OPTIONS);
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
