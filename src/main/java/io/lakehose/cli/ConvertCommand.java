@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                 + "Parquet lake.",
                 "Shard id is 'local-' and the input's id (--source-id); sequence numbers are positions (line or "
                         + "record numbers), prefixed by the file's number in input order from the second file on; "
-                        + "arrival time is the event time."})
+                        + "arrival time is the event time (for a line that cannot be decoded, its file's last modification)."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|DIR|s3://bucket/prefix|-",
@@ -91,8 +91,9 @@ final class ConvertCommand implements Callable<Integer> {
                 PipelineContext ctx = Pipelines.context(cfg,
                         Pipelines.convertCommitter(cfg, setup.store(), source.shardId()), setup.spoolDir(), encoders,
                         stats, true);
-                new FileConverter(ctx, threads, writers, source.shardId(), System.currentTimeMillis() * 1000L)
-                        .convert(batches);
+                long runStartMicros = System.currentTimeMillis() * 1000L; // standard input has no time of its own
+                new FileConverter(ctx, threads, writers, source.shardId(), file -> inputs.files().get(file).lastModified()
+                        .map(t -> t.toEpochMilli() * 1000L).orElse(runStartMicros)).convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());
             } finally {

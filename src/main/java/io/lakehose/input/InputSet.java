@@ -8,9 +8,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -118,6 +120,15 @@ public record InputSet(String origin, List<InputFile> files, Runnable release) i
         @Override
         public InputStream open() throws IOException {
             return Files.newInputStream(path);
+        }
+
+        @Override
+        public Optional<Instant> lastModified() {
+            try {
+                return Optional.of(Files.getLastModifiedTime(path).toInstant());
+            } catch (IOException e) {
+                return Optional.empty(); // open() names the problem
+            }
         }
     }
 

@@ -4,8 +4,10 @@ import io.lakehose.sink.ListedObject;
 import io.lakehose.sink.S3ObjectStore;
 
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -60,6 +62,11 @@ final class S3Inputs {
         @Override
         public InputStream open() {
             return new RangedObjectStream(store, object, name, RangedObjectStream.RANGE_BYTES);
+        }
+
+        @Override
+        public Optional<Instant> lastModified() {
+            return Optional.ofNullable(object.lastModified());
         }
     }
 }

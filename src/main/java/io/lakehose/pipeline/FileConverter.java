@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntToLongFunction;
 
 /**
  * {@code convert}'s engine. One reader thread takes batches of records from a {@link BatchSource}
@@ -41,20 +42,23 @@ public final class FileConverter {
     private final int decoders;
     private final int writers;
     private final String shardId;
-    private final long errorArrivalMicros;
+    private final IntToLongFunction errorArrivalMicros;
 
     /** {@code threads} decoders and as many writers (one thread: one writer that decodes too). */
     public FileConverter(PipelineContext ctx, int threads, String shardId, long errorArrivalMicros) {
-        this(ctx, threads, threads, shardId, errorArrivalMicros);
+        this(ctx, threads, threads, shardId, file -> errorArrivalMicros);
     }
 
     /**
      * @param threads            decoder threads (1: the writers decode)
      * @param writers            writer pipelines; 1 for tables, which keep one watermark per shard
-     * @param errorArrivalMicros arrival time given to lines that cannot be decoded (they have no
-     *                           event time): the run's start, so their error partition is today
+     * @param errorArrivalMicros per input file (its number), the arrival time given to its lines
+     *                           that cannot be decoded (they have no event time), which dates their
+     *                           error partition: the same in every run, or a second run on another
+     *                           day would write them again into another partition
      */
-    public FileConverter(PipelineContext ctx, int threads, int writers, String shardId, long errorArrivalMicros) {
+    public FileConverter(PipelineContext ctx, int threads, int writers, String shardId,
+                         IntToLongFunction errorArrivalMicros) {
         this.ctx = ctx.withLimits(ctx.limits().withoutAge());
         this.decoders = Math.max(1, threads) == 1 ? 0 : threads;
         this.writers = Math.max(1, Math.min(writers, Math.max(1, threads)));
@@ -103,7 +107,7 @@ public final class FileConverter {
                     }
                     RecordBatch slice = b.count() <= SLICE_RECORDS ? b
                             : b.slice(from, Math.min(b.count(), from + SLICE_RECORDS));
-                    DecodedBatch batch = new DecodedBatch(slice, shardId, errorArrivalMicros, writers, inFlight::release);
+                    DecodedBatch batch = new DecodedBatch(slice, shardId, errorArrivalMicros.applyAsLong(slice.file()), writers, inFlight::release);
                     if (decoders > 0) {
                         toDecode.put(batch);
                     }

@@ -260,7 +260,7 @@ public final class S3ObjectStore implements ObjectStore {
         List<ListedObject> objects = new ArrayList<>();
         s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(keyPrefix))
                 .contents()
-                .subscribe(o -> objects.add(new ListedObject(o.key(), o.size(), o.eTag())))
+                .subscribe(o -> objects.add(new ListedObject(o.key(), o.size(), o.eTag(), o.lastModified())))
                 .join();
         return objects;
     }
