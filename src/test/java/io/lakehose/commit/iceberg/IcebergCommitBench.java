@@ -83,7 +83,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </pre>
  *
  * Options: {@code lakehose.bench.records} (200,000 of about 820 bytes), {@code lakehose.bench.runs}
- * (7 rounds, after one warm-up of each lake), {@code lakehose.bench.warmupRounds} (0: rounds run
+ * (7 rounds, after one warm-up of each lake), {@code lakehose.bench.shards} (1: the shards a
+ * worker holds, each fed by its own thread, the records dealt round robin, so each shard's stream
+ * time is the run's divided by the shards and a commit covers that many shards' records),
+ * {@code lakehose.bench.warmupRounds} (0: rounds run
  * before those counted), {@code lakehose.bench.intervals} (seconds,
  * comma-separated: {@code 60,1}).
  */
@@ -91,6 +94,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class IcebergCommitBench {
 
     private static final long T0 = Instant.parse("2024-11-25T06:00:00Z").toEpochMilli() * 1000;
+    /** Shards a worker holds, each fed by its own thread ({@code lakehose.bench.shards}, 1). */
+    private static final int SHARDS = Integer.getInteger("lakehose.bench.shards", 1);
     /** A shard's write limit: 1,000 records a second. */
     private static final int RECORDS_PER_SECOND = 1000;
     private static final OperatingSystemMXBean OS =
@@ -139,9 +144,9 @@ class IcebergCommitBench {
         for (Lake lake : lakes.values()) {
             lake.close();
         }
-        System.out.printf("%n%,d records (%.1f MB of JSON, %d s of one shard at its write limit) per run, %d rounds after %d not counted; "
-                        + "machine load %.2f before, %.2f after (2 cores)%n", records, inputBytes / 1e6,
-                records / RECORDS_PER_SECOND, runs, warmupRounds, loadBefore, OS.getSystemLoadAverage());
+        System.out.printf("%n%,d records (%.1f MB of JSON) per run over %d shard(s), %d s of each at its write limit; %d rounds after %d not counted; "
+                        + "machine load %.2f before, %.2f after (2 cores)%n", records, inputBytes / 1e6, SHARDS,
+                records / SHARDS / RECORDS_PER_SECOND, runs, warmupRounds, loadBefore, OS.getSystemLoadAverage());
         System.out.println("CPU-s per run, whole JVM (medians of its parts: the thread feeding the shard; the other Java threads: uploads, commits; the rest: GC, JIT, threads that ended):");
         Lake folders = lakes.get("folders");
         for (Lake lake : lakes.values()) {
@@ -233,26 +238,42 @@ class IcebergCommitBench {
          * profile tells the lakes apart by it).
          */
         void run(List<SourceRecord> input, int index) throws Exception {
-            String shardId = String.format("shardId-%012d", index);
             long filesBefore = dataFiles();
             System.gc();
             long cpu = OS.getProcessCpuTime();
             long threads = javaThreadsCpu();
             long jit = JIT.getTotalCompilationTime();
-            CompletableFuture<Long> feeding = new CompletableFuture<>();
-            Thread feeder = new Thread(() -> {
-                try {
-                    long start = THREADS.getCurrentThreadCpuTime();
-                    feed(input, shardId);
-                    feeding.complete(THREADS.getCurrentThreadCpuTime() - start);
-                } catch (Throwable e) {
-                    feeding.completeExceptionally(e);
+            // One feeding thread per shard, as KCL runs a processor per lease; the records dealt round robin.
+            List<CompletableFuture<Long>> feeding = new ArrayList<>();
+            List<Thread> feeders = new ArrayList<>();
+            for (int k = 0; k < SHARDS; k++) {
+                String shardId = String.format("shardId-%012d", index * 100 + k);
+                List<SourceRecord> part = new ArrayList<>();
+                for (int i = k; i < input.size(); i += SHARDS) {
+                    part.add(input.get(i));
                 }
-            }, "feed " + name);
-            feeder.start();
-            long feedCpu = feeding.get(10, TimeUnit.MINUTES);
-            feeder.join();
-            long otherJava = javaThreadsCpu() - threads; // the feeder is gone: the upload and commit threads
+                CompletableFuture<Long> fed = new CompletableFuture<>();
+                feeding.add(fed);
+                Thread feeder = new Thread(() -> {
+                    try {
+                        long start = THREADS.getCurrentThreadCpuTime();
+                        feed(part, shardId);
+                        fed.complete(THREADS.getCurrentThreadCpuTime() - start);
+                    } catch (Throwable e) {
+                        fed.completeExceptionally(e);
+                    }
+                }, "feed " + name + " " + k);
+                feeders.add(feeder);
+                feeder.start();
+            }
+            long feedCpu = 0;
+            for (CompletableFuture<Long> fed : feeding) {
+                feedCpu += fed.get(10, TimeUnit.MINUTES);
+            }
+            for (Thread feeder : feeders) {
+                feeder.join();
+            }
+            long otherJava = javaThreadsCpu() - threads; // the feeders are gone: the upload and commit threads
             long all = OS.getProcessCpuTime() - cpu;
             runs.add(new Run(all / 1e9, feedCpu / 1e9, otherJava / 1e9, (JIT.getTotalCompilationTime() - jit) / 1e3,
                     dataFiles() - filesBefore));
