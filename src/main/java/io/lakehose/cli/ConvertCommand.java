@@ -76,6 +76,16 @@ final class ConvertCommand implements Callable<Integer> {
             + "with their record counts.")
     boolean show;
 
+    /**
+     * Per input file, the arrival time of its lines that cannot be decoded: its last modification,
+     * read once (every line of a file gets the same day); standard input has none, so the run's start.
+     */
+    private static long[] errorArrivalMicros(InputSet inputs) {
+        long runStartMicros = System.currentTimeMillis() * 1000L;
+        return inputs.files().stream()
+                .mapToLong(f -> f.lastModified().map(t -> t.toEpochMilli() * 1000L).orElse(runStartMicros)).toArray();
+    }
+
     @Override
     public Integer call() throws Exception {
         SourceId source = sourceId();
@@ -91,9 +101,8 @@ final class ConvertCommand implements Callable<Integer> {
                 PipelineContext ctx = Pipelines.context(cfg,
                         Pipelines.convertCommitter(cfg, setup.store(), source.shardId()), setup.spoolDir(), encoders,
                         stats, true);
-                long runStartMicros = System.currentTimeMillis() * 1000L; // standard input has no time of its own
-                new FileConverter(ctx, threads, writers, source.shardId(), file -> inputs.files().get(file).lastModified()
-                        .map(t -> t.toEpochMilli() * 1000L).orElse(runStartMicros)).convert(batches);
+                long[] errorArrivalMicros = errorArrivalMicros(inputs);
+                new FileConverter(ctx, threads, writers, source.shardId(), file -> errorArrivalMicros[file]).convert(batches);
             } catch (InputRefusedException e) {
                 throw new UserError(e.getMessage());
             } finally {
