@@ -308,7 +308,12 @@ public final class IcebergCommitter implements LakeCommitter {
             }
         }
         open.forEach(f -> dropFile(shard, f, true));
-        dropped.forEach(u -> u.files().forEach(f -> dropFile(shard, f, u.retry().unknown().isEmpty())));
+        dropped.forEach(this::dropUnit);
+    }
+
+    /** A unit of a lost lease: never committed; its uploads deleted unless a commit of them may have landed. */
+    private void dropUnit(Unit u) {
+        u.files().forEach(f -> dropFile(u.shard(), f, u.retry().unknown().isEmpty()));
     }
 
     /** An upload of an attempt whose outcome is unknown stays: the table may hold it. */
@@ -364,15 +369,7 @@ public final class IcebergCommitter implements LakeCommitter {
     private synchronized void commitReady() {
         long now = System.nanoTime();
         List<Unit> units = new ArrayList<>();
-        List<Unit> ofLostLeases = new ArrayList<>();
         synchronized (ready) {
-            // A unit put back by retryLater just after its shard's lease was lost (and drop ran) ends here.
-            ready.forEach((shard, queue) -> {
-                if (shard.abandoned()) {
-                    ofLostLeases.addAll(queue);
-                    queue.clear();
-                }
-            });
             for (ArrayDeque<Unit> queue : ready.values()) {
                 // In order: a unit still uploading, or waiting to be tried again, holds back its shard's later ones.
                 while (!queue.isEmpty() && queue.peekFirst().retry().due(now)
@@ -382,7 +379,6 @@ public final class IcebergCommitter implements LakeCommitter {
             }
             ready.values().removeIf(ArrayDeque::isEmpty);
         }
-        ofLostLeases.forEach(u -> u.files().forEach(f -> dropFile(u.shard(), f, u.retry().unknown().isEmpty())));
         Map<String, List<Unit>> byTable = new LinkedHashMap<>();
         for (Unit u : units) {
             Map<String, List<PendingFile>> files = new LinkedHashMap<>();
@@ -623,7 +619,7 @@ public final class IcebergCommitter implements LakeCommitter {
         for (Unit p : parts) {
             Retry r = p.retry().failedAgain(now, attempt, interval);
             if (p.shard().abandoned()) {
-                p.files().forEach(f -> dropFile(p.shard(), f, r.unknown().isEmpty()));
+                dropUnit(p.withRetry(r));
             } else if (now - r.failingSinceNanos() > giveUpAfter.toNanos()) {
                 lastFailure = "commit to the Iceberg table of " + table + " kept failing for "
                         + Duration.ofNanos(now - r.failingSinceNanos()).toSeconds() + " s: " + e;
@@ -650,12 +646,20 @@ public final class IcebergCommitter implements LakeCommitter {
                     r.failures(), r.unknown().isPresent() ? ", outcome unknown" : "", e.toString(),
                     Duration.ofNanos(r.notBeforeNanos() - now).toMillis());
         }
+        List<Unit> ofLostLeases = new ArrayList<>();
         synchronized (ready) {
             for (int i = again.size() - 1; i >= 0; i--) {
                 Unit p = again.get(i);
-                ready.computeIfAbsent(p.shard(), s -> new ArrayDeque<>()).addFirst(p);
+                // Checked again under the lock drop() takes after abandon() set the flag: a lease lost
+                // since the check above would otherwise leave the unit queued after drop() emptied it.
+                if (p.shard().abandoned()) {
+                    ofLostLeases.add(p);
+                } else {
+                    ready.computeIfAbsent(p.shard(), s -> new ArrayDeque<>()).addFirst(p);
+                }
             }
         }
+        ofLostLeases.forEach(this::dropUnit);
     }
 
     /** Whether the attempt is in the table; empty when the table cannot be read now either. */
