@@ -303,8 +303,7 @@ class IcebergStaleOwnerIT extends WorkerProcessTestBase {
         // orphan cleanup removes it after its safety age. CI runs left one or two, once two that
         // were not among the PUTs A made through the proxy (their source is not found yet), so
         // their number and owner are only logged.
-        Set<String> uploadsOfA = proxy.exchanges().stream().filter(e -> e.method().equals("PUT") && e.status() == 200)
-                .map(e -> "s3:/" + URI.create(e.requestLine().split(" ")[1]).getPath()).collect(Collectors.toSet());
+        Set<String> uploadsOfA = putLocations(proxy.exchanges().stream().filter(e -> e.status() == 200).toList());
         LOG.info("{}: unreferenced data files {}, of which uploads of A {}", name, orphans,
                 orphans.stream().filter(uploadsOfA::contains).toList());
         Set<String> rowSet = new HashSet<>(rows);
